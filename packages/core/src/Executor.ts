@@ -1,0 +1,500 @@
+/**
+ * An `Executor` runs submitted Effects concurrently on fibers and hands back
+ * `Future`s: Python's `concurrent.futures.ThreadPoolExecutor`, with fibers in
+ * place of threads.
+ *
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Executor, Future } from "@corun/core"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const executor = yield* Executor.make({ maxWorkers: 4 })   // with ThreadPoolExecutor(4) as executor:
+ *   const future = yield* executor.submit(fetchPage(1))         //   future = executor.submit(get_html, 1)
+ *   const page = yield* Future.result(future)                   //   future.result()
+ *   const pages = yield* Stream.runCollect(executor.map([1, 2, 3], fetchPage)) // executor.map(get_html, urls)
+ * }))                                                           // leaving the block waits for the tasks
+ * ```
+ *
+ * Lifetime: the executor belongs to the `Scope` it was made in. Closing the
+ * scope normally behaves like leaving Python's `with` block
+ * (`shutdown(wait=True)`): it waits for every submitted task, then
+ * interrupts the daemon ones. Closing it by interruption (the owner was
+ * interrupted) interrupts every task at once.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Scope, Semaphore, Stream } from "effect"
+import * as Channel from "effect/Channel"
+import { dual } from "effect/Function"
+import type * as Pull from "effect/Pull"
+import { ExecutorShutdownError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
+import * as Future from "./Future.ts"
+
+const TypeId = "~@corun/core/Executor" as const
+
+/**
+ * Options of `Executor.make`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MakeOptions {
+  /**
+   * How many submitted tasks may run at once; the others wait their turn in
+   * submission order (Python's `max_workers`). A positive integer or
+   * `Infinity`; default `Infinity`, since fibers are cheap.
+   */
+  readonly maxWorkers?: number | undefined
+}
+
+/**
+ * Options of `Executor.submit`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SubmitOptions {
+  /**
+   * The task's name (Python's thread `name`): it names the task's span and
+   * is added to its log lines as the `task` annotation.
+   */
+  readonly name?: string | undefined
+  /**
+   * A daemon task is not awaited when the executor shuts down or its scope
+   * closes: it is interrupted instead (Python's `daemon=True` threads).
+   */
+  readonly daemon?: boolean | undefined
+}
+
+/**
+ * Options of `Executor.map`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MapOptions {
+  /**
+   * How many items are processed at once (default: the executor's
+   * `maxWorkers`, or 16 when that is unbounded). The executor's own bound
+   * applies too.
+   */
+  readonly concurrency?: number | undefined
+  /**
+   * A deadline for the whole map, counted from when the stream starts: if
+   * the next result is not ready by then the stream fails with
+   * `TimeoutError` (Python's `executor.map(..., timeout=)`).
+   */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * Options of `Executor.shutdown`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ShutdownOptions {
+  /** Wait for the submitted (non-daemon) tasks to finish. Default `true`. */
+  readonly wait?: boolean | undefined
+  /** Cancel the tasks that have not started yet. Default `false`. */
+  readonly cancelFutures?: boolean | undefined
+}
+
+/**
+ * A scoped runner of concurrent tasks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Executor {
+  readonly [TypeId]: typeof TypeId
+  /** The bound on tasks running at once (`Infinity` when unbounded). */
+  readonly maxWorkers: number
+  /**
+   * Starts `effect` as a task and returns its `Future` at once: Python's
+   * `executor.submit(fn, *args)`. Fails with `ExecutorShutdownError` after
+   * `shutdown`. The task runs with the submitter's services.
+   */
+  submit<A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: SubmitOptions
+  ): Effect.Effect<Future.Future<A, E>, ExecutorShutdownError, R>
+  /**
+   * Applies `f` to every item concurrently and streams the results in input
+   * order: Python's `executor.map(fn, iterable, timeout=)`. Lazy and
+   * back-pressured: items are read from `items` only as results are
+   * consumed, with at most `2 × concurrency` results in flight or buffered.
+   * A failure surfaces at its item's position: the values before it are
+   * emitted, then the stream fails and the work still in flight is
+   * interrupted.
+   */
+  map<T, A, E, R>(
+    items: Iterable<T>,
+    f: (item: T, index: number) => Effect.Effect<A, E, R>,
+    options?: MapOptions
+  ): Stream.Stream<A, E | TimeoutError | ExecutorShutdownError | InvalidArgumentError, R>
+  /**
+   * Stops accepting tasks: Python's `executor.shutdown(wait, cancel_futures)`.
+   * With `cancelFutures` the tasks that have not started are cancelled; with
+   * `wait` (the default) it returns once the other non-daemon tasks have
+   * finished.
+   */
+  shutdown(options?: ShutdownOptions): Effect.Effect<void>
+  /** Whether `shutdown` has been called (or the scope has closed). */
+  readonly isShutdown: Effect.Effect<boolean>
+  /** How many submitted tasks have not completed yet (pending or running). */
+  readonly pendingCount: Effect.Effect<number>
+}
+
+interface Entry {
+  readonly future: Future.Future<any, any>
+  readonly daemon: boolean
+  fiber: Fiber.Fiber<any, any> | undefined
+}
+
+class ExecutorImpl implements Executor {
+  readonly [TypeId] = TypeId
+  readonly maxWorkers: number
+  readonly semaphore: Semaphore.Semaphore | undefined
+  readonly entries = new Set<Entry>()
+  closed = false
+
+  constructor(maxWorkers: number) {
+    this.maxWorkers = maxWorkers
+    this.semaphore = maxWorkers === Infinity ? undefined : Semaphore.makeUnsafe(maxWorkers)
+  }
+
+  submit<A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: SubmitOptions
+  ): Effect.Effect<Future.Future<A, E>, ExecutorShutdownError, R> {
+    return Effect.suspend(() => {
+      if (this.closed) return Effect.fail(shutdownError("submit"))
+      const name = options?.name
+      const future = Future.makeUnsafe<A, E>({ name })
+      const entry: Entry = { future, daemon: options?.daemon === true, fiber: undefined }
+      let task: Effect.Effect<A, E, R> = Effect.suspend(() => {
+        Future.setRunningUnsafe(future)
+        return effect
+      })
+      if (this.semaphore !== undefined) task = this.semaphore.withPermits(1)(task)
+      if (name !== undefined) {
+        task = task.pipe(Effect.withSpan(name), Effect.annotateLogs("task", name))
+      }
+      return Effect.map(Effect.forkDetach(task), (fiber) => {
+        entry.fiber = fiber
+        this.entries.add(entry)
+        Future.setCancellerUnsafe(future, () => fiber.interruptUnsafe())
+        fiber.addObserver((exit) => {
+          this.entries.delete(entry)
+          Future.completeUnsafe(future, exit)
+        })
+        return future
+      })
+    })
+  }
+
+  map<T, A, E, R>(
+    items: Iterable<T>,
+    f: (item: T, index: number) => Effect.Effect<A, E, R>,
+    options?: MapOptions
+  ): Stream.Stream<A, E | TimeoutError | ExecutorShutdownError | InvalidArgumentError, R> {
+    const concurrency = options?.concurrency ?? (this.maxWorkers === Infinity ? 16 : this.maxWorkers)
+    if (!isPositiveCount(concurrency)) {
+      return Stream.fail(invalid("concurrency", concurrency))
+    }
+    if (options?.timeout !== undefined && Duration.fromInput(options.timeout)._tag === "None") {
+      return Stream.fail(
+        new InvalidArgumentError({ argument: "timeout", message: `timeout must be a duration, got ${String(options.timeout)}` })
+      )
+    }
+    return Stream.fromChannel(
+      Channel.fromTransform((_upstream, scope) => {
+        if (this.closed) return Effect.fail(shutdownError("map"))
+        return orderedMap(this, items, f, concurrency, options?.timeout, scope)
+      })
+    )
+  }
+
+  shutdown(options?: ShutdownOptions): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.closed = true
+      const entries = Array.from(this.entries)
+      if (options?.cancelFutures === true) {
+        for (const entry of entries) {
+          if (Future.stateUnsafe(entry.future) === "pending") {
+            Future.cancelUnsafe(entry.future)
+          }
+        }
+      }
+      if (options?.wait === false) return Effect.void
+      return Effect.forEach(entries, (entry) => entry.daemon ? Effect.void : Effect.asVoid(Future.await(entry.future)), {
+        discard: true
+      })
+    })
+  }
+
+  get isShutdown() {
+    return Effect.sync(() => this.closed)
+  }
+
+  get pendingCount() {
+    return Effect.sync(() => this.entries.size)
+  }
+
+  /** Interrupts every task still alive and waits for them to stop. */
+  interruptAll(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.closed = true
+      const fibers: Array<Fiber.Fiber<any, any>> = []
+      for (const entry of this.entries) if (entry.fiber !== undefined) fibers.push(entry.fiber)
+      return Fiber.interruptAll(fibers)
+    })
+  }
+}
+
+const isPositiveCount = (n: number) => n === Infinity || (Number.isInteger(n) && n > 0)
+
+const invalid = (argument: string, value: unknown) =>
+  new InvalidArgumentError({
+    argument,
+    message: `${argument} must be a positive integer or Infinity, got ${String(value)}`
+  })
+
+const shutdownError = (operation: string) =>
+  new ExecutorShutdownError({
+    message: `cannot ${operation} after the executor has shut down (shutdown() was called or its scope closed)`
+  })
+
+/**
+ * Creates an executor that lives as long as the current scope: Python's
+ * `with ThreadPoolExecutor(max_workers) as executor:`. Fails with
+ * `InvalidArgumentError` when `maxWorkers` is not a positive integer or
+ * `Infinity`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (options?: MakeOptions) => Effect.Effect<Executor, InvalidArgumentError, Scope.Scope> = Effect
+  .fnUntraced(function*(options?: MakeOptions) {
+    const maxWorkers = options?.maxWorkers ?? Infinity
+    if (!isPositiveCount(maxWorkers)) return yield* invalid("maxWorkers", maxWorkers)
+    const executor = new ExecutorImpl(maxWorkers)
+    yield* Effect.addFinalizer((exit) =>
+      Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)
+        ? executor.interruptAll()
+        : Effect.andThen(executor.shutdown({ wait: true }), executor.interruptAll())
+    )
+    return executor as Executor
+  })
+
+/**
+ * Starts `effect` on the executor and returns its `Future`: Python's
+ * `executor.submit(fn, *args)`.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const submit: {
+  <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: SubmitOptions
+  ): (self: Executor) => Effect.Effect<Future.Future<A, E>, ExecutorShutdownError, R>
+  <A, E, R>(
+    self: Executor,
+    effect: Effect.Effect<A, E, R>,
+    options?: SubmitOptions
+  ): Effect.Effect<Future.Future<A, E>, ExecutorShutdownError, R>
+} = dual(
+  (args) => isExecutor(args[0]),
+  <A, E, R>(self: Executor, effect: Effect.Effect<A, E, R>, options?: SubmitOptions) => self.submit(effect, options)
+)
+
+/**
+ * Applies `f` to every item concurrently, streaming the results in input
+ * order: Python's `executor.map(fn, iterable, timeout=)`.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const map: {
+  <T, A, E, R>(
+    items: Iterable<T>,
+    f: (item: T, index: number) => Effect.Effect<A, E, R>,
+    options?: MapOptions
+  ): (self: Executor) => Stream.Stream<A, E | TimeoutError | ExecutorShutdownError | InvalidArgumentError, R>
+  <T, A, E, R>(
+    self: Executor,
+    items: Iterable<T>,
+    f: (item: T, index: number) => Effect.Effect<A, E, R>,
+    options?: MapOptions
+  ): Stream.Stream<A, E | TimeoutError | ExecutorShutdownError | InvalidArgumentError, R>
+} = dual(
+  (args) => isExecutor(args[0]),
+  <T, A, E, R>(
+    self: Executor,
+    items: Iterable<T>,
+    f: (item: T, index: number) => Effect.Effect<A, E, R>,
+    options?: MapOptions
+  ) => self.map(items, f, options)
+)
+
+/**
+ * Stops accepting tasks and (by default) waits for the submitted ones:
+ * Python's `executor.shutdown(wait=True, cancel_futures=False)`.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const shutdown = (self: Executor, options?: ShutdownOptions): Effect.Effect<void> => self.shutdown(options)
+
+/**
+ * Whether a value is an `Executor`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isExecutor = (u: unknown): u is Executor => typeof u === "object" && u !== null && TypeId in u
+
+// -----------------------------------------------------------------------------
+// Ordered, back-pressured map
+// -----------------------------------------------------------------------------
+
+/**
+ * The engine of `Executor.map`. `Stream.mapEffect` (and `Effect.forEach`)
+ * fork one fiber per item; here `concurrency` worker fibers pull items
+ * themselves and run `f` inline, writing each exit into a ring of
+ * `2 × concurrency` slots that the consumer drains in input order. That
+ * keeps the per-item cost at one `Effect.exit` and no fiber, which is what
+ * lets `map` match a hand-written `Effect.forEach` (see `bench/`).
+ */
+const orderedMap = <T, A, E, R>(
+  executor: ExecutorImpl,
+  items: Iterable<T>,
+  f: (item: T, index: number) => Effect.Effect<A, E, R>,
+  concurrency: number,
+  timeout: Duration.Input | undefined,
+  scope: Scope.Scope
+): Effect.Effect<Pull.Pull<readonly [A, ...Array<A>], E | TimeoutError, void, R>, never, R> =>
+  Effect.gen(function*() {
+    const iterator = items[Symbol.iterator]()
+    const window = concurrency === Infinity ? Infinity : concurrency * 2
+    const slots = new Map<number, Exit.Exit<A, E>>()
+    let nextIndex = 0 // the next item a worker takes
+    let emitted = 0 // the next index the consumer emits
+    let exhausted = false
+    let stopped = false // a failure was seen, or the source threw
+    let sourceError: Cause.Cause<never> | undefined
+    let consumerWaiting: (() => void) | undefined
+    const parkedWorkers: Array<() => void> = []
+
+    const wakeConsumer = () => {
+      const resume = consumerWaiting
+      if (resume !== undefined) {
+        consumerWaiting = undefined
+        resume()
+      }
+    }
+    const wakeWorkers = () => {
+      while (parkedWorkers.length > 0) parkedWorkers.pop()!()
+    }
+    // Every wait re-checks its condition when it registers: a fiber may yield
+    // to the scheduler between its check and its registration.
+    const park = Effect.callback<void>((resume) => {
+      if (stopped || nextIndex < emitted + window) resume(Effect.void)
+      else parkedWorkers.push(() => resume(Effect.void))
+    })
+
+    const semaphore = executor.semaphore
+    const run = (item: T, index: number): Effect.Effect<Exit.Exit<A, E>, never, R> =>
+      semaphore === undefined
+        ? Effect.exit(Effect.suspend(() => f(item, index)))
+        : semaphore.withPermits(1)(Effect.exit(Effect.suspend(() => f(item, index))))
+
+    const worker: Effect.Effect<void, never, R> = Effect.gen(function*() {
+      while (true) {
+        if (stopped || exhausted) return
+        if (nextIndex >= emitted + window) {
+          yield* park
+          continue
+        }
+        let next: IteratorResult<T>
+        try {
+          next = iterator.next()
+        } catch (error) {
+          stopped = true
+          sourceError = Cause.die(error)
+          wakeConsumer()
+          return
+        }
+        if (next.done === true) {
+          exhausted = true
+          wakeConsumer()
+          return
+        }
+        const index = nextIndex++
+        const exit = yield* run(next.value, index)
+        slots.set(index, exit)
+        if (Exit.isFailure(exit)) stopped = true
+        if (index === emitted || stopped) wakeConsumer()
+      }
+    })
+
+    const workers = concurrency === Infinity ? 1024 : concurrency
+    for (let i = 0; i < workers; i++) {
+      yield* Effect.forkIn(worker, scope)
+    }
+
+    const deadline = timeout === undefined ? undefined : (yield* Clock.currentTimeMillis) + Duration.toMillis(timeout)
+    let pendingFailure: Cause.Cause<E> | undefined
+
+    const waitForProgress: Effect.Effect<void> = Effect.callback<void>((resume) => {
+      if (slots.has(emitted) || sourceError !== undefined || (exhausted && emitted === nextIndex)) {
+        return resume(Effect.void)
+      }
+      consumerWaiting = () => resume(Effect.void)
+      return Effect.sync(() => {
+        consumerWaiting = undefined
+      })
+    })
+
+    const waitWithDeadline: Effect.Effect<void, TimeoutError> = deadline === undefined
+      ? waitForProgress
+      : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.timeoutOrElse(waitForProgress, {
+          duration: Math.max(0, deadline - now),
+          orElse: () =>
+            Effect.fail(
+              new TimeoutError(
+                `Executor.map: result ${emitted} was not ready within ${
+                  Duration.format(Duration.fromInputUnsafe(timeout!))
+                }`
+              )
+            )
+        }))
+
+    const pull: Pull.Pull<readonly [A, ...Array<A>], E | TimeoutError, void, R> = Effect.suspend(() => {
+      if (pendingFailure !== undefined) return Effect.failCause(pendingFailure)
+      const chunk: Array<A> = []
+      while (true) {
+        const exit = slots.get(emitted)
+        if (exit === undefined) break
+        slots.delete(emitted)
+        emitted++
+        if (Exit.isFailure(exit)) {
+          pendingFailure = exit.cause
+          break
+        }
+        chunk.push(exit.value)
+      }
+      if (chunk.length > 0) {
+        wakeWorkers()
+        return Effect.succeed(chunk as unknown as readonly [A, ...Array<A>])
+      }
+      if (pendingFailure !== undefined) return Effect.failCause(pendingFailure)
+      if (sourceError !== undefined) return Effect.failCause(sourceError)
+      if (exhausted && emitted === nextIndex) return Cause.done()
+      return Effect.flatMap(waitWithDeadline, () => pull)
+    })
+    return pull
+  })

@@ -1,0 +1,12 @@
+/**
+ * `@corun/node`: the Node.js platform layer of corun.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * Facts about the machine the program runs on (core count).
+ *
+ * @since 0.1.0
+ */
+export * as Platform from "./Platform.ts"
