@@ -19,9 +19,11 @@
  *
  * @since 0.1.0
  */
-import { Cause, type Context, Duration, Effect, Exit, Option } from "effect"
+import { Cause, Clock, type Context, Duration, Effect, Exit, Option, Scope, Stream } from "effect"
+import * as Channel from "effect/Channel"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
+import type * as Pull from "effect/Pull"
 import { CancelledError, TimeoutError } from "./Errors.ts"
 
 const TypeId = "~@corun/core/Future" as const
@@ -443,3 +445,181 @@ export const addDoneCallback = <A, E, R>(
     })
     return Effect.void
   }) as Effect.Effect<void, never, R>
+
+// -----------------------------------------------------------------------------
+// Waiting on many futures: concurrent.futures.wait / as_completed
+// -----------------------------------------------------------------------------
+
+/**
+ * When `wait` returns: Python's `ALL_COMPLETED`, `FIRST_COMPLETED`,
+ * `FIRST_EXCEPTION`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ReturnWhen = "ALL_COMPLETED" | "FIRST_COMPLETED" | "FIRST_EXCEPTION"
+
+/**
+ * The split `wait` returns: the futures that had completed and the others,
+ * each in the order they were given.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DoneAndNotDone<F> {
+  readonly done: Array<F>
+  readonly notDone: Array<F>
+}
+
+const uniqueFutures = <F extends Future<any, any>>(futures: Iterable<F>): Array<F> => Array.from(new Set(futures))
+
+// A future "raised an exception" when it failed other than by cancellation.
+const isFailed = (future: Future<any, any>): boolean => {
+  const exit = impl(future).exit
+  return exit !== undefined && Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
+}
+
+/**
+ * Waits until the futures satisfy `returnWhen` (default `"ALL_COMPLETED"`)
+ * or `timeout` passes, and returns `{ done, notDone }`: Python's
+ * `concurrent.futures.wait(fs, timeout, return_when)`.
+ *
+ * - `"FIRST_COMPLETED"` returns as soon as any future completes (or was
+ *   already complete).
+ * - `"FIRST_EXCEPTION"` returns as soon as any future fails (cancellation
+ *   does not count); if none fails it is `"ALL_COMPLETED"`.
+ * - On timeout it returns the split at that moment; it never fails.
+ *
+ * It never cancels the futures in `notDone`: they go on running.
+ *
+ * @since 0.1.0
+ * @category waiting
+ */
+export const wait = <F extends Future<any, any>>(
+  futures: Iterable<F>,
+  options?: {
+    readonly timeout?: Duration.Input | undefined
+    readonly returnWhen?: ReturnWhen | undefined
+  }
+): Effect.Effect<DoneAndNotDone<F>> =>
+  Effect.suspend(() => {
+    const all = uniqueFutures(futures)
+    const returnWhen = options?.returnWhen ?? "ALL_COMPLETED"
+    const split = (): DoneAndNotDone<F> => {
+      const done: Array<F> = []
+      const notDone: Array<F> = []
+      for (const future of all) (isDoneUnsafe(future) ? done : notDone).push(future)
+      return { done, notDone }
+    }
+    const satisfied = (): boolean => {
+      let completed = 0
+      for (const future of all) {
+        if (!isDoneUnsafe(future)) continue
+        completed++
+        if (returnWhen === "FIRST_COMPLETED") return true
+        if (returnWhen === "FIRST_EXCEPTION" && isFailed(future)) return true
+      }
+      return completed === all.length
+    }
+    if (satisfied()) return Effect.succeed(split())
+    const waiting = Effect.callback<void>((resume) => {
+      const removers: Array<() => void> = []
+      let resumed = false
+      const check = () => {
+        if (!resumed && satisfied()) {
+          resumed = true
+          resume(Effect.void)
+        }
+      }
+      for (const future of all) {
+        if (!isDoneUnsafe(future)) removers.push(observeUnsafe(future, check))
+      }
+      check()
+      return Effect.sync(() => {
+        for (const remove of removers) remove()
+      })
+    })
+    const timeout = options?.timeout
+    return Effect.map(
+      timeout === undefined ? waiting : Effect.timeoutOption(waiting, timeout),
+      split
+    )
+  })
+
+/**
+ * Streams the futures as they complete, those already complete first:
+ * Python's `concurrent.futures.as_completed(fs, timeout)`. Duplicates are
+ * yielded once. With `timeout` (counted from when the stream starts) the
+ * stream fails with `TimeoutError` after yielding what had completed by
+ * then; the futures still running are not cancelled.
+ *
+ * ```ts
+ * yield* asCompleted(futures).pipe(
+ *   Stream.mapEffect(Future.result),
+ *   Stream.runForEach((page) => Console.log(page))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category waiting
+ */
+export const asCompleted = <F extends Future<any, any>>(
+  futures: Iterable<F>,
+  options?: { readonly timeout?: Duration.Input | undefined }
+): Stream.Stream<F, TimeoutError> =>
+  Stream.fromChannel(
+    Channel.fromTransform((_upstream, scope) =>
+      Effect.gen(function*() {
+        const all = uniqueFutures(futures)
+        const completed: Array<F> = []
+        let emitted = 0
+        let wake: (() => void) | undefined
+        const removers: Array<() => void> = []
+        for (const future of all) {
+          removers.push(observeUnsafe(future, () => {
+            completed.push(future)
+            const resume = wake
+            wake = undefined
+            if (resume !== undefined) resume()
+          }))
+        }
+        yield* Scope.addFinalizer(scope, Effect.sync(() => removers.forEach((remove) => remove())))
+        const timeout = options?.timeout
+        const deadline = timeout === undefined
+          ? undefined
+          : (yield* Clock.currentTimeMillis) + Duration.toMillis(timeout)
+        const waitOne: Effect.Effect<void> = Effect.callback<void>((resume) => {
+          if (completed.length > 0) return resume(Effect.void)
+          wake = () => resume(Effect.void)
+          return Effect.sync(() => {
+            wake = undefined
+          })
+        })
+        const waitWithin: Effect.Effect<void, TimeoutError> = deadline === undefined ? waitOne : Effect.flatMap(
+          Clock.currentTimeMillis,
+          (now) =>
+            Effect.timeoutOrElse(waitOne, {
+              duration: Math.max(0, deadline - now),
+              orElse: () =>
+                Effect.fail(
+                  new TimeoutError(
+                    `asCompleted: ${all.length - emitted} of ${all.length} futures did not complete within ${
+                      Duration.format(Duration.fromInputUnsafe(timeout!))
+                    }`
+                  )
+                )
+            })
+        )
+        const pull: Pull.Pull<readonly [F, ...Array<F>], TimeoutError> = Effect.suspend(() => {
+          if (completed.length > 0) {
+            const chunk = completed.splice(0, completed.length)
+            emitted += chunk.length
+            return Effect.succeed(chunk as unknown as readonly [F, ...Array<F>])
+          }
+          if (emitted === all.length) return Cause.done()
+          return Effect.flatMap(waitWithin, () => pull)
+        })
+        return pull
+      })
+    )
+  )

@@ -26,3 +26,31 @@ export * as Future from "./Future.ts"
  * @since 0.1.0
  */
 export * as Executor from "./Executor.ts"
+
+/**
+ * `gather`: run effects at once, results in order (Python's `asyncio.gather`).
+ *
+ * @since 0.1.0
+ */
+export * as Gather from "./Gather.ts"
+
+/**
+ * `TaskGroup`: structured task groups (Python's `asyncio.TaskGroup`).
+ *
+ * @since 0.1.0
+ */
+export * as TaskGroup from "./TaskGroup.ts"
+
+/**
+ * Python's `concurrent.futures.wait(fs, timeout, return_when)`.
+ *
+ * @since 0.1.0
+ */
+export { asCompleted, wait } from "./Future.ts"
+
+/**
+ * Python's `asyncio.gather(*aws, return_exceptions)`.
+ *
+ * @since 0.1.0
+ */
+export { gather } from "./Gather.ts"
