@@ -23,7 +23,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Scope, Semaphore, Stream } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Scope, Semaphore, Stream } from "effect"
 import * as Channel from "effect/Channel"
 import { dual } from "effect/Function"
 import type * as Pull from "effect/Pull"
@@ -146,17 +146,13 @@ export interface Executor {
   readonly pendingCount: Effect.Effect<number>
 }
 
-interface Entry {
-  readonly future: Future.Future<any, any>
-  readonly daemon: boolean
-  fiber: Fiber.Fiber<any, any> | undefined
-}
-
 class ExecutorImpl implements Executor {
   readonly [TypeId] = TypeId
   readonly maxWorkers: number
   readonly semaphore: Semaphore.Semaphore | undefined
-  readonly entries = new Set<Entry>()
+  /** The futures of the tasks not yet complete, daemon ones apart. */
+  readonly tasks = new Set<Future.Future<any, any>>()
+  readonly daemons = new Set<Future.Future<any, any>>()
   closed = false
 
   constructor(maxWorkers: number) {
@@ -172,23 +168,23 @@ class ExecutorImpl implements Executor {
       if (this.closed) return Effect.fail(shutdownError("submit"))
       const name = options?.name
       const future = Future.makeUnsafe<A, E>({ name })
-      const entry: Entry = { future, daemon: options?.daemon === true, fiber: undefined }
-      let task: Effect.Effect<A, E, R> = Effect.suspend(() => {
+      let task: Effect.Effect<A, E, R> = effect
+      if (this.semaphore === undefined) {
+        // Unbounded: the task starts as soon as its fiber does.
         Future.setRunningUnsafe(future)
-        return effect
-      })
-      if (this.semaphore !== undefined) task = this.semaphore.withPermits(1)(task)
+      } else {
+        task = this.semaphore.withPermits(1)(Effect.suspend(() => {
+          Future.setRunningUnsafe(future)
+          return effect
+        }))
+      }
       if (name !== undefined) {
         task = task.pipe(Effect.withSpan(name), Effect.annotateLogs("task", name))
       }
+      const registry = options?.daemon === true ? this.daemons : this.tasks
       return Effect.map(Effect.forkDetach(task), (fiber) => {
-        entry.fiber = fiber
-        this.entries.add(entry)
-        Future.setCancellerUnsafe(future, () => fiber.interruptUnsafe())
-        fiber.addObserver((exit) => {
-          this.entries.delete(entry)
-          Future.completeUnsafe(future, exit)
-        })
+        registry.add(future)
+        Future.attachFiberUnsafe(future, fiber, registry)
         return future
       })
     })
@@ -219,18 +215,15 @@ class ExecutorImpl implements Executor {
   shutdown(options?: ShutdownOptions): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.closed = true
-      const entries = Array.from(this.entries)
       if (options?.cancelFutures === true) {
-        for (const entry of entries) {
-          if (Future.stateUnsafe(entry.future) === "pending") {
-            Future.cancelUnsafe(entry.future)
+        for (const registry of [this.tasks, this.daemons]) {
+          for (const future of registry) {
+            if (Future.stateUnsafe(future) === "pending") Future.cancelUnsafe(future)
           }
         }
       }
       if (options?.wait === false) return Effect.void
-      return Effect.forEach(entries, (entry) => entry.daemon ? Effect.void : Effect.asVoid(Future.await(entry.future)), {
-        discard: true
-      })
+      return Effect.forEach(Array.from(this.tasks), (future) => Future.await(future), { discard: true })
     })
   }
 
@@ -239,16 +232,16 @@ class ExecutorImpl implements Executor {
   }
 
   get pendingCount() {
-    return Effect.sync(() => this.entries.size)
+    return Effect.sync(() => this.tasks.size + this.daemons.size)
   }
 
   /** Interrupts every task still alive and waits for them to stop. */
   interruptAll(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.closed = true
-      const fibers: Array<Fiber.Fiber<any, any>> = []
-      for (const entry of this.entries) if (entry.fiber !== undefined) fibers.push(entry.fiber)
-      return Fiber.interruptAll(fibers)
+      const futures = [...this.tasks, ...this.daemons]
+      for (const future of futures) Future.cancelUnsafe(future)
+      return Effect.forEach(futures, (future) => Future.await(future), { discard: true })
     })
   }
 }
@@ -379,7 +372,9 @@ const orderedMap = <T, A, E, R>(
   Effect.gen(function*() {
     const iterator = items[Symbol.iterator]()
     const window = concurrency === Infinity ? Infinity : concurrency * 2
-    const slots = new Map<number, Exit.Exit<A, E>>()
+    // Completed exits waiting to be emitted, by index: a ring of `window`
+    // slots (a Map when the window is unbounded).
+    const slots = window === Infinity ? new MapSlots<Exit.Exit<A, E>>() : new RingSlots<Exit.Exit<A, E>>(window)
     let nextIndex = 0 // the next item a worker takes
     let emitted = 0 // the next index the consumer emits
     let exhausted = false
@@ -406,18 +401,29 @@ const orderedMap = <T, A, E, R>(
     })
 
     const semaphore = executor.semaphore
-    const run = (item: T, index: number): Effect.Effect<Exit.Exit<A, E>, never, R> =>
-      semaphore === undefined
-        ? Effect.exit(Effect.suspend(() => f(item, index)))
-        : semaphore.withPermits(1)(Effect.exit(Effect.suspend(() => f(item, index))))
-
-    const worker: Effect.Effect<void, never, R> = Effect.gen(function*() {
-      while (true) {
-        if (stopped || exhausted) return
-        if (nextIndex >= emitted + window) {
-          yield* park
-          continue
+    // One worker loop per unit of concurrency. Written as a reusable `step`
+    // effect and one continuation per worker (not a generator with a closure
+    // per item): the per-item cost is one `Effect.exit` and one `flatMap`.
+    const makeWorker = (): Effect.Effect<void, never, R> => {
+      let index = 0
+      const afterItem = (exit: Exit.Exit<A, E>): Effect.Effect<void, never, R> => {
+        slots.set(index, exit)
+        if (Exit.isFailure(exit)) stopped = true
+        if (index === emitted || stopped) wakeConsumer()
+        return step
+      }
+      const runItem = (item: T): Effect.Effect<Exit.Exit<A, E>, never, R> => {
+        let effect: Effect.Effect<A, E, R>
+        try {
+          effect = f(item, index)
+        } catch (defect) {
+          effect = Effect.die(defect)
         }
+        return semaphore === undefined ? Effect.exit(effect) : semaphore.withPermits(1)(Effect.exit(effect))
+      }
+      const step: Effect.Effect<void, never, R> = Effect.suspend(() => {
+        if (stopped || exhausted) return Effect.void
+        if (nextIndex >= emitted + window) return Effect.flatMap(park, () => step)
         let next: IteratorResult<T>
         try {
           next = iterator.next()
@@ -425,24 +431,22 @@ const orderedMap = <T, A, E, R>(
           stopped = true
           sourceError = Cause.die(error)
           wakeConsumer()
-          return
+          return Effect.void
         }
         if (next.done === true) {
           exhausted = true
           wakeConsumer()
-          return
+          return Effect.void
         }
-        const index = nextIndex++
-        const exit = yield* run(next.value, index)
-        slots.set(index, exit)
-        if (Exit.isFailure(exit)) stopped = true
-        if (index === emitted || stopped) wakeConsumer()
-      }
-    })
+        index = nextIndex++
+        return Effect.flatMap(runItem(next.value), afterItem)
+      })
+      return step
+    }
 
     const workers = concurrency === Infinity ? 1024 : concurrency
     for (let i = 0; i < workers; i++) {
-      yield* Effect.forkIn(worker, scope)
+      yield* Effect.forkIn(makeWorker(), scope)
     }
 
     const deadline = timeout === undefined ? undefined : (yield* Clock.currentTimeMillis) + Duration.toMillis(timeout)
@@ -477,9 +481,8 @@ const orderedMap = <T, A, E, R>(
       if (pendingFailure !== undefined) return Effect.failCause(pendingFailure)
       const chunk: Array<A> = []
       while (true) {
-        const exit = slots.get(emitted)
+        const exit = slots.take(emitted)
         if (exit === undefined) break
-        slots.delete(emitted)
         emitted++
         if (Exit.isFailure(exit)) {
           pendingFailure = exit.cause
@@ -494,7 +497,45 @@ const orderedMap = <T, A, E, R>(
       if (pendingFailure !== undefined) return Effect.failCause(pendingFailure)
       if (sourceError !== undefined) return Effect.failCause(sourceError)
       if (exhausted && emitted === nextIndex) return Cause.done()
-      return Effect.flatMap(waitWithDeadline, () => pull)
+      // After a wake-up, let the other workers that are ready run first, so
+      // that one pull collects a whole batch instead of a single result.
+      return Effect.flatMap(waitWithDeadline, () => Effect.flatMap(Effect.yieldNow, () => pull))
     })
     return pull
   })
+
+class RingSlots<A> {
+  readonly ring: Array<A | undefined>
+  readonly size: number
+  constructor(size: number) {
+    this.size = size
+    this.ring = new Array(size).fill(undefined)
+  }
+  set(index: number, value: A) {
+    this.ring[index % this.size] = value
+  }
+  has(index: number) {
+    return this.ring[index % this.size] !== undefined
+  }
+  take(index: number): A | undefined {
+    const slot = index % this.size
+    const value = this.ring[slot]
+    this.ring[slot] = undefined
+    return value
+  }
+}
+
+class MapSlots<A> {
+  readonly map = new Map<number, A>()
+  set(index: number, value: A) {
+    this.map.set(index, value)
+  }
+  has(index: number) {
+    return this.map.has(index)
+  }
+  take(index: number): A | undefined {
+    const value = this.map.get(index)
+    this.map.delete(index)
+    return value
+  }
+}

@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, type Context, Duration, Effect, Exit, Option, Scope, Stream } from "effect"
+import { Cause, Clock, type Context, Duration, Effect, Exit, type Fiber, Option, Scope, Stream } from "effect"
 import * as Channel from "effect/Channel"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
@@ -73,6 +73,7 @@ class FutureImpl<A, E> implements Future<A, E> {
   state: 0 | 1 | 2 = PENDING
   exit: Exit.Exit<A, E> | undefined = undefined
   observers: Array<(exit: Exit.Exit<A, E>) => void> | undefined = undefined
+  fiber: Fiber.Fiber<A, E> | undefined = undefined
   readonly name: string | undefined
   canceller: (() => void) | undefined
   constructor(name: string | undefined, canceller: (() => void) | undefined) {
@@ -133,6 +134,29 @@ export const setCancellerUnsafe = <A, E>(self: Future<A, E>, cancel: () => void)
 }
 
 /**
+ * Binds a future to the fiber that runs its task: cancelling the future
+ * interrupts the fiber, and the fiber's exit completes the future.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const attachFiberUnsafe = <A, E>(
+  self: Future<A, E>,
+  fiber: Fiber.Fiber<A, E>,
+  /** A set the future leaves when it completes (an executor's registry). */
+  registry?: Set<Future<any, any>>
+): void => {
+  const f = impl(self)
+  f.fiber = fiber
+  fiber.addObserver(
+    registry === undefined ? (exit) => completeUnsafe(self, exit) : (exit) => {
+      registry.delete(self)
+      completeUnsafe(self, exit)
+    }
+  )
+}
+
+/**
  * Marks a pending future as running (Python's `set_running_or_notify_cancel`).
  * Returns `false` when it had already completed (e.g. was cancelled).
  *
@@ -159,6 +183,7 @@ export const completeUnsafe = <A, E>(self: Future<A, E>, exit: Exit.Exit<A, E>):
   f.state = DONE
   f.exit = exit
   f.canceller = undefined
+  f.fiber = undefined
   const observers = f.observers
   if (observers !== undefined) {
     f.observers = undefined
@@ -233,6 +258,10 @@ export const isDoneUnsafe = <A, E>(self: Future<A, E>): boolean => impl(self).st
 export const cancelUnsafe = <A, E>(self: Future<A, E>): boolean => {
   const f = impl(self)
   if (f.state === DONE) return false
+  if (f.fiber !== undefined) {
+    f.fiber.interruptUnsafe()
+    return true
+  }
   const cancel = f.canceller
   if (cancel === undefined) {
     completeUnsafe(self, Exit.interrupt() as Exit.Exit<A, E>)
@@ -511,30 +540,42 @@ export const wait = <F extends Future<any, any>>(
       for (const future of all) (isDoneUnsafe(future) ? done : notDone).push(future)
       return { done, notDone }
     }
-    const satisfied = (): boolean => {
-      let completed = 0
+    // The initial check walks the list once; after that each completion is
+    // counted as it happens, so waiting on n futures costs O(n), not O(n²).
+    let completed = 0
+    let failed = false
+    const count = () => {
+      completed = 0
+      failed = false
       for (const future of all) {
         if (!isDoneUnsafe(future)) continue
         completed++
-        if (returnWhen === "FIRST_COMPLETED") return true
-        if (returnWhen === "FIRST_EXCEPTION" && isFailed(future)) return true
+        if (isFailed(future)) failed = true
       }
-      return completed === all.length
     }
+    const satisfied = () =>
+      completed === all.length ||
+      (completed > 0 && returnWhen === "FIRST_COMPLETED") ||
+      (failed && returnWhen === "FIRST_EXCEPTION")
+    count()
     if (satisfied()) return Effect.succeed(split())
     const waiting = Effect.callback<void>((resume) => {
+      // Count again here: the fiber may have yielded since the check above.
+      count()
+      if (satisfied()) return resume(Effect.void)
       const removers: Array<() => void> = []
       let resumed = false
-      const check = () => {
-        if (!resumed && satisfied()) {
-          resumed = true
-          resume(Effect.void)
-        }
-      }
       for (const future of all) {
-        if (!isDoneUnsafe(future)) removers.push(observeUnsafe(future, check))
+        if (isDoneUnsafe(future)) continue
+        removers.push(observeUnsafe(future, () => {
+          completed++
+          if (isFailed(future)) failed = true
+          if (!resumed && satisfied()) {
+            resumed = true
+            resume(Effect.void)
+          }
+        }))
       }
-      check()
       return Effect.sync(() => {
         for (const remove of removers) remove()
       })
@@ -617,7 +658,9 @@ export const asCompleted = <F extends Future<any, any>>(
             return Effect.succeed(chunk as unknown as readonly [F, ...Array<F>])
           }
           if (emitted === all.length) return Cause.done()
-          return Effect.flatMap(waitWithin, () => pull)
+          // Yield once after a wake-up so one pull collects every future that
+          // completes in the same tick.
+          return Effect.flatMap(waitWithin, () => Effect.flatMap(Effect.yieldNow, () => pull))
         })
         return pull
       })
