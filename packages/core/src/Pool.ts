@@ -1,0 +1,576 @@
+/**
+ * The `Pool` service runs `Task`s on a pool of workers, one per core:
+ * Python's `multiprocessing.Pool`, with typed inputs, outputs and errors.
+ * This module is the contract; `@corun/node`'s `NodePool.layer` implements
+ * it with worker threads or child processes (and other backends, such as
+ * Effect Cluster, can implement it later without changing callers).
+ *
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Future, Pool } from "@corun/core"
+ * import { NodePool } from "@corun/node"
+ * import * as Tasks from "./tasks.ts"
+ *
+ * const program = Effect.gen(function*() {
+ *   const pool = yield* Pool.Pool                                   // with Pool() as pool:
+ *   const total = yield* pool.apply(Tasks.sum, { from: 0, to: 1e6 }) //   pool.apply(sum, (0, 10**6))
+ *   const future = yield* pool.applyAsync(Tasks.sum, { from: 0, to: 10 }) // pool.apply_async(...)
+ *   const sums = yield* pool.map(Tasks.sum, ranges, { chunksize: 4 }) //   pool.map(sum, ranges, 4)
+ *   yield* Stream.runForEach(pool.imapUnordered(Tasks.sum, ranges), Effect.log)
+ * }).pipe(Effect.provide(NodePool.layer({ tasks: new URL("./tasks.ts", import.meta.url) })))
+ * ```
+ *
+ * | Python `multiprocessing.Pool`            | corun `Pool`                                          |
+ * |------------------------------------------|-------------------------------------------------------|
+ * | `pool.apply(f, args)`                    | `pool.apply(task, input)`                             |
+ * | `pool.apply_async(f, args, callback, error_callback)` | `pool.applyAsync(task, input, { callback, errorCallback })` → `Future` |
+ * | `pool.map(f, it, chunksize)`             | `pool.map(task, inputs, { chunksize })`               |
+ * | `pool.map_async(...)`                    | `pool.mapAsync(...)` → `Future<Array<O>>`             |
+ * | `pool.starmap(f, [(a, b), ...])`         | `pool.starmap(task, [[a, b], ...])` (tuple inputs)    |
+ * | `pool.imap(f, it, chunksize)`            | `pool.imap(task, inputs, { chunksize })` → `Stream` in input order |
+ * | `pool.imap_unordered(...)`               | `pool.imapUnordered(...)` → `Stream` in completion order |
+ * | `pool.close()` / `terminate()` / `join()` | `pool.close` / `pool.terminate` / `pool.join`        |
+ * | `ProcessPoolExecutor`                    | `Pool.makeExecutor` → `submit` / `map`                 |
+ *
+ * Every task runs as an Effect fiber in its worker. Interrupting the caller
+ * of `apply` (or `Future.cancel` on an `applyAsync` future) interrupts the
+ * task in its worker; a task that does not yield (a busy loop) has its worker
+ * terminated and replaced. A worker that dies (uncaught exception, exit, out
+ * of memory, a signal) fails only the task it was running, with
+ * `WorkerCrashed`; the tasks queued behind it run on other workers.
+ *
+ * @since 0.1.0
+ */
+import type { Cause, Duration, Scope } from "effect"
+import { Context, Effect, Exit, Stream } from "effect"
+import type {
+  InputEncodingError,
+  PoolStillRunning,
+  TaskTimeout,
+  UnknownTask,
+  WorkerCrashed
+} from "./Errors.ts"
+import { ExecutorShutdownError, PoolClosed } from "./Errors.ts"
+import * as Future from "./Future.ts"
+import type { Task } from "./Task.ts"
+
+const TypeId = "~@corun/core/Pool" as const
+
+/**
+ * Errors that refuse a task before it is sent: the pool is closed, or the
+ * input does not match the task's `input` schema.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SubmitError = PoolClosed | InputEncodingError
+
+/**
+ * Errors of a task that was accepted: its worker died, it timed out, or the
+ * workers do not know it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RunError = WorkerCrashed | TaskTimeout | UnknownTask
+
+/**
+ * A `Future` of a pool task, which also carries the task's progress values
+ * (read them with `pool.progress(future)`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskFuture<out A, out E, out P = never> extends Future.Future<A, E> {
+  readonly "~@corun/core/Pool/Progress"?: (_: never) => P
+}
+
+/**
+ * Options of `apply` and `applyAsync`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApplyOptions<P = never> {
+  /**
+   * Stops the task and fails it with `TaskTimeout` when it has not finished
+   * this long after it was submitted. Default: the pool's `taskTimeout`
+   * (none unless set).
+   */
+  readonly timeout?: Duration.Input | undefined
+  /**
+   * `ArrayBuffer`s (or `MessagePort`s) of the encoded input to move to the
+   * worker without copying; the caller's copies become detached (thread
+   * runtime; the process runtime copies them).
+   */
+  readonly transfer?: ReadonlyArray<unknown> | undefined
+  /** Called with each progress value the task reports, as it arrives. */
+  readonly onProgress?: ((value: P) => void) | undefined
+}
+
+/**
+ * Options of `applyAsync`: Python's `callback` / `error_callback`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApplyAsyncOptions<O, E, P = never> extends ApplyOptions<P> {
+  /** Runs (in a new fiber with the caller's services) with the result when the task succeeds. */
+  readonly callback?: ((value: O) => Effect.Effect<void, unknown>) | undefined
+  /** Runs with the cause when the task fails, is cancelled or its worker crashes. */
+  readonly errorCallback?: ((cause: Cause.Cause<E>) => Effect.Effect<void, unknown>) | undefined
+}
+
+/**
+ * Options of `map`, `starmap`, `imap` and `imapUnordered`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MapOptions {
+  /**
+   * How many inputs go to a worker as one job (Python's `chunksize`).
+   * Larger chunks cost less per item; a failing item fails its chunk.
+   * `map`/`starmap` default to Python's choice
+   * (`ceil(len(inputs) / (4 × size))`), `imap`/`imapUnordered` to 1.
+   */
+  readonly chunksize?: number | undefined
+  /** A timeout per job (chunk), as in `ApplyOptions.timeout`. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * Options of `mapAsync` / `starmapAsync`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MapAsyncOptions<O, E> extends MapOptions {
+  /** Runs with all the results when every input succeeded. */
+  readonly callback?: ((values: Array<O>) => Effect.Effect<void, unknown>) | undefined
+  /** Runs with the cause of the first failure. */
+  readonly errorCallback?: ((cause: Cause.Cause<E>) => Effect.Effect<void, unknown>) | undefined
+}
+
+/**
+ * Counters of a pool, for monitoring and tests.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Stats {
+  /** The configured number of workers. */
+  readonly size: number
+  /** Workers alive now (started or starting). */
+  readonly workers: number
+  /** Tasks waiting for a worker. */
+  readonly queued: number
+  /** Tasks sent to a worker and not finished. */
+  readonly running: number
+  /** Tasks finished (in any way) since the pool started. */
+  readonly completed: number
+  /** Workers started since the pool started (replacements included). */
+  readonly spawned: number
+}
+
+/**
+ * The operations of a worker pool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PoolService {
+  readonly [TypeId]: typeof TypeId
+  /** The number of workers (Python's `processes`). */
+  readonly size: number
+  /**
+   * Runs a task on a worker and waits for its result: Python's
+   * `pool.apply(func, args)`. Interrupting the caller stops the task in its
+   * worker.
+   */
+  apply<I, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    input: I,
+    options?: ApplyOptions<P>
+  ): Effect.Effect<O, E | SubmitError | RunError>
+  /**
+   * Submits a task and returns its `Future` at once: Python's
+   * `pool.apply_async(func, args, callback=, error_callback=)`.
+   * `Future.cancel` stops the task in its worker.
+   */
+  applyAsync<I, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    input: I,
+    options?: ApplyAsyncOptions<O, E | RunError, P>
+  ): Effect.Effect<TaskFuture<O, E | RunError, P>, SubmitError>
+  /**
+   * Runs a task on every input and returns the results in input order:
+   * Python's `pool.map(func, iterable, chunksize)`. Every input is encoded
+   * before anything is sent. The first failure fails the whole map and
+   * cancels the jobs still queued or running; interrupting the caller
+   * cancels them all.
+   */
+  map<I, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    inputs: Iterable<I>,
+    options?: MapOptions
+  ): Effect.Effect<Array<O>, E | SubmitError | RunError>
+  /**
+   * `map` returning a `Future` of all the results at once: Python's
+   * `pool.map_async`.
+   */
+  mapAsync<I, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    inputs: Iterable<I>,
+    options?: MapAsyncOptions<O, E | RunError>
+  ): Effect.Effect<Future.Future<Array<O>, E | RunError>, SubmitError>
+  /**
+   * `map` for tasks whose input is a tuple: Python's `pool.starmap(func,
+   * [(a, b), …])`. (A corun task takes one input; a tuple schema plays the
+   * role of Python's argument list.)
+   */
+  starmap<I extends ReadonlyArray<unknown>, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    inputs: Iterable<I>,
+    options?: MapOptions
+  ): Effect.Effect<Array<O>, E | SubmitError | RunError>
+  /** `mapAsync` for tuple inputs: Python's `pool.starmap_async`. */
+  starmapAsync<I extends ReadonlyArray<unknown>, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    inputs: Iterable<I>,
+    options?: MapAsyncOptions<O, E | RunError>
+  ): Effect.Effect<Future.Future<Array<O>, E | RunError>, SubmitError>
+  /**
+   * Streams the results in input order as they become available: Python's
+   * `pool.imap(func, iterable, chunksize)`. Lazy and back-pressured: inputs
+   * are read and sent a window ahead of the consumer. A failure (including
+   * an input that cannot be encoded) surfaces at its position; ending the
+   * stream early cancels the jobs in flight.
+   */
+  imap<I, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    inputs: Iterable<I>,
+    options?: MapOptions
+  ): Stream.Stream<O, E | SubmitError | RunError>
+  /**
+   * Streams the results in completion order: Python's
+   * `pool.imap_unordered(func, iterable, chunksize)`.
+   */
+  imapUnordered<I, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    inputs: Iterable<I>,
+    options?: MapOptions
+  ): Stream.Stream<O, E | SubmitError | RunError>
+  /**
+   * The progress values a task reports, as a stream that ends when the task
+   * completes: what a progress bar needs. Values reported before the stream
+   * is consumed are buffered; consume it once.
+   */
+  progress<A, E, P>(future: TaskFuture<A, E, P>): Stream.Stream<P>
+  /**
+   * Stops accepting tasks; the workers exit once the submitted tasks are
+   * done: Python's `pool.close()`.
+   */
+  readonly close: Effect.Effect<void>
+  /**
+   * Stops the workers at once; tasks still queued or running end cancelled:
+   * Python's `pool.terminate()`. Waits until every worker has exited.
+   */
+  readonly terminate: Effect.Effect<void>
+  /**
+   * Waits for every worker to exit: Python's `pool.join()`. Fails with
+   * `PoolStillRunning` unless `close` or `terminate` was called first.
+   */
+  readonly join: Effect.Effect<void, PoolStillRunning>
+  /** The pool's counters. */
+  readonly stats: Effect.Effect<Stats>
+}
+
+/**
+ * The `Pool` service: a worker pool provided by a layer such as
+ * `NodePool.layer(...)`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Pool extends Context.Service<Pool, PoolService>()("@corun/core/Pool") {}
+
+/**
+ * The brand of `PoolService` values, for implementations.
+ *
+ * @since 0.1.0
+ * @category symbols
+ */
+export const ServiceTypeId: typeof TypeId = TypeId
+
+// -----------------------------------------------------------------------------
+// Accessors on the Pool service
+// -----------------------------------------------------------------------------
+
+/**
+ * `pool.apply` on the `Pool` service: Python's `pool.apply(func, args)`.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const apply = <I, O, E, P>(
+  task: Task<string, I, O, E, P>,
+  input: I,
+  options?: ApplyOptions<P>
+): Effect.Effect<O, E | SubmitError | RunError, Pool> => Effect.flatMap(Effect.service(Pool), (pool) => pool.apply(task, input, options))
+
+/**
+ * `pool.applyAsync` on the `Pool` service: Python's `pool.apply_async`.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const applyAsync = <I, O, E, P>(
+  task: Task<string, I, O, E, P>,
+  input: I,
+  options?: ApplyAsyncOptions<O, E | RunError, P>
+): Effect.Effect<TaskFuture<O, E | RunError, P>, SubmitError, Pool> =>
+  Effect.flatMap(Effect.service(Pool), (pool) => pool.applyAsync(task, input, options))
+
+/**
+ * `pool.map` on the `Pool` service: Python's `pool.map(func, iterable, chunksize)`.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const map = <I, O, E, P>(
+  task: Task<string, I, O, E, P>,
+  inputs: Iterable<I>,
+  options?: MapOptions
+): Effect.Effect<Array<O>, E | SubmitError | RunError, Pool> =>
+  Effect.flatMap(Effect.service(Pool), (pool) => pool.map(task, inputs, options))
+
+/**
+ * `pool.mapAsync` on the `Pool` service: Python's `pool.map_async`.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const mapAsync = <I, O, E, P>(
+  task: Task<string, I, O, E, P>,
+  inputs: Iterable<I>,
+  options?: MapAsyncOptions<O, E | RunError>
+): Effect.Effect<Future.Future<Array<O>, E | RunError>, SubmitError, Pool> =>
+  Effect.flatMap(Effect.service(Pool), (pool) => pool.mapAsync(task, inputs, options))
+
+/**
+ * `pool.starmap` on the `Pool` service: Python's `pool.starmap`.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const starmap = <I extends ReadonlyArray<unknown>, O, E, P>(
+  task: Task<string, I, O, E, P>,
+  inputs: Iterable<I>,
+  options?: MapOptions
+): Effect.Effect<Array<O>, E | SubmitError | RunError, Pool> =>
+  Effect.flatMap(Effect.service(Pool), (pool) => pool.starmap(task, inputs, options))
+
+/**
+ * `pool.starmapAsync` on the `Pool` service: Python's `pool.starmap_async`.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const starmapAsync = <I extends ReadonlyArray<unknown>, O, E, P>(
+  task: Task<string, I, O, E, P>,
+  inputs: Iterable<I>,
+  options?: MapAsyncOptions<O, E | RunError>
+): Effect.Effect<Future.Future<Array<O>, E | RunError>, SubmitError, Pool> =>
+  Effect.flatMap(Effect.service(Pool), (pool) => pool.starmapAsync(task, inputs, options))
+
+/**
+ * `pool.imap` on the `Pool` service: Python's `pool.imap` (input order).
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const imap = <I, O, E, P>(
+  task: Task<string, I, O, E, P>,
+  inputs: Iterable<I>,
+  options?: MapOptions
+): Stream.Stream<O, E | SubmitError | RunError, Pool> =>
+  Stream.unwrap(Effect.map(Effect.service(Pool), (pool) => pool.imap(task, inputs, options)))
+
+/**
+ * `pool.imapUnordered` on the `Pool` service: Python's
+ * `pool.imap_unordered` (completion order).
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const imapUnordered = <I, O, E, P>(
+  task: Task<string, I, O, E, P>,
+  inputs: Iterable<I>,
+  options?: MapOptions
+): Stream.Stream<O, E | SubmitError | RunError, Pool> =>
+  Stream.unwrap(Effect.map(Effect.service(Pool), (pool) => pool.imapUnordered(task, inputs, options)))
+
+/**
+ * The progress values of a pool task, as a stream that ends with the task.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const progress = <A, E, P>(future: TaskFuture<A, E, P>): Stream.Stream<P, never, Pool> =>
+  Stream.unwrap(Effect.map(Effect.service(Pool), (pool) => pool.progress(future)))
+
+/**
+ * `pool.close` on the `Pool` service: Python's `pool.close()`.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const close: Effect.Effect<void, never, Pool> = Effect.flatMap(Effect.service(Pool), (pool) => pool.close)
+
+/**
+ * `pool.terminate` on the `Pool` service: Python's `pool.terminate()`.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const terminate: Effect.Effect<void, never, Pool> = Effect.flatMap(Effect.service(Pool), (pool) => pool.terminate)
+
+/**
+ * `pool.join` on the `Pool` service: Python's `pool.join()`.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const join: Effect.Effect<void, PoolStillRunning, Pool> = Effect.flatMap(Effect.service(Pool), (pool) => pool.join)
+
+// -----------------------------------------------------------------------------
+// ProcessPoolExecutor
+// -----------------------------------------------------------------------------
+
+/**
+ * Options of `PoolExecutor.shutdown`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExecutorShutdownOptions {
+  /** Wait for the submitted tasks to finish. Default `true`. */
+  readonly wait?: boolean | undefined
+  /** Cancel the submitted tasks that have not started yet. Default `false`. */
+  readonly cancelFutures?: boolean | undefined
+}
+
+/**
+ * Python's `concurrent.futures.ProcessPoolExecutor` on a `Pool`: `submit`
+ * returns a `Future`, so the top-level `wait` / `asCompleted` of corun work
+ * on its futures as on any other; `map` streams results in input order.
+ *
+ * (Fiber executors take Effects; a pool cannot ship an Effect to another
+ * core, so this executor takes a `Task` and its input. To mix both, submit
+ * `pool.apply(task, input)` Effects to an ordinary `Executor`.)
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PoolExecutor {
+  /** The pool it runs on. */
+  readonly pool: PoolService
+  /**
+   * Submits a task and returns its `Future`: Python's
+   * `executor.submit(fn, *args)`. Fails with `ExecutorShutdownError` after
+   * `shutdown`.
+   */
+  submit<I, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    input: I,
+    options?: ApplyOptions<P>
+  ): Effect.Effect<TaskFuture<O, E | RunError, P>, SubmitError | ExecutorShutdownError>
+  /**
+   * Runs the task on every input, streaming the results in input order:
+   * Python's `executor.map(fn, iterable, chunksize=)`.
+   */
+  map<I, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    inputs: Iterable<I>,
+    options?: MapOptions
+  ): Stream.Stream<O, E | SubmitError | RunError | ExecutorShutdownError>
+  /** Python's `executor.shutdown(wait=True, cancel_futures=False)`. */
+  shutdown(options?: ExecutorShutdownOptions): Effect.Effect<void>
+}
+
+/**
+ * Creates a `ProcessPoolExecutor` over the `Pool` service that lives as long
+ * as the current scope; closing the scope waits for the submitted tasks
+ * (Python's `with ProcessPoolExecutor() as executor:`), or cancels them when
+ * the scope closes by interruption.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeExecutor: Effect.Effect<PoolExecutor, never, Pool | Scope.Scope> = Effect.gen(function*() {
+  const pool = yield* Pool
+  let closed = false
+  const futures = new Set<Future.Future<any, any>>()
+  const shutdownError = (operation: string) =>
+    new ExecutorShutdownError({ message: `cannot ${operation} after the executor has shut down` })
+  const executor: PoolExecutor = {
+    pool,
+    submit(task, input, options) {
+      return Effect.suspend((): Effect.Effect<
+        TaskFuture<any, any, any>,
+        SubmitError | ExecutorShutdownError
+      > => {
+        if (closed) return Effect.fail(shutdownError("submit"))
+        return Effect.map(pool.applyAsync(task, input, options), (future) => {
+          futures.add(future)
+          Future.observeUnsafe(future, () => futures.delete(future))
+          return future
+        })
+      })
+    },
+    map(task, inputs, options) {
+      return Stream.unwrap(Effect.sync(() =>
+        closed
+          ? Stream.fail(shutdownError("map")) as Stream.Stream<any, ExecutorShutdownError>
+          : pool.imap(task, inputs, options)
+      ))
+    },
+    shutdown(options) {
+      return Effect.suspend(() => {
+        closed = true
+        const pending = Array.from(futures)
+        if (options?.cancelFutures === true) {
+          for (const future of pending) {
+            if (Future.stateUnsafe(future) === "pending") Future.cancelUnsafe(future)
+          }
+        }
+        if (options?.wait === false) return Effect.void
+        return Effect.forEach(pending, (future) => Effect.asVoid(Future.await(future)), { discard: true })
+      })
+    }
+  }
+  yield* Effect.addFinalizer((exit) =>
+    Exit.isFailure(exit)
+      ? Effect.suspend(() => {
+        closed = true
+        const pending = Array.from(futures)
+        for (const future of pending) Future.cancelUnsafe(future)
+        return Effect.forEach(pending, (future) => Effect.asVoid(Future.await(future)), { discard: true })
+      })
+      : executor.shutdown({ wait: true })
+  )
+  return executor
+})
+
+/**
+ * Creates the `PoolClosed` error for a refused task (for implementations).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const poolClosed = (task: string): PoolClosed =>
+  new PoolClosed({
+    task,
+    message: `cannot run task "${task}": the pool is closed (close() or terminate() was called, or its scope has closed)`
+  })
