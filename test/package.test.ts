@@ -1,0 +1,120 @@
+/**
+ * Both packages are usable as libraries outside the workspace: build them,
+ * `pnpm pack` them, install the tarballs into a throwaway project in the
+ * system's temp folder, then (1) run a task there under plain Node (no tsx)
+ * and (2) type-check a TypeScript consumer against the packed declarations.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+const tsc = join(root, "node_modules", "typescript", "bin", "tsc")
+
+// pnpm as the test was started (`pnpm test`), else the pinned version via npx.
+const pnpm = (args: Array<string>, cwd: string) => {
+  const execPath = process.env.npm_execpath
+  if (execPath !== undefined && execPath.includes("pnpm")) {
+    return execFileSync(process.execPath, [execPath, ...args], { cwd, encoding: "utf8" })
+  }
+  return execFileSync("npx", ["-y", rootManifest.packageManager, ...args], { cwd, encoding: "utf8" })
+}
+
+const run = (command: string, args: Array<string>, cwd: string) =>
+  execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+
+describe("packed packages", () => {
+  it("install outside the workspace and run under plain Node", { timeout: 300_000 }, () => {
+    const work = mkdtempSync(join(tmpdir(), "corun-pack-"))
+    try {
+      for (const pkg of ["core", "node"]) {
+        const dir = join(root, "packages", pkg)
+        run(process.execPath, [tsc, "-p", "tsconfig.build.json"], dir)
+        pnpm(["pack", "--pack-destination", work], dir)
+      }
+      const tarballs = readdirSync(work).filter((file) => file.endsWith(".tgz")).sort()
+      expect(tarballs).toEqual(["corun-core-0.1.0.tgz", "corun-node-0.1.0.tgz"])
+
+      // The packed manifests point at the built files, not the sources.
+      const manifest = JSON.parse(
+        run("tar", ["-xOzf", join(work, "corun-core-0.1.0.tgz"), "package/package.json"], work)
+      )
+      expect(manifest.exports["."]).toEqual({ types: "./dist/index.d.ts", import: "./dist/index.js" })
+
+      const project = join(work, "app")
+      run("mkdir", ["-p", project], work)
+      writeFileSync(
+        join(project, "package.json"),
+        JSON.stringify({
+          name: "corun-consumer",
+          private: true,
+          type: "module",
+          dependencies: {
+            "@corun/core": `file:../corun-core-0.1.0.tgz`,
+            "@corun/node": `file:../corun-node-0.1.0.tgz`,
+            "effect": rootManifest.devDependencies.effect,
+            "@effect/platform-node": rootManifest.devDependencies["@effect/platform-node"]
+          }
+        })
+      )
+      run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], project)
+
+      writeFileSync(
+        join(project, "main.mjs"),
+        `import { Effect, Stream } from "effect"
+import { Executor, Future, gather } from "@corun/core"
+import { Platform } from "@corun/node"
+const program = Effect.scoped(Effect.gen(function*() {
+  const executor = yield* Executor.make({ maxWorkers: 2 })
+  const future = yield* executor.submit(Effect.as(Effect.sleep(5), 21))
+  const doubled = (yield* Future.result(future)) * 2
+  const mapped = yield* Stream.runCollect(executor.map([1, 2, 3], (n) => Effect.succeed(n * 10)))
+  const both = yield* gather([Effect.succeed("a"), Effect.succeed("b")])
+  const cores = yield* Platform.cpuCount
+  return JSON.stringify({ doubled, mapped: Array.from(mapped), both, cores: cores > 0 })
+}))
+console.log(await Effect.runPromise(program))
+`
+      )
+      const output = run(process.execPath, ["main.mjs"], project).trim()
+      expect(JSON.parse(output)).toEqual({ doubled: 42, mapped: [10, 20, 30], both: ["a", "b"], cores: true })
+
+      // A TypeScript consumer type-checks against the packed declarations.
+      writeFileSync(
+        join(project, "main.ts"),
+        `import { Effect } from "effect"
+import { Executor, Future } from "@corun/core"
+export const program: Effect.Effect<number, Error, never> = Effect.scoped(Effect.gen(function*() {
+  const executor = yield* Executor.make({ maxWorkers: 2 })
+  const future: Future.Future<number, never> = yield* executor.submit(Effect.succeed(1))
+  return yield* Future.result(future)
+}))
+// @ts-expect-error a Future of number does not hold a string
+export const wrong: Future.Future<string, never> = null as unknown as Future.Future<number, never>
+`
+      )
+      writeFileSync(
+        join(project, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            module: "NodeNext",
+            moduleResolution: "NodeNext",
+            target: "ES2022",
+            noEmit: true,
+            skipLibCheck: false,
+            types: []
+          },
+          files: ["main.ts"]
+        })
+      )
+      run(process.execPath, [tsc, "-p", "tsconfig.json"], project)
+    } finally {
+      rmSync(work, { recursive: true, force: true })
+    }
+  })
+})
