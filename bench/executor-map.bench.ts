@@ -1,0 +1,193 @@
+/**
+ * Issue 2 benchmark: 100,000 I/O-like tasks (each one `Effect.yieldNow`, or
+ * one `await null` on the Promise side) through corun's `Executor.map` at
+ * concurrency 1,000, against doing it by hand in Effect
+ * (`Effect.forEach(items, f, { concurrency: 1000 })`), `p-map` at
+ * concurrency 1,000, and plain `Promise.all`.
+ *
+ *   pnpm bench executor-map               (or: tsx bench/executor-map.bench.ts)
+ *   ROUNDS=21 N=100000 pnpm bench executor-map
+ *
+ * Every contender maps `n => n` through one yield and returns the sum of its
+ * results, which is checked against n(n-1)/2 on every sample, so no
+ * contender can silently measure nothing. After a warm-up, the contenders run
+ * interleaved (A B C …, A B C …) for `ROUNDS` rounds with a forced GC before
+ * each sample; the report gives median, quartiles and the ratios the issue
+ * sets targets for: corun / `Effect.forEach` ≤ 1.0 and corun / p-map ≤ 2.
+ */
+import { Executor } from "@corun/core"
+import { Effect, Fiber, Stream } from "effect"
+import pMap from "p-map"
+import { gc, machine, markdownTable, median, ms, quantile, ratio } from "./futures/stats.ts"
+
+const N = Number(process.env.N ?? 100_000)
+const CONCURRENCY = 1000
+const ROUNDS = Math.max(9, Number(process.env.ROUNDS ?? 15))
+const WARMUP = Number(process.env.WARMUP ?? 3)
+
+const items: ReadonlyArray<number> = Array.from({ length: N }, (_, i) => i)
+const expected = (N * (N - 1)) / 2
+
+// The task: one trip through the scheduler, like an I/O call that completes
+// at once. Shared by all the Effect contenders.
+const task = (n: number): Effect.Effect<number> => Effect.as(Effect.yieldNow, n)
+// The Promise side: one microtask hop (`await null`).
+const asyncTask = async (n: number): Promise<number> => {
+  await null
+  return n
+}
+
+const sum = (values: ReadonlyArray<number>): number => {
+  let total = 0
+  for (let i = 0; i < values.length; i++) total += values[i]
+  return total
+}
+
+interface Contender {
+  readonly name: string
+  /** Shown in the table: the code a user would write. */
+  readonly code: string
+  /** Reference rows are printed, but are not the issue's contenders. */
+  readonly reference?: boolean
+  readonly run: () => Promise<number>
+}
+
+const contenders: ReadonlyArray<Contender> = [
+  {
+    name: "corun Executor.map",
+    code: "Stream.runCollect(executor.map(items, f, { concurrency: 1000 }))",
+    run: () =>
+      Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+        const executor = yield* Executor.make()
+        const results = yield* Stream.runCollect(executor.map(items, task, { concurrency: CONCURRENCY }))
+        return sum(results)
+      })))
+  },
+  {
+    name: "raw Effect.forEach",
+    code: "Effect.forEach(items, f, { concurrency: 1000 })",
+    run: () => Effect.runPromise(Effect.map(Effect.forEach(items, task, { concurrency: CONCURRENCY }), sum))
+  },
+  {
+    name: "p-map",
+    code: "pMap(items, async (n) => { await null; return n }, { concurrency: 1000 })",
+    run: () => pMap(items, asyncTask, { concurrency: CONCURRENCY }).then(sum)
+  },
+  {
+    name: "Promise.all",
+    code: "Promise.all(items.map(async (n) => { await null; return n }))",
+    run: () => Promise.all(items.map(asyncTask)).then(sum)
+  },
+  {
+    name: "corun Executor.map, runDrain",
+    code: "Stream.runDrain(executor.map(...)) (sum in f)",
+    reference: true,
+    run: () =>
+      Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+        const executor = yield* Executor.make()
+        let total = 0
+        yield* Stream.runDrain(executor.map(items, (n) =>
+          Effect.map(task(n), (value) => {
+            total += value
+            return value
+          }), { concurrency: CONCURRENCY }))
+        return total
+      })))
+  },
+  {
+    name: "raw Effect.forEach unbounded",
+    code: "Effect.forEach(items, f, { concurrency: \"unbounded\" })",
+    reference: true,
+    run: () => Effect.runPromise(Effect.map(Effect.forEach(items, task, { concurrency: "unbounded" }), sum))
+  },
+  {
+    name: "raw fork each + Fiber.joinAll",
+    code: "forkChild(f(n)) for each item, then Fiber.joinAll",
+    reference: true,
+    run: () =>
+      Effect.runPromise(Effect.gen(function*() {
+        const fibers: Array<Fiber.Fiber<number>> = new Array(N)
+        for (let i = 0; i < N; i++) fibers[i] = yield* Effect.forkChild(task(items[i]))
+        return sum(yield* Fiber.joinAll(fibers))
+      }))
+  }
+]
+
+const sample = async (contender: Contender): Promise<number> => {
+  gc()
+  const start = performance.now()
+  const total = await contender.run()
+  const elapsed = performance.now() - start
+  if (total !== expected) {
+    throw new Error(`${contender.name} returned ${total}, expected ${expected}: the bench measured the wrong thing`)
+  }
+  return elapsed
+}
+
+const main = async () => {
+  console.log(`executor-map: ${N} tasks, concurrency ${CONCURRENCY}, ${WARMUP} warm-up + ${ROUNDS} interleaved rounds`)
+  console.log(machine())
+  for (let i = 0; i < WARMUP; i++) {
+    for (const contender of contenders) await sample(contender)
+  }
+  const times = new Map<Contender, Array<number>>(contenders.map((c) => [c, []]))
+  for (let round = 0; round < ROUNDS; round++) {
+    const line: Array<string> = []
+    for (const contender of contenders) {
+      const elapsed = await sample(contender)
+      times.get(contender)!.push(elapsed)
+      line.push(ms(elapsed))
+    }
+    console.log(`round ${String(round + 1).padStart(2)}: ${line.join("  ")} ms`)
+  }
+
+  const med = (c: Contender) => median(times.get(c)!)
+  const [corun, forEach, pmap, promiseAll] = contenders
+  const forEachMedian = med(forEach)
+  const rows = contenders.map((c) => {
+    const t = times.get(c)!
+    return [
+      c.reference === true ? `*${c.name}* (reference)` : c.name,
+      `\`${c.code}\``,
+      ms(med(c)),
+      `${ms(quantile(t, 0.25))}–${ms(quantile(t, 0.75))}`,
+      `${((med(c) * 1000) / N).toFixed(2)}`,
+      ratio(med(c) / forEachMedian)
+    ]
+  })
+
+  // Ratios per round too (each pair measured back to back), to show the noise.
+  const perRound = (a: Contender, b: Contender) => times.get(a)!.map((t, i) => t / times.get(b)![i])
+  const corunVsForEach = med(corun) / forEachMedian
+  const corunVsPMap = med(corun) / med(pmap)
+  const roundRatiosForEach = perRound(corun, forEach)
+  const roundRatiosPMap = perRound(corun, pmap)
+
+  console.log()
+  console.log(`### Executor.map: ${N.toLocaleString("en")} \`Effect.yieldNow\` tasks at concurrency ${CONCURRENCY}`)
+  console.log()
+  console.log(
+    `${machine()}; ${ROUNDS} interleaved rounds after ${WARMUP} warm-ups, GC forced before each sample. ` +
+      "Promise contenders do one `await null` per item."
+  )
+  console.log()
+  console.log(markdownTable(["contender", "code", "median ms", "p25–p75 ms", "µs / task", "÷ forEach"], rows))
+  console.log()
+  console.log(
+    `- corun / raw \`Effect.forEach\`: **${ratio(corunVsForEach)}** (per-round ratios p25–p75 ${
+      ratio(quantile(roundRatiosForEach, 0.25))
+    }–${ratio(quantile(roundRatiosForEach, 0.75))}); target ≤ 1.00×: ${corunVsForEach <= 1 ? "met" : "MISSED"}`
+  )
+  console.log(
+    `- corun / p-map: **${ratio(corunVsPMap)}** (per-round p25–p75 ${ratio(quantile(roundRatiosPMap, 0.25))}–${
+      ratio(quantile(roundRatiosPMap, 0.75))
+    }); target ≤ 2.00×: ${corunVsPMap <= 2 ? "met" : "MISSED"}`
+  )
+  console.log(
+    `- for reference: raw forEach unbounded / Promise.all ${ratio(med(contenders[5]) / med(promiseAll))}, ` +
+      `fork each / Promise.all ${ratio(med(contenders[6]) / med(promiseAll))}, ` +
+      `raw forEach(1000) / p-map ${ratio(forEachMedian / med(pmap))}`
+  )
+}
+
+await main()
