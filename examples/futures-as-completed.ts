@@ -1,0 +1,87 @@
+/**
+ * Port of the `as_completed` program of seeds/000_d5b9a394e6c1bda0.txt
+ * (Chinese tutorial, `concurrent.futures` section):
+ *
+ * ```python
+ * from concurrent.futures import ThreadPoolExecutor, as_completed
+ * import time
+ * def get_html(times):
+ *     time.sleep(times)
+ *     print("get page {}s finished".format(times))
+ *     return times
+ * executor = ThreadPoolExecutor(max_workers=2)
+ * urls = [3, 2, 4]  # not real urls
+ * all_task = [executor.submit(get_html, (url)) for url in urls]
+ * for future in as_completed(all_task):
+ *     data = future.result()
+ *     print("in main: get page {}s success".format(data))
+ * ```
+ *
+ * Times, scaled: one tutorial second → 100 ms (`get_html(3)` sleeps 300 ms,
+ * `get_html(2)` 200 ms, `get_html(4)` 400 ms). With two workers the 4 s task
+ * starts when the 2 s one ends, so the completion order is 2, 3, 4.
+ *
+ * Expected output (as in the tutorial):
+ *
+ * ```
+ * get page 2s finished
+ * in main: get page 2s success
+ * get page 3s finished
+ * in main: get page 3s success
+ * get page 4s finished
+ * in main: get page 4s success
+ * ```
+ *
+ * Run: `pnpm tsx examples/futures-as-completed.ts`
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect, Stream } from "effect"
+import { asCompleted, Executor, Future } from "@corun/core"
+
+const SECOND = 100 // one second of the tutorial, in milliseconds here
+
+const lines: Array<string> = []
+const print = (line: string) =>
+  Effect.sync(() => {
+    lines.push(line)
+    console.log(line)
+  })
+const check = (ok: boolean, what: string) =>
+  ok ? Effect.void : Effect.sync(() => {
+    console.log(`FAILED CHECK: ${what}`)
+    process.exitCode = 1
+  })
+
+// The parameter `times` simulates how long the network request takes.
+const getHtml = (times: number) =>
+  Effect.gen(function*() {
+    yield* Effect.sleep(times * SECOND)
+    yield* print(`get page ${times}s finished`)
+    return times
+  })
+
+const program = Effect.scoped(Effect.gen(function*() {
+  const executor = yield* Executor.make({ maxWorkers: 2 })
+  const urls = [3, 2, 4] // not real urls
+  const allTask = yield* Effect.forEach(urls, (url) => executor.submit(getHtml(url)))
+  // asCompleted yields each future as soon as it completes: the first to
+  // finish is the first the main fiber hears of.
+  yield* asCompleted(allTask).pipe(
+    Stream.runForEach((future) =>
+      Effect.gen(function*() {
+        const data = yield* Future.result(future)
+        yield* print(`in main: get page ${data}s success`)
+      })
+    )
+  )
+
+  const expected = [2, 3, 4].flatMap((n) => [`get page ${n}s finished`, `in main: get page ${n}s success`])
+  yield* check(
+    JSON.stringify(lines) === JSON.stringify(expected),
+    `as_completed order should follow the sleeps (2, 3, 4): expected ${JSON.stringify(expected)}, got ${
+      JSON.stringify(lines)
+    }`
+  )
+}))
+
+NodeRuntime.runMain(program)

@@ -1,0 +1,84 @@
+/**
+ * Port of the `executor.map` program of seeds/000_d5b9a394e6c1bda0.txt
+ * (Chinese tutorial, `concurrent.futures` section):
+ *
+ * ```python
+ * from concurrent.futures import ThreadPoolExecutor
+ * import time
+ * def get_html(times):
+ *     time.sleep(times)
+ *     print("get page {}s finished".format(times))
+ *     return times
+ * executor = ThreadPoolExecutor(max_workers=2)
+ * urls = [3, 2, 4]  # not real urls
+ * for data in executor.map(get_html, urls):
+ *     print("in main: get page {}s success".format(data))
+ * ```
+ *
+ * Times, scaled: one tutorial second → 100 ms (300, 200 and 400 ms).
+ *
+ * Unlike `as_completed`, `map` hands the results back in the order of
+ * `urls`: the 2 s page finishes first, but the main program hears of the
+ * 3 s page first. Expected output (as in the tutorial):
+ *
+ * ```
+ * get page 2s finished
+ * get page 3s finished
+ * in main: get page 3s success
+ * in main: get page 2s success
+ * get page 4s finished
+ * in main: get page 4s success
+ * ```
+ *
+ * Run: `pnpm tsx examples/futures-executor-map.ts`
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect, Stream } from "effect"
+import { Executor } from "@corun/core"
+
+const SECOND = 100 // one second of the tutorial, in milliseconds here
+
+const lines: Array<string> = []
+const print = (line: string) =>
+  Effect.sync(() => {
+    lines.push(line)
+    console.log(line)
+  })
+const check = (ok: boolean, what: string) =>
+  ok ? Effect.void : Effect.sync(() => {
+    console.log(`FAILED CHECK: ${what}`)
+    process.exitCode = 1
+  })
+
+// The parameter `times` simulates how long the network request takes.
+const getHtml = (times: number) =>
+  Effect.gen(function*() {
+    yield* Effect.sleep(times * SECOND)
+    yield* print(`get page ${times}s finished`)
+    return times
+  })
+
+const program = Effect.scoped(Effect.gen(function*() {
+  const executor = yield* Executor.make({ maxWorkers: 2 })
+  const urls = [3, 2, 4] // not real urls
+  // No submit needed: map runs get_html on every url with the executor's two
+  // workers and streams the results in the order of `urls`.
+  yield* executor.map(urls, getHtml).pipe(
+    Stream.runForEach((data) => print(`in main: get page ${data}s success`))
+  )
+
+  const expected = [
+    "get page 2s finished",
+    "get page 3s finished",
+    "in main: get page 3s success",
+    "in main: get page 2s success",
+    "get page 4s finished",
+    "in main: get page 4s success"
+  ]
+  yield* check(
+    JSON.stringify(lines) === JSON.stringify(expected),
+    `map should return results in input order: expected ${JSON.stringify(expected)}, got ${JSON.stringify(lines)}`
+  )
+}))
+
+NodeRuntime.runMain(program)
