@@ -76,6 +76,8 @@ class FutureImpl<A, E> implements Future<A, E> {
   fiber: Fiber.Fiber<A, E> | undefined = undefined
   readonly name: string | undefined
   canceller: (() => void) | undefined
+  /** The canceller was called: the task is stopping and will complete on its own. */
+  cancelRequested = false
   constructor(name: string | undefined, canceller: (() => void) | undefined) {
     this.name = name
     this.canceller = canceller
@@ -263,11 +265,14 @@ export const cancelUnsafe = <A, E>(self: Future<A, E>): boolean => {
     return true
   }
   const cancel = f.canceller
-  if (cancel === undefined) {
-    completeUnsafe(self, Exit.interrupt() as Exit.Exit<A, E>)
-  } else {
+  if (cancel !== undefined) {
     f.canceller = undefined
+    f.cancelRequested = true
     cancel()
+  } else if (!f.cancelRequested) {
+    // No canceller: nothing runs the task, so it ends here. (Once a canceller
+    // was called, the task is stopping and completes on its own.)
+    completeUnsafe(self, Exit.interrupt() as Exit.Exit<A, E>)
   }
   return true
 }
