@@ -529,11 +529,9 @@ export const makeExecutor: Effect.Effect<PoolExecutor, never, Pool | Scope.Scope
         })
       })
     },
-    map(task, inputs, options) {
-      return Stream.unwrap(Effect.sync(() =>
-        closed
-          ? Stream.fail(shutdownError("map")) as Stream.Stream<any, ExecutorShutdownError>
-          : pool.imap(task, inputs, options)
+    map<I, O, E, P>(task: Task<string, I, O, E, P>, inputs: Iterable<I>, options?: MapOptions) {
+      return Stream.unwrap(Effect.sync((): Stream.Stream<O, E | SubmitError | RunError | ExecutorShutdownError> =>
+        closed ? Stream.fail(shutdownError("map")) : pool.imap(task, inputs, options)
       ))
     },
     shutdown(options) {

@@ -10,3 +10,11 @@
  * @since 0.1.0
  */
 export * as Platform from "./Platform.ts"
+
+/**
+ * The multi-core worker pool: the `Pool` service of `@corun/core` on worker
+ * threads or child processes (Python's `multiprocessing.Pool`).
+ *
+ * @since 0.1.0
+ */
+export * as NodePool from "./NodePool.ts"

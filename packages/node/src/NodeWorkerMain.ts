@@ -1,0 +1,336 @@
+/**
+ * The entry point of `NodePool`'s workers (worker threads and child
+ * processes): it imports the pool's tasks module, registers every exported
+ * `Task` by name, runs the initializer, then runs the tasks it is sent, one
+ * at a time, each as an Effect fiber.
+ *
+ * It is started by `NodePool` with the extension of `NodePool`'s own module
+ * (`.ts` from source under `tsx` / Node's type stripping, `.js` from `dist/`);
+ * it is not meant to be imported.
+ *
+ * Hand-written on purpose rather than on `NodeWorkerRunner` +
+ * `RpcServer`: see the note at the top of `NodePool.ts`. It imports only the
+ * `effect` modules it needs, to keep worker start-up short.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
+import { Buffer } from "node:buffer"
+import * as Module from "node:module"
+import * as v8 from "node:v8"
+import * as WorkerThreads from "node:worker_threads"
+import * as P from "./internal/protocol.ts"
+
+// V8's on-disk code cache makes the second and later starts of a worker
+// (and of `effect`, which it imports) much cheaper.
+try {
+  ;(Module as any).enableCompileCache?.()
+} catch {
+  // not available: no cache
+}
+
+const parentPort = WorkerThreads.parentPort
+const isThread = parentPort !== null
+
+if (!isThread && typeof process.send !== "function") {
+  throw new Error("@corun/node NodeWorkerMain: this module is the entry point of pool workers; do not run it directly")
+}
+
+const init: P.WorkerInit = isThread
+  ? WorkerThreads.workerData
+  : v8.deserialize(Buffer.from(process.env[P.INIT_ENV] ?? "", "base64"))
+
+const post: (message: Array<unknown>, transfer?: ReadonlyArray<unknown>) => void = isThread
+  ? (message, transfer) => parentPort!.postMessage(message, transfer as any)
+  : (message) => {
+    process.send!(message)
+  }
+
+if (!isThread) {
+  // The parent is gone (even if it was SIGKILLed): leave with it.
+  process.on("disconnect", () => process.exit(0))
+  process.on("uncaughtException", (error) => {
+    try {
+      process.send!([P.R_CRASH, P.serializeDefect(error)], undefined, undefined, () => process.exit(70))
+      setTimeout(() => process.exit(70), 1000).unref()
+    } catch {
+      process.exit(70)
+    }
+  })
+}
+
+interface Entry {
+  readonly task: any
+  decodeInput: ((u: unknown) => Exit.Exit<any, any>) | undefined
+  encodeOutput: ((u: unknown) => Exit.Exit<any, any>) | undefined
+  encodeError: ((u: unknown) => Exit.Exit<any, any>) | undefined
+  encodeProgress: ((u: unknown) => Exit.Exit<any, any>) | undefined
+}
+
+const registry = new Map<string, Entry>()
+
+const register = (value: unknown) => {
+  if (typeof value === "object" && value !== null && (value as any)[P.TASK_TYPE_ID] === P.TASK_TYPE_ID) {
+    const task = value as any
+    if (!registry.has(task.name)) {
+      registry.set(task.name, {
+        task,
+        decodeInput: undefined,
+        encodeOutput: undefined,
+        encodeError: undefined,
+        encodeProgress: undefined
+      })
+    }
+  }
+}
+
+const decodeInput = (entry: Entry, u: unknown) =>
+  (entry.decodeInput ??= Schema.decodeUnknownExit(entry.task.input as Schema.Codec<any, any>))(u)
+const encodeOutput = (entry: Entry, u: unknown) =>
+  (entry.encodeOutput ??= Schema.encodeUnknownExit(entry.task.output as Schema.Codec<any, any>))(u)
+const encodeError = (entry: Entry, u: unknown) =>
+  (entry.encodeError ??= Schema.encodeUnknownExit(entry.task.error as Schema.Codec<any, any>))(u)
+const encodeProgress = (entry: Entry, u: unknown) =>
+  (entry.encodeProgress ??= Schema.encodeUnknownExit(entry.task.progress as Schema.Codec<any, any>))(u)
+
+const schemaDefect = (what: string, task: string, exit: Exit.Exit<unknown, unknown>): P.SerializedDefect => ({
+  name: "SchemaError",
+  message: `${what} of task "${task}" does not match its schema: ${
+    Exit.isFailure(exit) ? String(exit.cause.reasons[0] && (exit.cause.reasons[0] as any).error?.message) : ""
+  }`,
+  stack: undefined
+})
+
+// -----------------------------------------------------------------------------
+// Running tasks, one at a time
+// -----------------------------------------------------------------------------
+
+/** The job queue: flat records `[op, id, task, payload]` from `head` on. */
+let queue: Array<unknown> = []
+let head = 0
+let currentId = -1
+let currentFiber: Fiber.Fiber<unknown, unknown> | undefined
+let closing = false
+
+const makeContext = (entry: Entry, id: number) => ({
+  workerId: init.workerId,
+  progress: (value: unknown) =>
+    Effect.sync(() => {
+      const encoded = encodeProgress(entry, value)
+      if (Exit.isSuccess(encoded)) post([P.R_PROGRESS, id, encoded.value])
+    })
+})
+
+/** Encodes a task's exit as `[tag, value]`. */
+const encodeExit = (entry: Entry, exit: Exit.Exit<unknown, unknown>): [number, unknown] => {
+  if (Exit.isSuccess(exit)) {
+    const encoded = encodeOutput(entry, exit.value)
+    return Exit.isSuccess(encoded)
+      ? [P.R_SUCCESS, encoded.value]
+      : [P.R_DIE, schemaDefect("the result", entry.task.name, encoded)]
+  }
+  const reasons = exit.cause.reasons
+  let interrupted = false
+  for (let i = 0; i < reasons.length; i++) {
+    const reason = reasons[i]
+    if (reason._tag === "Fail") {
+      const encoded = encodeError(entry, reason.error)
+      return Exit.isSuccess(encoded)
+        ? [P.R_FAIL, encoded.value]
+        : [P.R_DIE, P.serializeDefect(reason.error)]
+    }
+  }
+  for (let i = 0; i < reasons.length; i++) {
+    const reason = reasons[i]
+    if (reason._tag === "Die") return [P.R_DIE, P.serializeDefect(reason.defect)]
+    if (reason._tag === "Interrupt") interrupted = true
+  }
+  return interrupted ? [P.R_INTERRUPTED, undefined] : [P.R_DIE, P.serializeDefect(new Error("task failed"))]
+}
+
+const reply = (entry: Entry, op: unknown, id: number, exit: Exit.Exit<any, unknown>) => {
+  if (op === P.RUN) {
+    const [tag, value] = encodeExit(entry, exit)
+    if (tag === P.R_SUCCESS && entry.task.transferOutput !== undefined && isThread) {
+      post([tag, id, value], entry.task.transferOutput(value))
+    } else {
+      post([tag, id, value])
+    }
+  } else if (Exit.isSuccess(exit)) {
+    const [values, failure] = exit.value as [Array<unknown>, Exit.Exit<unknown, unknown> | undefined]
+    if (failure === undefined) post([P.R_CHUNK, id, values, -1, undefined])
+    else {
+      const [tag, value] = encodeExit(entry, failure)
+      post([P.R_CHUNK, id, values, tag, value])
+    }
+  } else {
+    const [tag, value] = encodeExit(entry, exit)
+    post([tag, id, value])
+  }
+}
+
+/** Runs the items of a chunk in order, stopping at the first failure. */
+const runChunk = (entry: Entry, id: number, inputs: Array<unknown>) =>
+  Effect.gen(function*() {
+    const context = makeContext(entry, id)
+    const values: Array<unknown> = []
+    for (let i = 0; i < inputs.length; i++) {
+      const input = decodeInput(entry, inputs[i])
+      if (Exit.isFailure(input)) {
+        return [values, Exit.die(P.reviveDefect(schemaDefect("an input", entry.task.name, input)))] as const
+      }
+      const exit = yield* Effect.exit(entry.task.run(input.value, context) as Effect.Effect<unknown, unknown>)
+      if (Exit.isFailure(exit)) return [values, exit] as const
+      const encoded = encodeOutput(entry, exit.value)
+      if (Exit.isFailure(encoded)) {
+        return [values, Exit.die(P.reviveDefect(schemaDefect("the result", entry.task.name, encoded)))] as const
+      }
+      values.push(encoded.value)
+    }
+    return [values, undefined] as const
+  })
+
+const drain = (): void => {
+  while (head < queue.length) {
+    const op = queue[head]
+    const id = queue[head + 1] as number
+    const name = queue[head + 2] as string
+    const payload = queue[head + 3]
+    queue[head + 3] = undefined
+    head += 4
+    if (op === -1) continue
+    const entry = registry.get(name)
+    if (entry === undefined) {
+      post([P.R_UNKNOWN, id])
+      continue
+    }
+    let effect: Effect.Effect<unknown, unknown>
+    if (op === P.RUN) {
+      const input = decodeInput(entry, payload)
+      if (Exit.isFailure(input)) {
+        post([P.R_DIE, id, schemaDefect("the input", name, input)])
+        continue
+      }
+      try {
+        effect = entry.task.run(input.value, makeContext(entry, id))
+      } catch (error) {
+        post([P.R_DIE, id, P.serializeDefect(error)])
+        continue
+      }
+    } else {
+      effect = runChunk(entry, id, payload as Array<unknown>)
+    }
+    const fiber = Effect.runFork(effect)
+    const exit = fiber.pollUnsafe()
+    if (exit !== undefined) {
+      reply(entry, op, id, exit)
+      continue
+    }
+    currentId = id
+    currentFiber = fiber
+    fiber.addObserver((exit) => {
+      currentId = -1
+      currentFiber = undefined
+      reply(entry, op, id, exit)
+      if (closing) return
+      drain()
+    })
+    return
+  }
+  queue = []
+  head = 0
+}
+
+const cancel = (id: number) => {
+  if (id === currentId) {
+    currentFiber!.interruptUnsafe()
+    return
+  }
+  for (let i = head; i < queue.length; i += 4) {
+    if (queue[i + 1] === id && queue[i] !== -1) {
+      queue[i] = -1
+      queue[i + 3] = undefined
+      post([P.R_INTERRUPTED, id])
+      return
+    }
+  }
+}
+
+const close = () => {
+  closing = true
+  if (currentFiber !== undefined) currentFiber.interruptUnsafe()
+  process.exit(0)
+}
+
+const onMessage = (message: Array<unknown>) => {
+  const length = message.length
+  let i = 0
+  while (i < length) {
+    const op = message[i]
+    if (op === P.RUN || op === P.CHUNK) {
+      queue.push(op, message[i + 1], message[i + 2], message[i + 3])
+      i += 4
+    } else if (op === P.CANCEL) {
+      cancel(message[i + 1] as number)
+      i += 2
+    } else if (op === P.CLOSE) {
+      return close()
+    } else {
+      i++
+    }
+  }
+  if (currentFiber === undefined) drain()
+}
+
+// -----------------------------------------------------------------------------
+// Start-up
+// -----------------------------------------------------------------------------
+
+const startupFailed = (error: unknown) => {
+  if (isThread) {
+    post([P.R_STARTUP_FAILED, P.serializeDefect(error)])
+    process.exit(1)
+  } else {
+    process.send!([P.R_STARTUP_FAILED, P.serializeDefect(error)], undefined, undefined, () => process.exit(1))
+  }
+}
+
+const start = async () => {
+  let module: Record<string, unknown>
+  try {
+    module = await import(init.tasks)
+  } catch (error) {
+    return startupFailed(error)
+  }
+  for (const key of Object.keys(module)) register(module[key])
+  if (typeof module.default === "object" && module.default !== null) {
+    for (const value of Object.values(module.default)) register(value)
+  }
+  if (init.initializer !== undefined) {
+    const entry = registry.get(init.initializer.task)
+    if (entry === undefined) {
+      return startupFailed(
+        new Error(`the initializer task "${init.initializer.task}" is not exported by the tasks module ${init.tasks}`)
+      )
+    }
+    const input = decodeInput(entry, init.initializer.input)
+    if (Exit.isFailure(input)) return startupFailed(P.reviveDefect(schemaDefect("the initargs", entry.task.name, input)))
+    const exit = await Effect.runPromiseExit(
+      Effect.suspend(() => entry.task.run(input.value, makeContext(entry, -1)) as Effect.Effect<unknown, unknown>)
+    )
+    if (Exit.isFailure(exit)) {
+      const [, value] = encodeExit(entry, exit)
+      return startupFailed(
+        new Error(`the initializer "${entry.task.name}" failed: ${JSON.stringify(value) ?? String(value)}`)
+      )
+    }
+  }
+  if (isThread) parentPort!.on("message", onMessage)
+  else process.on("message", onMessage as any)
+  post([P.R_READY, process.pid, WorkerThreads.threadId])
+}
+
+void start()
