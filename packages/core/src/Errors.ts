@@ -77,3 +77,94 @@ export type TimeoutError = Cause.TimeoutError
  * @category errors
  */
 export const TimeoutError: new(message?: string) => TimeoutError = Cause.TimeoutError
+
+// -----------------------------------------------------------------------------
+// Worker pools (`Pool`, `Task`; implemented by `@corun/node`'s `NodePool`)
+// -----------------------------------------------------------------------------
+
+/**
+ * Raised when a task is given to a pool after `close()` / `terminate()` (or
+ * once the pool's scope has closed): Python's `ValueError('Pool not running')`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PoolClosed extends Schema.TaggedError<PoolClosed>()("PoolClosed", {
+  /** The task that was refused. */
+  task: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * Raised by `Pool.join` while the pool still accepts tasks: Python's
+ * `ValueError('Pool is still running')`. Call `close` or `terminate` first.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PoolStillRunning extends Schema.TaggedError<PoolStillRunning>()("PoolStillRunning", {
+  message: Schema.String
+}) {}
+
+/**
+ * Raised when the worker running a task died under it: an uncaught exception
+ * at the worker's top level, `process.exit`, running out of memory under
+ * `resourceLimits`, a signal such as `SIGKILL` (process runtime), or a
+ * worker that could not start. Only the task that was running fails; the
+ * worker is replaced and the pool goes on (Python's `BrokenProcessPool`,
+ * without breaking the pool).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WorkerCrashed extends Schema.TaggedError<WorkerCrashed>()("WorkerCrashed", {
+  /** The name of the task that was running. */
+  task: Schema.String,
+  /** The pool's id of the worker that died. */
+  worker: Schema.Number,
+  /** How it died: `"exception"`, `"exit"`, `"out-of-memory"`, `"signal"` or `"startup"`. */
+  reason: Schema.String,
+  /** The exit code, when the worker exited with one. */
+  exitCode: Schema.optional(Schema.Number),
+  /** The signal that killed a child-process worker. */
+  signal: Schema.optional(Schema.String),
+  message: Schema.String
+}) {}
+
+/**
+ * Raised when a pool task does not finish within its `timeout`; the task is
+ * stopped in its worker (the worker is replaced if the task does not yield).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TaskTimeout extends Schema.TaggedError<TaskTimeout>()("TaskTimeout", {
+  task: Schema.String,
+  /** The timeout, in milliseconds. */
+  timeoutMillis: Schema.Number,
+  message: Schema.String
+}) {}
+
+/**
+ * Raised, before anything is sent to a worker, when a task's input does not
+ * match (cannot be encoded by) the task's `input` schema.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InputEncodingError extends Schema.TaggedError<InputEncodingError>()("InputEncodingError", {
+  task: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * Raised when the pool's workers do not know a task: the task definition is
+ * not exported by the `tasks` module the pool was started with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownTask extends Schema.TaggedError<UnknownTask>()("UnknownTask", {
+  task: Schema.String,
+  message: Schema.String
+}) {}

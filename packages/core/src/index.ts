@@ -54,3 +54,19 @@ export { asCompleted, wait } from "./Future.ts"
  * @since 0.1.0
  */
 export { gather } from "./Gather.ts"
+
+/**
+ * `Task`: a CPU-bound function declared with schemas, run by worker pools
+ * (the `func` of Python's `pool.apply(func, args)`).
+ *
+ * @since 0.1.0
+ */
+export * as Task from "./Task.ts"
+
+/**
+ * `Pool`: the worker-pool service (Python's `multiprocessing.Pool`) and its
+ * `ProcessPoolExecutor`; implemented by `@corun/node`'s `NodePool`.
+ *
+ * @since 0.1.0
+ */
+export * as Pool from "./Pool.ts"
