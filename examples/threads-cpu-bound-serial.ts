@@ -1,0 +1,100 @@
+/**
+ * Port of the serial variant in the GIL section of
+ * seeds/000_d5b9a394e6c1bda0.txt (Chinese tutorial: "if the two parallel
+ * threads are run one after the other instead"):
+ *
+ * ```python
+ * import threading
+ * import time
+ * def tstart(arg):
+ *     var = 0
+ *     for i in range(100000000):
+ *         var += 1
+ *     print(arg, var)
+ * if __name__ == '__main__':
+ *     t1 = threading.Thread(target=tstart, args=('This is thread 1',))
+ *     t2 = threading.Thread(target=tstart, args=('This is thread 2',))
+ *     start_time = time.time()
+ *     t1.start()
+ *     t1.join()
+ *     print("thread1 cost time: %s" % (time.time() - start_time))
+ *     start_time = time.time()
+ *     t2.start()
+ *     t2.join()
+ *     print("thread2 cost time: %s" % (time.time() - start_time))
+ *     start_time = time.time()
+ *     tstart("This is thread 0")
+ *     print("Main thread cost time: %s" % (time.time() - start_time))
+ * ```
+ *
+ * Counts: 100,000,000 additions, as in Python (no scaling: a JIT-compiled
+ * loop is many times faster than CPython's, about 0.15 s here).
+ *
+ * As the tutorial observes, run one after the other the three take about
+ * the same time each: a task on its own fiber costs what the same loop costs
+ * on the main fiber. (Together, `threads-cpu-bound-gil.ts`, two fibers take
+ * twice as long: they share one thread.)
+ *
+ * Run: `pnpm tsx examples/threads-cpu-bound-serial.ts`
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Clock, Effect } from "effect"
+import { Executor, Future } from "@corun/core"
+
+const ADDITIONS = 100_000_000 // as in the tutorial
+const SWITCH_EVERY = 1_000_000 // additions between two yields (the GIL's switch interval)
+
+const check = (ok: boolean, what: string) =>
+  ok ? Effect.void : Effect.sync(() => {
+    console.log(`FAILED CHECK: ${what}`)
+    process.exitCode = 1
+  })
+
+const tstart = (arg: string) =>
+  Effect.gen(function*() {
+    let v = 0
+    for (let i = 0; i < ADDITIONS; i += SWITCH_EVERY) {
+      for (let j = 0; j < SWITCH_EVERY; j++) v += 1
+      yield* Effect.yieldNow
+    }
+    yield* Effect.sync(() => console.log(arg, v))
+  })
+
+const seconds = (millis: number) => (millis / 1000).toFixed(3)
+
+// CPU time of this (the main) thread, in ms: unlike the wall clock it does
+// not grow when other processes keep the machine busy, so the check compares
+// these.
+const threadCpuMillis = Effect.sync(() => {
+  const { system, user } = process.threadCpuUsage()
+  return (user + system) / 1000
+})
+
+// Wall-clock time (printed, as Python's time.time() differences) and CPU time
+// (checked) of an effect.
+const timed = <A, E>(effect: Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    const cpuStart = yield* threadCpuMillis
+    yield* effect
+    const cpu = (yield* threadCpuMillis) - cpuStart
+    return { wall: (yield* Clock.currentTimeMillis) - start, cpu }
+  })
+
+const program = Effect.scoped(Effect.gen(function*() {
+  const executor = yield* Executor.make()
+  const thread1 = yield* timed(Effect.flatMap(executor.submit(tstart("This is thread 1")), Future.join))
+  console.log(`thread1 cost time: ${seconds(thread1.wall)}`)
+  const thread2 = yield* timed(Effect.flatMap(executor.submit(tstart("This is thread 2")), Future.join))
+  console.log(`thread2 cost time: ${seconds(thread2.wall)}`)
+  const main = yield* timed(tstart("This is thread 0"))
+  console.log(`Main thread cost time: ${seconds(main.wall)}`)
+
+  const times = [thread1.cpu, thread2.cpu, main.cpu]
+  yield* check(
+    Math.max(...times) < 2.5 * Math.min(...times),
+    `run one after the other, the three loops should cost about the same: ${times.map((t) => t.toFixed(0)).join(", ")} ms of CPU`
+  )
+}))
+
+NodeRuntime.runMain(program)

@@ -1,0 +1,90 @@
+/**
+ * Port of the "inheritance" threading program of
+ * seeds/001_50f4aaf9d8527f67.txt (Chinese notes "python学习笔记-进程线程",
+ * section 5, 继承式调用):
+ *
+ * ```python
+ * import threading
+ * import time
+ * class MyThread(threading.Thread):
+ *     def __init__(self, num):
+ *         threading.Thread.__init__(self)
+ *         self.num = num
+ *     def run(self):  # the function each thread runs
+ *         print("running on number:%s" % self.num)
+ *         time.sleep(3)
+ * if __name__ == '__main__':
+ *     t1 = MyThread(1)
+ *     t2 = MyThread(2)
+ *     t1.start()
+ *     t2.start()
+ * ```
+ *
+ * Times, scaled: `time.sleep(3)` → 300 ms.
+ *
+ * corun has no Thread class to inherit from: a class with a `run()` Effect
+ * and a `start(executor)` that submits it plays the part. Expected output:
+ * `running on number:1`, `running on number:2`, and the program ends about
+ * 300 ms later, when both tasks have slept.
+ *
+ * Run: `pnpm tsx examples/threads-sayhi-class.ts`
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Clock, Effect } from "effect"
+import { Executor, type Future } from "@corun/core"
+
+const SECOND = 100 // one second of the tutorial, in milliseconds here
+
+const lines: Array<string> = []
+const print = (line: string) =>
+  Effect.sync(() => {
+    lines.push(line)
+    console.log(line)
+  })
+const check = (ok: boolean, what: string) =>
+  ok ? Effect.void : Effect.sync(() => {
+    console.log(`FAILED CHECK: ${what}`)
+    process.exitCode = 1
+  })
+
+class MyThread {
+  readonly num: number
+  constructor(num: number) {
+    this.num = num
+  }
+  // the function each task runs
+  run(): Effect.Effect<void> {
+    const num = this.num
+    return Effect.gen(function*() {
+      yield* print(`running on number:${num}`)
+      yield* Effect.sleep(3 * SECOND)
+    })
+  }
+  start(executor: Executor.Executor): Effect.Effect<Future.Future<void>, unknown> {
+    return executor.submit(this.run())
+  }
+}
+
+const program = Effect.gen(function*() {
+  const begin = yield* Clock.currentTimeMillis
+  yield* Effect.scoped(Effect.gen(function*() {
+    const executor = yield* Executor.make()
+    const t1 = new MyThread(1)
+    const t2 = new MyThread(2)
+    yield* t1.start(executor)
+    yield* t2.start(executor)
+  })) // the program waits for both (non-daemon) tasks
+  const elapsed = (yield* Clock.currentTimeMillis) - begin
+
+  const expected = ["running on number:1", "running on number:2"]
+  yield* check(
+    JSON.stringify(lines) === JSON.stringify(expected),
+    `expected ${JSON.stringify(expected)}, got ${JSON.stringify(lines)}`
+  )
+  yield* check(
+    elapsed >= 3 * SECOND - 5 && elapsed < 2 * 3 * SECOND,
+    `the two tasks should sleep at the same time (≈ ${3 * SECOND} ms, not ${2 * 3 * SECOND}), took ${elapsed} ms`
+  )
+})
+
+NodeRuntime.runMain(program)

@@ -1,0 +1,86 @@
+/**
+ * Port of the "direct call" threading program of
+ * seeds/001_50f4aaf9d8527f67.txt (Chinese notes "python学习笔记-进程线程",
+ * section 5, "Python threading模块", 直接调用):
+ *
+ * ```python
+ * import threading
+ * import time
+ * def sayhi(num):  # the function each thread runs
+ *     print("running on number:%s" % num)
+ *     time.sleep(3)
+ * if __name__ == '__main__':
+ *     t1 = threading.Thread(target=sayhi, args=(1,))  # a thread instance
+ *     t2 = threading.Thread(target=sayhi, args=(2,))  # another one
+ *     t1.start()
+ *     t2.start()
+ *     print(t1.getName())  # the thread's name
+ *     print(t2.getName())
+ * ```
+ *
+ * Times, scaled: `time.sleep(3)` → 300 ms.
+ *
+ * Expected output (as Python prints it):
+ *
+ * ```
+ * running on number:1
+ * running on number:2
+ * Thread-1
+ * Thread-2
+ * ```
+ *
+ * and the program ends about 300 ms later, when both tasks have slept.
+ * `Thread(target=sayhi, args=(1,))` + `start()` is
+ * `executor.submit(sayhi(1), { name: "Thread-1" })`; `getName()` is the
+ * future's `name`.
+ *
+ * Run: `pnpm tsx examples/threads-sayhi.ts`
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Clock, Effect } from "effect"
+import { Executor } from "@corun/core"
+
+const SECOND = 100 // one second of the tutorial, in milliseconds here
+
+const lines: Array<string> = []
+const print = (line: string) =>
+  Effect.sync(() => {
+    lines.push(line)
+    console.log(line)
+  })
+const check = (ok: boolean, what: string) =>
+  ok ? Effect.void : Effect.sync(() => {
+    console.log(`FAILED CHECK: ${what}`)
+    process.exitCode = 1
+  })
+
+const sayhi = (num: number) =>
+  Effect.gen(function*() {
+    yield* print(`running on number:${num}`)
+    yield* Effect.sleep(3 * SECOND)
+  })
+
+const program = Effect.gen(function*() {
+  const begin = yield* Clock.currentTimeMillis
+  yield* Effect.scoped(Effect.gen(function*() {
+    const executor = yield* Executor.make()
+    // Python's start() returns once the new thread is running. A submitted
+    // task starts when the submitting fiber next yields: yield to let it.
+    const start = (effect: Effect.Effect<void>, name: string) =>
+      Effect.tap(executor.submit(effect, { name }), () => Effect.yieldNow)
+    const t1 = yield* start(sayhi(1), "Thread-1")
+    const t2 = yield* start(sayhi(2), "Thread-2")
+    yield* print(String(t1.name))
+    yield* print(String(t2.name))
+  })) // the program waits for both (non-daemon) tasks
+  const elapsed = (yield* Clock.currentTimeMillis) - begin
+
+  const expected = ["running on number:1", "running on number:2", "Thread-1", "Thread-2"]
+  yield* check(
+    JSON.stringify(lines) === JSON.stringify(expected),
+    `expected ${JSON.stringify(expected)}, got ${JSON.stringify(lines)}`
+  )
+  yield* check(elapsed >= 3 * SECOND - 5, `the program should wait for the tasks' sleep (${3 * SECOND} ms), took ${elapsed} ms`)
+})
+
+NodeRuntime.runMain(program)
