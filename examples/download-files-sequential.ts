@@ -1,0 +1,64 @@
+/**
+ * Port of the first file-download program of seeds/004_b66d43e57a73f8d8.txt
+ * (Russian tutorial "Процессы и потоки": two downloads, one after the
+ * other, without processes or threads):
+ *
+ * ```python
+ * from random import randint
+ * from time import time, sleep
+ * def download_task(filename):
+ *     print('开始下载%s...' % filename)                       # "Start downloading ..."
+ *     time_to_download = randint(5, 10)
+ *     sleep(time_to_download)
+ *     print('%s下载完成! 耗费了%d秒' % (filename, time_to_download))  # "... downloaded! It took N s"
+ * def main():
+ *     start = time()
+ *     download_task('Python从入门到住院.pdf')
+ *     download_task('Peking Hot.avi')
+ *     end = time()
+ *     print('总共耗费了%.2f秒.' % (end - start))               # "Total time: ... s"
+ * ```
+ *
+ * Times, scaled: one tutorial second → 50 ms, so `randint(5, 10)` seconds
+ * → 250–500 ms per file.
+ *
+ * The total is the sum of the two downloads: the second only starts when the
+ * first has finished. The same downloads at the same time are
+ * `threads-download-files.ts`.
+ *
+ * Run: `pnpm tsx examples/download-files-sequential.ts`
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Clock, Effect, Random } from "effect"
+
+const SECOND = 50 // one second of the tutorial, in milliseconds here
+
+const check = (ok: boolean, what: string) =>
+  ok ? Effect.void : Effect.sync(() => {
+    console.log(`FAILED CHECK: ${what}`)
+    process.exitCode = 1
+  })
+
+const downloadTask = (filename: string) =>
+  Effect.gen(function*() {
+    yield* Effect.sync(() => console.log(`Start downloading ${filename}...`))
+    const timeToDownload = (yield* Random.nextIntBetween(5, 10)) * SECOND
+    yield* Effect.sleep(timeToDownload)
+    yield* Effect.sync(() => console.log(`${filename} downloaded! It took ${timeToDownload} ms`))
+    return timeToDownload
+  })
+
+const program = Effect.gen(function*() {
+  const start = yield* Clock.currentTimeMillis
+  const first = yield* downloadTask("Python-From-Beginner-To-Hospital.pdf")
+  const second = yield* downloadTask("Peking Hot.avi")
+  const end = yield* Clock.currentTimeMillis
+  console.log(`Total time: ${((end - start) / 1000).toFixed(2)} s.`)
+
+  yield* check(
+    end - start >= first + second - 5,
+    `one after the other, the total (${end - start} ms) should be the sum of both downloads (${first + second} ms)`
+  )
+})
+
+NodeRuntime.runMain(program)
