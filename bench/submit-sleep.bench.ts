@@ -20,7 +20,7 @@ import { Effect, Fiber } from "effect"
 import { spawn } from "node:child_process"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { machine, markdownTable, median } from "./futures/stats.ts"
+import { load, machine, markdownTable, median, revision } from "./futures/stats.ts"
 
 const N = Number(process.env.N ?? 1_000_000)
 const REPEATS = Number(process.env.REPEATS ?? 3)
@@ -197,7 +197,8 @@ const fmtMb = (mb: number) => mb >= 1024 ? `${(mb / 1024).toFixed(2)} GB` : `${m
 
 const main = async () => {
   console.log(`submit-sleep: ${N} tasks sleeping ${SLEEP_MS} ms, ${REPEATS} interleaved repeats, one process each`)
-  console.log(machine())
+  console.log(`${machine()}, corun ${revision()}, load average ${load()}`)
+  const loadBefore = load()
   const results = new Map<Contender, Array<Result & { processMs: number }>>(contenders.map((c) => [c, []]))
   for (let repeat = 0; repeat < REPEATS; repeat++) {
     for (const contender of contenders) {
@@ -235,7 +236,8 @@ const main = async () => {
   console.log(`### ${N.toLocaleString("en")} tasks each sleeping ${SLEEP_MS} ms`)
   console.log()
   console.log(
-    `${machine()}; each sample in its own process, ${REPEATS} interleaved repeats, medians. ` +
+    `${machine()}; corun ${revision()}; load average ${loadBefore} before, ${load()} after. ` +
+      `Each sample in its own process, ${REPEATS} interleaved repeats, medians. ` +
       "Wall time from the first submission to the last completion; whole process = spawn to exit " +
         "(startup and module loading included); peak RSS of the whole child process."
   )

@@ -3,7 +3,8 @@
  * (`executor-map.bench.ts`, `submit-sleep.bench.ts`): quantiles, a forced
  * garbage collection between samples, the machine line and Markdown tables.
  */
-import { cpus, totalmem } from "node:os"
+import { spawnSync } from "node:child_process"
+import { cpus, loadavg, totalmem } from "node:os"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 
@@ -51,3 +52,16 @@ export const markdownTable = (header: ReadonlyArray<string>, rows: ReadonlyArray
 export const ms = (value: number): string => value >= 100 ? value.toFixed(0) : value.toFixed(1)
 
 export const ratio = (value: number): string => `${value.toFixed(2)}×`
+
+/** The commit measured, marked dirty when the measured sources have uncommitted changes. */
+export const revision = (
+  paths: ReadonlyArray<string> = ["packages/core/src/Executor.ts", "packages/core/src/Future.ts"]
+): string => {
+  const git = (...args: Array<string>) => spawnSync("git", args, { encoding: "utf8" }).stdout?.trim() ?? ""
+  const commit = git("rev-parse", "--short", "HEAD") || "unknown"
+  const dirty = git("status", "--porcelain", "--", ...paths)
+  return dirty === "" ? commit : `${commit} + uncommitted changes (${dirty.replace(/\s+/g, " ")})`
+}
+
+/** The 1-minute load average: other work on the machine skews the figures. */
+export const load = (): string => loadavg()[0].toFixed(2)
