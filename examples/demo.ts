@@ -1,0 +1,128 @@
+/**
+ * corun's demo (`pnpm demo`): the I/O fan-out that the Python tutorials use
+ * threads and coroutines for, on Effect fibers.
+ *
+ * 20 simulated downloads, each a real `Effect.sleep` of 50–150 ms (random,
+ * the same durations for every run below), fetched:
+ *
+ * 1. one after the other (what a single-threaded Python loop does);
+ * 2. all at once with `executor.map` — Python's
+ *    `ThreadPoolExecutor(20).map(download, urls)`: results in input order;
+ * 3. all at once with `executor.submit` + `asCompleted` — Python's
+ *    `as_completed([executor.submit(download, url) for url in urls])`:
+ *    results in completion order, shortest first;
+ * 4. with `Executor.make({ maxWorkers: 5 })`: at most five at a time.
+ *
+ * It prints each time and the speed-up over the sequential run, and checks
+ * them (the concurrent runs take about the longest download, not the sum).
+ *
+ * Run: `pnpm demo` (or `pnpm tsx examples/demo.ts`)
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Clock, Effect, Random, Stream } from "effect"
+import { asCompleted, Executor, Future } from "@corun/core"
+
+const FILES = 20
+
+const check = (ok: boolean, what: string) =>
+  ok ? Effect.void : Effect.sync(() => {
+    console.log(`FAILED CHECK: ${what}`)
+    process.exitCode = 1
+  })
+
+interface File {
+  readonly url: string
+  readonly millis: number // how long its download takes
+}
+
+interface Page {
+  readonly url: string
+  readonly bytes: number
+  readonly millis: number
+}
+
+// A simulated download: waits (I/O, not CPU) and returns the page.
+const download = (file: File): Effect.Effect<Page> =>
+  Effect.as(Effect.sleep(file.millis), { url: file.url, bytes: file.millis * 1024, millis: file.millis })
+
+const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    const value = yield* effect
+    return { value, millis: (yield* Clock.currentTimeMillis) - start }
+  })
+
+const program = Effect.gen(function*() {
+  const files: Array<File> = []
+  for (let i = 1; i <= FILES; i++) {
+    files.push({ url: `https://example.com/file-${String(i).padStart(2, "0")}`, millis: yield* Random.nextIntBetween(50, 150) })
+  }
+  const total = files.reduce((sum, file) => sum + file.millis, 0)
+  const longest = Math.max(...files.map((file) => file.millis))
+  const byUrl = (pages: ReadonlyArray<Page>) => pages.map((page) => page.url).join(",")
+  const inputOrder = files.map((file) => file.url).join(",")
+
+  console.log(`corun demo: ${FILES} simulated downloads of 50–150 ms each (Effect.sleep)`)
+  console.log(`  the downloads add up to ${total} ms; the longest takes ${longest} ms\n`)
+
+  // 1. One after the other.
+  const sequential = yield* timed(Effect.forEach(files, download))
+  console.log(`  sequential (one after the other)              ${String(sequential.millis).padStart(5)} ms`)
+
+  const row = (label: string, millis: number) =>
+    console.log(
+      `  ${label.padEnd(46)}${String(millis).padStart(5)} ms   ${(sequential.millis / millis).toFixed(1)}× faster`
+    )
+
+  // 2. All at once, results in input order: ThreadPoolExecutor.map.
+  const mapped = yield* timed(Effect.scoped(Effect.gen(function*() {
+    const executor = yield* Executor.make({ maxWorkers: FILES })
+    return yield* Stream.runCollect(executor.map(files, download))
+  })))
+  row(`Executor.map, maxWorkers: ${FILES} (input order)`, mapped.millis)
+
+  // 3. All at once, results as they complete: submit + as_completed.
+  const completed = yield* timed(Effect.scoped(Effect.gen(function*() {
+    const executor = yield* Executor.make({ maxWorkers: FILES })
+    const futures = yield* Effect.forEach(files, (file) => executor.submit(download(file), { name: file.url }))
+    return yield* Stream.runCollect(asCompleted(futures).pipe(Stream.mapEffect(Future.join)))
+  })))
+  row("submit + asCompleted (completion order)", completed.millis)
+
+  // 4. At most five at a time.
+  const bounded = yield* timed(Effect.scoped(Effect.gen(function*() {
+    const executor = yield* Executor.make({ maxWorkers: 5 })
+    return yield* Stream.runCollect(executor.map(files, download))
+  })))
+  row("Executor.map, maxWorkers: 5", bounded.millis)
+
+  const first = completed.value[0]
+  const last = completed.value[completed.value.length - 1]
+  console.log(`\n  as completed: ${first.url} came first (${first.millis} ms), ${last.url} last (${last.millis} ms)`)
+
+  // Checks
+  yield* check(sequential.millis >= total - 5, `the sequential run (${sequential.millis} ms) should take the sum (${total} ms)`)
+  yield* check(byUrl(mapped.value) === inputOrder, "Executor.map should return the pages in input order")
+  yield* check(byUrl(bounded.value) === inputOrder, "Executor.map (maxWorkers: 5) should return the pages in input order")
+  yield* check(
+    completed.value.length === FILES && new Set(completed.value.map((page) => page.url)).size === FILES,
+    "asCompleted should return every page once"
+  )
+  yield* check(
+    first.millis <= last.millis,
+    "asCompleted should return the shortest download before the longest"
+  )
+  for (const [label, millis] of [["Executor.map", mapped.millis], ["submit + asCompleted", completed.millis]] as const) {
+    yield* check(millis >= longest - 5, `${label} (${millis} ms) cannot beat the longest download (${longest} ms)`)
+    yield* check(
+      millis * 3 < sequential.millis,
+      `${label} (${millis} ms) should be several times faster than sequential (${sequential.millis} ms)`
+    )
+  }
+  yield* check(
+    bounded.millis * 2 < sequential.millis && bounded.millis >= total / 5 - 5,
+    `maxWorkers: 5 (${bounded.millis} ms) should be between the sequential run and a fifth of it (${(total / 5).toFixed(0)} ms)`
+  )
+})
+
+NodeRuntime.runMain(program)
