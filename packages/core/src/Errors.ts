@@ -168,3 +168,108 @@ export class UnknownTask extends Schema.TaggedError<UnknownTask>()("UnknownTask"
   task: Schema.String,
   message: Schema.String
 }) {}
+
+// -----------------------------------------------------------------------------
+// The threading / queue toolbox (Lock, RLock, Semaphore, Barrier, Timer, TaskQueue)
+// -----------------------------------------------------------------------------
+
+/**
+ * Raised when a fiber releases a `Lock` / `RLock` it does not hold, or uses a
+ * `Condition` (`wait`, `notify`) without holding its lock: Python's
+ * `RuntimeError('release unlocked lock')` / `RuntimeError('cannot release
+ * un-acquired lock')` / `RuntimeError('cannot wait on un-acquired lock')`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LockNotOwnedError extends Schema.TaggedError<LockNotOwnedError>()("LockNotOwnedError", {
+  message: Schema.String
+}) {}
+
+/**
+ * Raised when a `BoundedSemaphore` is released more times than it was
+ * acquired (its value would exceed the initial value): Python's
+ * `ValueError('Semaphore released too many times')`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SemaphoreOverReleaseError extends Schema.TaggedError<SemaphoreOverReleaseError>()(
+  "SemaphoreOverReleaseError",
+  {
+    /** The initial value of the bounded semaphore. */
+    bound: Schema.Number,
+    message: Schema.String
+  }
+) {}
+
+/**
+ * Raised by `Barrier.wait` when the barrier is broken (aborted, reset while
+ * fibers were waiting, a waiter timed out or was interrupted, or the action
+ * failed): Python's `threading.BrokenBarrierError`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BrokenBarrierError extends Schema.TaggedError<BrokenBarrierError>()("BrokenBarrierError", {
+  message: Schema.String
+}) {}
+
+/**
+ * Raised by `TaskQueue.put` when its timeout passes while the queue stays
+ * full, and by `TaskQueue.putNowait` on a full queue: Python's `queue.Full`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class QueueFull extends Schema.TaggedError<QueueFull>()("QueueFull", {
+  message: Schema.String
+}) {}
+
+/**
+ * Raised by `TaskQueue.get` when its timeout passes while the queue stays
+ * empty, and by `TaskQueue.getNowait` on an empty queue: Python's
+ * `queue.Empty`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class QueueEmpty extends Schema.TaggedError<QueueEmpty>()("QueueEmpty", {
+  message: Schema.String
+}) {}
+
+/**
+ * Raised by `TaskQueue.put` after `shutdown`, and by `TaskQueue.get` once a
+ * shut-down queue is empty: Python 3.13's `queue.ShutDown`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class QueueShutDown extends Schema.TaggedError<QueueShutDown>()("QueueShutDown", {
+  message: Schema.String
+}) {}
+
+/**
+ * Raised by `TaskQueue.taskDone` when it is called more times than items
+ * were put: Python's `ValueError('task_done() called too many times')`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TaskDoneTooManyTimesError extends Schema.TaggedError<TaskDoneTooManyTimesError>()(
+  "TaskDoneTooManyTimesError",
+  {
+    message: Schema.String
+  }
+) {}
+
+/**
+ * Raised by `Timer.start` on a timer that was already started: Python's
+ * `RuntimeError('threads can only be started once')`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TimerStartedError extends Schema.TaggedError<TimerStartedError>()("TimerStartedError", {
+  message: Schema.String
+}) {}

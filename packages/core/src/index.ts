@@ -70,3 +70,79 @@ export * as Task from "./Task.ts"
  * @since 0.1.0
  */
 export * as Pool from "./Pool.ts"
+
+/**
+ * `Lock`: a mutual-exclusion lock owned by the fiber that holds it (Python's
+ * `threading.Lock`).
+ *
+ * @since 0.1.0
+ */
+export * as Lock from "./Lock.ts"
+
+/**
+ * `RLock`: a re-entrant, counted lock (Python's `threading.RLock`).
+ *
+ * @since 0.1.0
+ */
+export * as RLock from "./RLock.ts"
+
+/**
+ * `Semaphore`: a counting semaphore, plain or bounded (Python's
+ * `threading.Semaphore` / `threading.BoundedSemaphore`).
+ *
+ * @since 0.1.0
+ */
+export * as Semaphore from "./Semaphore.ts"
+
+/**
+ * `BoundedSemaphore`: a semaphore that cannot be released more often than
+ * acquired (Python's `threading.BoundedSemaphore`).
+ *
+ * @since 0.1.0
+ */
+export * as BoundedSemaphore from "./BoundedSemaphore.ts"
+
+/**
+ * `Event`: a flag fibers can wait on (Python's `threading.Event`).
+ *
+ * @since 0.1.0
+ */
+export * as Event from "./Event.ts"
+
+/**
+ * `Condition`: wait / notify over a lock (Python's `threading.Condition`).
+ *
+ * @since 0.1.0
+ */
+export * as Condition from "./Condition.ts"
+
+/**
+ * `Barrier`: a rendezvous for a fixed number of fibers (Python's
+ * `threading.Barrier`).
+ *
+ * @since 0.1.0
+ */
+export * as Barrier from "./Barrier.ts"
+
+/**
+ * `Timer`: run an effect once after a delay, unless cancelled (Python's
+ * `threading.Timer`).
+ *
+ * @since 0.1.0
+ */
+export * as Timer from "./Timer.ts"
+
+/**
+ * `FiberLocal`: a per-fiber value (Python's `threading.local`).
+ *
+ * @since 0.1.0
+ */
+export * as FiberLocal from "./FiberLocal.ts"
+
+/**
+ * `TaskQueue`: FIFO, LIFO and priority queues with `taskDone` / `join` and
+ * shutdown (Python's `queue.Queue`, `LifoQueue`, `PriorityQueue`).
+ *
+ * @since 0.1.0
+ */
+export * as TaskQueue from "./TaskQueue.ts"

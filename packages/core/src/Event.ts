@@ -1,0 +1,164 @@
+/**
+ * An `Event` is a flag fibers can wait on: Python's `threading.Event`.
+ *
+ * ```ts
+ * const event = yield* Event.make()                       // event = threading.Event()
+ * yield* event.set                                        // event.set()
+ * const wasSet = yield* event.wait({ timeout: "1 second" }) // event.wait(1)
+ * ```
+ *
+ * | Python              | corun                                    |
+ * |---------------------|------------------------------------------|
+ * | `Event()`           | `Event.make()`                           |
+ * | `event.set()`       | `event.set`                              |
+ * | `event.clear()`     | `event.clear`                            |
+ * | `event.is_set()`    | `event.isSet`                            |
+ * | `event.wait(timeout)` | `event.wait({ timeout })` → whether it was set |
+ *
+ * `wait` returns `true` at once when the flag is set; otherwise it waits
+ * until `set` (then `true`, even if the flag was cleared again before the
+ * waiter ran, as in Python) or until `timeout` passes (then `false`).
+ *
+ * Built on Effect's `Latch`: `set` opens it, `clear` closes it.
+ *
+ * @since 0.1.0
+ */
+import type { Duration } from "effect"
+import { Effect, Latch, Option } from "effect"
+import type { Pipeable } from "effect/Pipeable"
+import { pipeArguments } from "effect/Pipeable"
+import { InvalidArgumentError } from "./Errors.ts"
+import { timeoutMillis } from "./Lock.ts"
+
+const TypeId = "~@corun/core/Event" as const
+
+/**
+ * Options of `Event.wait`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitOptions {
+  /** Stop waiting after this long (Python's `timeout`); negative is an error. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * A settable, clearable flag that fibers can wait on.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Event extends Pipeable {
+  readonly [TypeId]: typeof TypeId
+  /** Sets the flag and wakes every waiter (Python's `event.set()`). */
+  readonly set: Effect.Effect<void>
+  /** Clears the flag (Python's `event.clear()`). */
+  readonly clear: Effect.Effect<void>
+  /** Whether the flag is set (Python's `event.is_set()`). */
+  readonly isSet: Effect.Effect<boolean>
+  /**
+   * Waits until the flag is set; returns `true`, or `false` when `timeout`
+   * passed first (Python's `event.wait(timeout)`).
+   */
+  wait(): Effect.Effect<boolean>
+  wait(options: WaitOptions): Effect.Effect<boolean, InvalidArgumentError>
+}
+
+class EventImpl implements Event {
+  readonly [TypeId] = TypeId
+  readonly latch: Latch.Latch
+
+  constructor(isSet: boolean) {
+    this.latch = Latch.makeUnsafe(isSet)
+  }
+
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+
+  get set(): Effect.Effect<void> {
+    return Effect.asVoid(this.latch.open)
+  }
+
+  get clear(): Effect.Effect<void> {
+    return Effect.asVoid(this.latch.close)
+  }
+
+  get isSet(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.latch.isOpen())
+  }
+
+  wait(): Effect.Effect<boolean>
+  wait(options: WaitOptions): Effect.Effect<boolean, InvalidArgumentError>
+  wait(options?: WaitOptions): Effect.Effect<boolean, InvalidArgumentError> {
+    return Effect.suspend(() => {
+      if (this.latch.isOpen()) return succeedTrue
+      const millis = timeoutMillis(options?.timeout)
+      if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+      if (millis === undefined) return Effect.as(this.latch.await, true)
+      if (millis === 0) return succeedFalse
+      return Effect.map(Effect.timeoutOption(this.latch.await, millis), Option.isSome)
+    })
+  }
+
+  toString() {
+    return `Event(${this.latch.isOpen() ? "set" : "unset"})`
+  }
+}
+
+const succeedTrue = Effect.succeed(true)
+const succeedFalse = Effect.succeed(false)
+
+/**
+ * Creates an event whose flag is clear (or set, with `true`): Python's
+ * `threading.Event()`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (isSet = false): Effect.Effect<Event> => Effect.sync(() => new EventImpl(isSet))
+
+/**
+ * Creates an event outside an Effect.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeUnsafe = (isSet = false): Event => new EventImpl(isSet)
+
+/**
+ * Sets the flag and wakes every waiter: Python's `event.set()`.
+ *
+ * @since 0.1.0
+ * @category signalling
+ */
+export const set = (self: Event): Effect.Effect<void> => self.set
+
+/**
+ * Clears the flag: Python's `event.clear()`.
+ *
+ * @since 0.1.0
+ * @category signalling
+ */
+export const clear = (self: Event): Effect.Effect<void> => self.clear
+
+/**
+ * Whether the flag is set: Python's `event.is_set()`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const isSet = (self: Event): Effect.Effect<boolean> => self.isSet
+
+/**
+ * Waits until the flag is set, returning `false` if `timeout` passes first:
+ * Python's `event.wait(timeout)`.
+ *
+ * @since 0.1.0
+ * @category waiting
+ */
+export const wait: {
+  (self: Event): Effect.Effect<boolean>
+  (self: Event, options: WaitOptions): Effect.Effect<boolean, InvalidArgumentError>
+} = ((self: Event, options?: WaitOptions) => (self as EventImpl).wait(options as WaitOptions)) as any

@@ -1,0 +1,262 @@
+/**
+ * An `RLock` is a re-entrant lock: the fiber that holds it may acquire it
+ * again without waiting, and must release it as many times as it acquired
+ * it: Python's `threading.RLock`.
+ *
+ * ```ts
+ * const rlock = yield* RLock.make()                 // lock = threading.RLock()
+ * const run1 = RLock.withLock(rlock)(step1)         // with lock: ...
+ * const run3 = RLock.withLock(rlock)(Effect.andThen(run1, run2)) // nesting is fine
+ * ```
+ *
+ * | Python                         | corun                                  |
+ * |--------------------------------|----------------------------------------|
+ * | `threading.RLock()`            | `RLock.make()`                         |
+ * | `rlock.acquire(blocking, timeout)` | `rlock.acquire({ blocking, timeout })` |
+ * | `rlock.release()`              | `rlock.release`                        |
+ * | `with rlock: ...`              | `RLock.withLock(rlock)(effect)`        |
+ *
+ * Ownership is per fiber: a child fiber forked by the owner is another fiber
+ * and waits like any other. Only the owner may release; anyone else gets
+ * `LockNotOwnedError`.
+ *
+ * Built on `Lock` (owner + FIFO hand-off) plus a recursion count, which is
+ * what Effect's `Semaphore` lacks.
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { dual } from "effect/Function"
+import type { Pipeable } from "effect/Pipeable"
+import { pipeArguments } from "effect/Pipeable"
+import { type InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
+import * as Lock from "./Lock.ts"
+
+const TypeId = "~@corun/core/RLock" as const
+
+/**
+ * A re-entrant lock, owned by one fiber at a time and counted.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RLock extends Pipeable {
+  readonly [TypeId]: typeof TypeId
+  /**
+   * Takes the lock for the current fiber, or increments the count when the
+   * fiber already holds it (Python's `rlock.acquire()`). With `{ timeout }`
+   * or `{ blocking: false }` it returns `false` when the lock could not be
+   * taken in time.
+   */
+  acquire(): Effect.Effect<boolean>
+  acquire(options: Lock.AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
+  /**
+   * Decrements the count; the lock is free once it reaches zero (Python's
+   * `rlock.release()`). Fails with `LockNotOwnedError` when the current
+   * fiber does not hold the lock.
+   */
+  readonly release: Effect.Effect<void, LockNotOwnedError>
+  /** Whether some fiber holds the lock. */
+  readonly locked: Effect.Effect<boolean>
+  /** How many times the owner has acquired it (0 when free). */
+  readonly count: Effect.Effect<number>
+  /** Whether the current fiber holds the lock (Python's `_is_owned()`). */
+  readonly isOwned: Effect.Effect<boolean>
+  /**
+   * Runs `effect` while holding the lock (Python's `with rlock:`); nests in
+   * the owner. The lock is released however `effect` ends.
+   */
+  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
+}
+
+class RLockImpl implements RLock {
+  readonly [TypeId] = TypeId
+  readonly lock = Lock.makeUnsafe()
+  count_ = 0
+
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+
+  get owner(): number | undefined {
+    return Lock.ownerUnsafe(this.lock)
+  }
+
+  acquire(): Effect.Effect<boolean>
+  acquire(options: Lock.AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
+  acquire(options?: Lock.AcquireOptions): Effect.Effect<boolean, InvalidArgumentError> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((fiber) => {
+        if (this.owner === fiber.id) {
+          this.count_++
+          return succeedTrue
+        }
+        return Effect.map(restore(Lock.acquireForUnsafe(this.lock, fiber.id, options)), (acquired) => {
+          if (acquired) this.count_ = 1
+          return acquired
+        })
+      })
+    )
+  }
+
+  get release(): Effect.Effect<void, LockNotOwnedError> {
+    return Effect.withFiber((fiber) => {
+      if (this.owner !== fiber.id) return Effect.fail(notOwned(this.owner))
+      this.releaseOnceUnsafe()
+      return Effect.void
+    })
+  }
+
+  releaseOnceUnsafe(): void {
+    if (--this.count_ === 0) Lock.releaseUnsafe(this.lock)
+  }
+
+  get locked(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.owner !== undefined)
+  }
+
+  get count(): Effect.Effect<number> {
+    return Effect.sync(() => this.count_)
+  }
+
+  get isOwned(): Effect.Effect<boolean> {
+    return Effect.withFiber((fiber) => Effect.succeed(this.owner === fiber.id))
+  }
+
+  withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((fiber) => {
+        const id = fiber.id
+        if (this.owner === id) {
+          this.count_++
+          return Effect.onExitPrimitive(restore(effect), () => {
+            if (this.owner === id) this.releaseOnceUnsafe()
+            return undefined
+          }, true)
+        }
+        return Effect.flatMap(restore(Lock.acquireForUnsafe(this.lock, id) as Effect.Effect<boolean>), () => {
+          this.count_ = 1
+          return Effect.onExitPrimitive(restore(effect), () => {
+            if (this.owner === id) this.releaseOnceUnsafe()
+            return undefined
+          }, true)
+        })
+      })
+    )
+  }
+
+  /** Python's `_release_save`: frees the lock entirely, returning the count. */
+  releaseSaveUnsafe(): number {
+    const count = this.count_
+    this.count_ = 0
+    Lock.releaseUnsafe(this.lock)
+    return count
+  }
+
+  /** Python's `_acquire_restore`: waits for the lock, then restores the count. */
+  acquireRestore(owner: number, count: number): Effect.Effect<void> {
+    return Effect.map(Lock.acquireForUnsafe(this.lock, owner) as Effect.Effect<boolean>, () => {
+      this.count_ = count
+    })
+  }
+
+  toString() {
+    return `RLock(${this.owner === undefined ? "unlocked" : `held by fiber #${this.owner}, count ${this.count_}`})`
+  }
+}
+
+const succeedTrue = Effect.succeed(true)
+
+const notOwned = (owner: number | undefined) =>
+  new LockNotOwnedError({
+    message: owner === undefined
+      ? "cannot release un-acquired lock: acquire the RLock first (or use withLock)"
+      : `cannot release an RLock held by fiber #${owner}: only its owner may release it`
+  })
+
+/**
+ * Creates an unlocked re-entrant lock: Python's `threading.RLock()`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (): Effect.Effect<RLock> => Effect.sync(() => new RLockImpl())
+
+/**
+ * Creates an unlocked re-entrant lock outside an Effect.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeUnsafe = (): RLock => new RLockImpl()
+
+/**
+ * Whether a value is an `RLock`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRLock = (u: unknown): u is RLock => u instanceof RLockImpl
+
+/**
+ * Takes the lock (or increments its count in the owner): Python's
+ * `rlock.acquire(blocking, timeout)`.
+ *
+ * @since 0.1.0
+ * @category locking
+ */
+export const acquire: {
+  (self: RLock): Effect.Effect<boolean>
+  (self: RLock, options: Lock.AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
+} = ((self: RLock, options?: Lock.AcquireOptions) => (self as RLockImpl).acquire(options as Lock.AcquireOptions)) as any
+
+/**
+ * Releases one level of the lock held by the current fiber: Python's
+ * `rlock.release()`.
+ *
+ * @since 0.1.0
+ * @category locking
+ */
+export const release = (self: RLock): Effect.Effect<void, LockNotOwnedError> => self.release
+
+/**
+ * Runs an effect while holding the lock; nests in the owner: Python's
+ * `with rlock:`.
+ *
+ * @since 0.1.0
+ * @category locking
+ */
+export const withLock: {
+  (self: RLock): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: RLock): Effect.Effect<A, E, R>
+} = dual(
+  (args) => isRLock(args[1]),
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: RLock): Effect.Effect<A, E, R> => self.withLock(effect)
+)
+
+/**
+ * The id of the fiber holding the lock (`undefined` when it is free).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const ownerUnsafe = (self: RLock): number | undefined => (self as RLockImpl).owner
+
+/**
+ * Frees the lock entirely and returns its count; `acquireRestore` takes it
+ * back. Low-level, for `Condition` (Python's `_release_save`).
+ *
+ * @since 0.1.0
+ * @category locking
+ */
+export const releaseSaveUnsafe = (self: RLock): number => (self as RLockImpl).releaseSaveUnsafe()
+
+/**
+ * Waits for the lock on behalf of fiber `owner` and restores a count saved by
+ * `releaseSaveUnsafe` (Python's `_acquire_restore`).
+ *
+ * @since 0.1.0
+ * @category locking
+ */
+export const acquireRestoreUnsafe = (self: RLock, owner: number, count: number): Effect.Effect<void> =>
+  (self as RLockImpl).acquireRestore(owner, count)

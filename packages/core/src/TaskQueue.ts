@@ -1,0 +1,794 @@
+/**
+ * A `TaskQueue<A>` is a bounded, awaitable queue with task accounting:
+ * Python's `queue.Queue`, `queue.LifoQueue` and `queue.PriorityQueue`, for
+ * fibers.
+ *
+ * ```ts
+ * const q = yield* TaskQueue.fifo<string>({ maxsize: 10 })  // q = queue.Queue(maxsize=10)
+ * // producer
+ * yield* q.put("bone")                                       // q.put("bone")
+ * // consumer
+ * const item = yield* q.get()                                // item = q.get()
+ * yield* q.taskDone                                          // q.task_done()
+ * // owner
+ * yield* q.join                                              // q.join()
+ * ```
+ *
+ * | Python                                  | corun                                          |
+ * |-----------------------------------------|------------------------------------------------|
+ * | `Queue(maxsize)` / `LifoQueue` / `PriorityQueue` | `TaskQueue.fifo({ maxsize })` / `lifo` / `priority({ maxsize, order })` |
+ * | `q.put(item)`                           | `q.put(item)`                                  |
+ * | `q.put(item, timeout=t)`                | `q.put(item, { timeout: t })` → `QueueFull` on timeout |
+ * | `q.put(item, block=False)`, `q.put_nowait(item)` | `q.put(item, { block: false })`, `q.putNowait(item)` → `QueueFull` |
+ * | `q.get()`, `q.get(timeout=t)`           | `q.get()`, `q.get({ timeout: t })` → `QueueEmpty` on timeout |
+ * | `q.get_nowait()`                        | `q.getNowait` → `QueueEmpty`                   |
+ * | `q.qsize()`, `q.empty()`, `q.full()`    | `q.qsize`, `q.empty`, `q.full`                 |
+ * | `q.task_done()`                         | `q.taskDone` (too many → `TaskDoneTooManyTimesError`) |
+ * | `q.join()`                              | `q.join`                                       |
+ * | `q.shutdown(immediate=False)` (3.13)    | `q.shutdown({ immediate })` → later `put` / `get` fail with `QueueShutDown` |
+ *
+ * Semantics (Python's, checked against CPython's `test_queue.py`):
+ *
+ * - `maxsize <= 0` means unbounded. `put` waits while the queue is full,
+ *   `get` while it is empty; a `timeout` gives up with `QueueFull` /
+ *   `QueueEmpty`, `timeout: 0` tries once, a negative one is an
+ *   `InvalidArgumentError`.
+ * - Every successful `put` adds one unfinished task; `taskDone` removes one;
+ *   `join` returns once none is left.
+ * - After `shutdown()`, `put` fails with `QueueShutDown` (waiting putters
+ *   too) and `get` keeps returning the items left, then fails with
+ *   `QueueShutDown`. `shutdown({ immediate: true })` also drops the items
+ *   left (counting each as done) so every waiting `get` fails at once.
+ * - `lifo` returns the newest item first; `priority` the smallest by `order`
+ *   (Python's `<`; by default numbers, strings, bigints, booleans and arrays
+ *   of those, compared element by element like Python tuples), and equal
+ *   items in insertion order.
+ * - Interruption is safe: an interrupted `put` added nothing, an interrupted
+ *   `get` removed nothing, and a wake-up given to a fiber that was then
+ *   interrupted or timed out is passed on to the next waiter.
+ *
+ * Why this is not a wrapper around Effect's `Queue`: it has no LIFO or
+ * priority order, no task accounting, and its shutdown states do not match
+ * Python 3.13's; and its timeouts (`Effect.timeout` on `offer`) cannot tell
+ * "gave up" from "was admitted just then". So the buffer and the waiting
+ * lists are written here, once for all three orders; the waiting itself is
+ * Effect's (`Effect.callback`, `Latch` for `join`), and it is measured
+ * against Effect's bounded `Queue` in `bench/toolbox.bench.ts`.
+ *
+ * @since 0.1.0
+ */
+import type { Duration } from "effect"
+import { Clock, Effect, Latch, type Order } from "effect"
+import type { Pipeable } from "effect/Pipeable"
+import { pipeArguments } from "effect/Pipeable"
+import {
+  InvalidArgumentError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  TaskDoneTooManyTimesError
+} from "./Errors.ts"
+import { scheduleUnsafe, timeoutMillis } from "./Lock.ts"
+
+const TypeId = "~@corun/core/TaskQueue" as const
+
+/**
+ * Options of the constructors.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MakeOptions {
+  /** The most items the queue holds; `<= 0` (the default) means unbounded. */
+  readonly maxsize?: number | undefined
+}
+
+/**
+ * Options of `TaskQueue.priority`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PriorityOptions<A> extends MakeOptions {
+  /**
+   * The order of the items: the smallest comes out first. Default: Python's
+   * `<` on numbers, strings, bigints, booleans and arrays of those (tuples).
+   */
+  readonly order?: Order.Order<A> | undefined
+}
+
+/**
+ * Options of `put` / `get`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitOptions {
+  /** When `false`, do not wait: fail at once (Python's `block=False`). */
+  readonly block?: boolean | undefined
+  /** Give up after this long (Python's `timeout`). */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * The order items come out in.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Kind = "fifo" | "lifo" | "priority"
+
+/**
+ * A bounded queue with Python's `queue` semantics.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskQueue<in out A> extends Pipeable {
+  readonly [TypeId]: typeof TypeId
+  /** `"fifo"`, `"lifo"` or `"priority"`. */
+  readonly kind: Kind
+  /** The bound; `0` when unbounded. */
+  readonly maxsize: number
+  /**
+   * Adds an item, waiting while the queue is full (Python's `q.put(item)`).
+   * Fails with `QueueShutDown` after `shutdown`; with `{ timeout }` or
+   * `{ block: false }`, with `QueueFull` when there was no room in time.
+   */
+  put(item: A): Effect.Effect<void, QueueShutDown>
+  put(item: A, options: WaitOptions): Effect.Effect<void, QueueFull | QueueShutDown | InvalidArgumentError>
+  /**
+   * Removes and returns an item, waiting while the queue is empty (Python's
+   * `q.get()`). Fails with `QueueShutDown` once a shut-down queue is empty;
+   * with `{ timeout }` or `{ block: false }`, with `QueueEmpty` when no item
+   * came in time.
+   */
+  get(): Effect.Effect<A, QueueShutDown>
+  get(options: WaitOptions): Effect.Effect<A, QueueEmpty | QueueShutDown | InvalidArgumentError>
+  /** Adds an item if there is room now (Python's `q.put_nowait(item)`). */
+  putNowait(item: A): Effect.Effect<void, QueueFull | QueueShutDown>
+  /** Removes an item if there is one now (Python's `q.get_nowait()`). */
+  readonly getNowait: Effect.Effect<A, QueueEmpty | QueueShutDown>
+  /** How many items are in the queue (Python's `q.qsize()`). */
+  readonly qsize: Effect.Effect<number>
+  /** Whether the queue holds no item (Python's `q.empty()`). */
+  readonly empty: Effect.Effect<boolean>
+  /** Whether the queue is at its bound (Python's `q.full()`). */
+  readonly full: Effect.Effect<boolean>
+  /**
+   * Marks one item taken with `get` as processed (Python's
+   * `q.task_done()`); fails with `TaskDoneTooManyTimesError` when called more
+   * times than items were put.
+   */
+  readonly taskDone: Effect.Effect<void, TaskDoneTooManyTimesError>
+  /**
+   * Waits until every item ever put has been marked with `taskDone`
+   * (Python's `q.join()`).
+   */
+  readonly join: Effect.Effect<void>
+  /** How many items were put and not yet marked done (Python's `q.unfinished_tasks`). */
+  readonly unfinishedTasks: Effect.Effect<number>
+  /**
+   * Shuts the queue down (Python 3.13's `q.shutdown(immediate)`): later
+   * `put`s fail, `get` drains what is left and then fails, all with
+   * `QueueShutDown`; `immediate` drops what is left at once.
+   */
+  shutdown(options?: { readonly immediate?: boolean | undefined }): Effect.Effect<void>
+  /** Whether `shutdown` was called (Python's `q.is_shutdown`). */
+  readonly isShutdown: Effect.Effect<boolean>
+}
+
+// -----------------------------------------------------------------------------
+// Buffers: the three orders
+// -----------------------------------------------------------------------------
+
+interface Buffer<A> {
+  size: number
+  push(item: A): void
+  pop(): A
+  clear(): void
+}
+
+/** A growable ring buffer: O(1) at both ends, no shifting. */
+class FifoBuffer<A> implements Buffer<A> {
+  items: Array<A | undefined> = new Array(16)
+  head = 0
+  size = 0
+  mask = 15
+
+  push(item: A): void {
+    if (this.size === this.items.length) this.grow()
+    this.items[(this.head + this.size) & this.mask] = item
+    this.size++
+  }
+
+  pop(): A {
+    const item = this.items[this.head] as A
+    this.items[this.head] = undefined
+    this.head = (this.head + 1) & this.mask
+    this.size--
+    return item
+  }
+
+  grow(): void {
+    const old = this.items
+    const items = new Array<A | undefined>(old.length * 2)
+    for (let i = 0; i < this.size; i++) items[i] = old[(this.head + i) & this.mask]
+    this.items = items
+    this.head = 0
+    this.mask = items.length - 1
+  }
+
+  clear(): void {
+    this.items = new Array(16)
+    this.head = 0
+    this.size = 0
+    this.mask = 15
+  }
+}
+
+class LifoBuffer<A> implements Buffer<A> {
+  items: Array<A> = []
+  size = 0
+
+  push(item: A): void {
+    this.items.push(item)
+    this.size++
+  }
+
+  pop(): A {
+    this.size--
+    return this.items.pop()!
+  }
+
+  clear(): void {
+    this.items = []
+    this.size = 0
+  }
+}
+
+/** A binary min-heap; the insertion sequence breaks ties, so equal items stay FIFO. */
+class PriorityBuffer<A> implements Buffer<A> {
+  items: Array<A> = []
+  seqs: Array<number> = []
+  size = 0
+  seq = 0
+  readonly order: Order.Order<A>
+
+  constructor(order: Order.Order<A>) {
+    this.order = order
+  }
+
+  less(i: number, j: number): boolean {
+    const c = this.order(this.items[i], this.items[j])
+    return c < 0 || (c === 0 && this.seqs[i] < this.seqs[j])
+  }
+
+  swap(i: number, j: number): void {
+    const item = this.items[i]
+    this.items[i] = this.items[j]
+    this.items[j] = item
+    const seq = this.seqs[i]
+    this.seqs[i] = this.seqs[j]
+    this.seqs[j] = seq
+  }
+
+  push(item: A): void {
+    let i = this.size++
+    this.items.push(item)
+    this.seqs.push(this.seq++)
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!this.less(i, parent)) break
+      this.swap(i, parent)
+      i = parent
+    }
+  }
+
+  pop(): A {
+    const top = this.items[0]
+    const last = --this.size
+    this.swap(0, last)
+    this.items.pop()
+    this.seqs.pop()
+    let i = 0
+    while (true) {
+      const left = 2 * i + 1
+      if (left >= last) break
+      const right = left + 1
+      const child = right < last && this.less(right, left) ? right : left
+      if (!this.less(child, i)) break
+      this.swap(i, child)
+      i = child
+    }
+    return top
+  }
+
+  clear(): void {
+    this.items = []
+    this.seqs = []
+    this.size = 0
+  }
+}
+
+/**
+ * Python's `<` for the values a `PriorityQueue` usually holds: numbers,
+ * strings, bigints and booleans by value, arrays (tuples) element by element.
+ * Anything else throws a `TypeError`, as Python does.
+ *
+ * @since 0.1.0
+ * @category ordering
+ */
+export const pythonOrder: Order.Order<unknown> = (a: unknown, b: unknown): -1 | 0 | 1 => {
+  const ta = typeof a
+  if (
+    ta === typeof b && (ta === "number" || ta === "string" || ta === "bigint" || ta === "boolean")
+  ) {
+    return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.min(a.length, b.length)
+    for (let i = 0; i < n; i++) {
+      const c = pythonOrder(a[i], b[i])
+      if (c !== 0) return c
+    }
+    return a.length < b.length ? -1 : a.length > b.length ? 1 : 0
+  }
+  throw new TypeError(
+    `TaskQueue.priority cannot compare ${describeType(a)} with ${describeType(b)}: pass an 'order'`
+  )
+}
+
+const describeType = (u: unknown) => (u === null ? "null" : Array.isArray(u) ? "an array" : `a ${typeof u}`)
+
+// -----------------------------------------------------------------------------
+// Waiting
+// -----------------------------------------------------------------------------
+
+/**
+ * A fiber waiting for room (putters) or for an item (getters). A wake-up is
+ * a hint, not a hand-over: the woken fiber retries, so an item is never
+ * stranded in a fiber that was interrupted while it was being woken.
+ */
+interface Waiter {
+  readonly list: WaitList
+  readonly resume: (effect: Effect.Effect<void>) => void
+  signalled: boolean
+}
+
+class WaitList {
+  readonly waiting = new Set<Waiter>()
+  /** Waiters woken whose fibers have not run yet. */
+  woken = 0
+  /** What a woken waiter runs first: it is no longer pending. */
+  readonly resumed = Effect.sync(() => {
+    this.woken--
+  })
+}
+
+// -----------------------------------------------------------------------------
+// The queue
+// -----------------------------------------------------------------------------
+
+class TaskQueueImpl<A> implements TaskQueue<A> {
+  readonly [TypeId] = TypeId
+  readonly kind: Kind
+  readonly maxsize: number
+  readonly buffer: Buffer<A>
+  readonly getters = new WaitList()
+  readonly putters = new WaitList()
+  /** Open exactly when there is no unfinished task. */
+  readonly allDone = Latch.makeUnsafe(true)
+  unfinished = 0
+  shut = false
+  /** Woken waiters whose fibers are resumed in one batch on the next tick. */
+  pending: Array<Waiter> = []
+
+  constructor(kind: Kind, maxsize: number, buffer: Buffer<A>) {
+    this.kind = kind
+    this.maxsize = maxsize
+    this.buffer = buffer
+  }
+
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+
+  // --- unsafe core -----------------------------------------------------------
+
+  hasRoom(): boolean {
+    return this.maxsize === 0 || this.buffer.size < this.maxsize
+  }
+
+  putUnsafe(item: A): void {
+    this.buffer.push(item)
+    if (this.unfinished++ === 0) this.allDone.closeUnsafe()
+    if (this.getters.waiting.size > 0) this.wake(this.getters, this.buffer.size)
+  }
+
+  takeUnsafe(): A {
+    const item = this.buffer.pop()
+    if (this.putters.waiting.size > 0) this.wake(this.putters, this.maxsize - this.buffer.size)
+    return item
+  }
+
+  /** Wakes waiters of `list` until `available` of them are pending. */
+  wake(list: WaitList, available: number): void {
+    if (list.woken >= available) return
+    const first = this.pending.length === 0
+    for (const waiter of list.waiting) {
+      list.waiting.delete(waiter)
+      waiter.signalled = true
+      this.pending.push(waiter)
+      if (++list.woken >= available) break
+    }
+    if (first && this.pending.length > 0) scheduleUnsafe(this.flush)
+  }
+
+  readonly flush = (): void => {
+    const pending = this.pending
+    this.pending = []
+    for (let i = 0; i < pending.length; i++) {
+      const waiter = pending[i]
+      waiter.resume(waiter.list.resumed)
+    }
+  }
+
+  rewake(list: WaitList): void {
+    if (this.shut) this.wake(list, Infinity)
+    else if (list === this.getters) this.wake(list, this.buffer.size)
+    else this.wake(list, this.maxsize === 0 ? Infinity : this.maxsize - this.buffer.size)
+  }
+
+  /** Waits until woken; the caller re-checks. `ready` closes the race with a wake-up before registering. */
+  await(list: WaitList, ready: () => boolean): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      if (ready()) {
+        resume(Effect.void)
+        return
+      }
+      const waiter: Waiter = { list, resume, signalled: false }
+      list.waiting.add(waiter)
+      return Effect.sync(() => {
+        if (waiter.signalled) {
+          // Woken, then interrupted (or timed out) before running: the
+          // wake-up must not be lost, so give it to the next waiter.
+          list.woken--
+          this.rewake(list)
+        } else {
+          list.waiting.delete(waiter)
+        }
+      })
+    })
+  }
+
+  readonly readyToGet = () => this.buffer.size > 0 || this.shut
+  readonly readyToPut = () => this.hasRoom() || this.shut
+  readonly awaitItem = this.await(this.getters, this.readyToGet)
+  readonly awaitRoom = this.await(this.putters, this.readyToPut)
+
+  // --- put -----------------------------------------------------------------
+
+  putWaiting(item: A): Effect.Effect<void, QueueShutDown> {
+    if (this.shut) return failShutDown
+    if (this.hasRoom()) {
+      this.putUnsafe(item)
+      return Effect.void
+    }
+    return Effect.flatMap(this.awaitRoom, () => this.putWaiting(item))
+  }
+
+  putNowaitUnsafe(item: A): Effect.Effect<void, QueueFull | QueueShutDown> {
+    if (this.shut) return failShutDown
+    if (!this.hasRoom()) return Effect.fail(fullError(this.maxsize))
+    this.putUnsafe(item)
+    return Effect.void
+  }
+
+  putWithin(item: A, millis: number): Effect.Effect<void, QueueFull | QueueShutDown> {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => this.putUntil(item, now + millis))
+  }
+
+  putUntil(item: A, deadline: number): Effect.Effect<void, QueueFull | QueueShutDown> {
+    return Effect.suspend(() => {
+      if (this.shut) return failShutDown
+      if (this.hasRoom()) {
+        this.putUnsafe(item)
+        return Effect.void
+      }
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const remaining = deadline - now
+        if (remaining <= 0) return this.putNowaitUnsafe(item)
+        return Effect.flatMap(Effect.timeoutOption(this.awaitRoom, remaining), () => this.putUntil(item, deadline))
+      })
+    })
+  }
+
+  put(item: A): Effect.Effect<void, QueueShutDown>
+  put(item: A, options: WaitOptions): Effect.Effect<void, QueueFull | QueueShutDown | InvalidArgumentError>
+  put(item: A, options?: WaitOptions): Effect.Effect<void, QueueFull | QueueShutDown | InvalidArgumentError> {
+    if (options === undefined) return Effect.suspend(() => this.putWaiting(item))
+    return Effect.suspend((): Effect.Effect<void, QueueFull | QueueShutDown | InvalidArgumentError> => {
+      if (options.block === false) return this.putNowaitUnsafe(item)
+      const millis = timeoutMillis(options.timeout)
+      if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+      if (millis === undefined) return this.putWaiting(item)
+      if (millis === 0) return this.putNowaitUnsafe(item)
+      return this.putWithin(item, millis)
+    })
+  }
+
+  putNowait(item: A): Effect.Effect<void, QueueFull | QueueShutDown> {
+    return Effect.suspend(() => this.putNowaitUnsafe(item))
+  }
+
+  // --- get -----------------------------------------------------------------
+
+  getWaiting(): Effect.Effect<A, QueueShutDown> {
+    if (this.buffer.size > 0) return Effect.succeed(this.takeUnsafe())
+    if (this.shut) return failShutDown
+    return Effect.flatMap(this.awaitItem, this.getWaitingThunk)
+  }
+
+  readonly getWaitingThunk = () => this.getWaiting()
+  readonly getEffect: Effect.Effect<A, QueueShutDown> = Effect.suspend(this.getWaitingThunk)
+
+  getNowaitUnsafe(): Effect.Effect<A, QueueEmpty | QueueShutDown> {
+    if (this.buffer.size > 0) return Effect.succeed(this.takeUnsafe())
+    if (this.shut) return failShutDown
+    return failEmpty
+  }
+
+  getUntil(deadline: number): Effect.Effect<A, QueueEmpty | QueueShutDown> {
+    return Effect.suspend(() => {
+      if (this.buffer.size > 0) return Effect.succeed(this.takeUnsafe())
+      if (this.shut) return failShutDown
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const remaining = deadline - now
+        if (remaining <= 0) return this.getNowaitUnsafe()
+        return Effect.flatMap(Effect.timeoutOption(this.awaitItem, remaining), () => this.getUntil(deadline))
+      })
+    })
+  }
+
+  get(): Effect.Effect<A, QueueShutDown>
+  get(options: WaitOptions): Effect.Effect<A, QueueEmpty | QueueShutDown | InvalidArgumentError>
+  get(options?: WaitOptions): Effect.Effect<A, QueueEmpty | QueueShutDown | InvalidArgumentError> {
+    if (options === undefined) return this.getEffect
+    return Effect.suspend((): Effect.Effect<A, QueueEmpty | QueueShutDown | InvalidArgumentError> => {
+      if (options.block === false) return this.getNowaitUnsafe()
+      const millis = timeoutMillis(options.timeout)
+      if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+      if (millis === undefined) return this.getWaiting()
+      if (millis === 0) return this.getNowaitUnsafe()
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => this.getUntil(now + millis))
+    })
+  }
+
+  get getNowait(): Effect.Effect<A, QueueEmpty | QueueShutDown> {
+    return Effect.suspend(() => this.getNowaitUnsafe())
+  }
+
+  // --- state ---------------------------------------------------------------
+
+  get qsize(): Effect.Effect<number> {
+    return Effect.sync(() => this.buffer.size)
+  }
+
+  get empty(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.buffer.size === 0)
+  }
+
+  get full(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.maxsize > 0 && this.buffer.size >= this.maxsize)
+  }
+
+  readonly taskDone: Effect.Effect<void, TaskDoneTooManyTimesError> = Effect.suspend(() => {
+    if (this.unfinished <= 0) {
+      return Effect.fail(
+        new TaskDoneTooManyTimesError({
+          message: "task_done() called too many times: call taskDone once per item taken with get"
+        })
+      )
+    }
+    if (--this.unfinished === 0) return Effect.asVoid(this.allDone.open)
+    return Effect.void
+  })
+
+  get join(): Effect.Effect<void> {
+    return this.allDone.await
+  }
+
+  get unfinishedTasks(): Effect.Effect<number> {
+    return Effect.sync(() => this.unfinished)
+  }
+
+  shutdown(options?: { readonly immediate?: boolean | undefined }): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.shut = true
+      let open = false
+      if (options?.immediate === true) {
+        const dropped = this.buffer.size
+        this.buffer.clear()
+        this.unfinished = Math.max(0, this.unfinished - dropped)
+        open = this.unfinished === 0
+      }
+      // Every waiter re-checks: putters fail, getters drain or fail.
+      this.wake(this.getters, Infinity)
+      this.wake(this.putters, Infinity)
+      return open ? Effect.asVoid(this.allDone.open) : Effect.void
+    })
+  }
+
+  get isShutdown(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.shut)
+  }
+
+  toString() {
+    return `TaskQueue.${this.kind}(size=${this.buffer.size}, maxsize=${this.maxsize}, unfinished=${this.unfinished}${
+      this.shut ? ", shut down" : ""
+    })`
+  }
+}
+
+const failShutDown = Effect.fail(
+  new QueueShutDown({ message: "the queue was shut down: no more put, and get only drains what is left" })
+)
+const failEmpty = Effect.fail(new QueueEmpty({ message: "the queue is empty" }))
+const fullError = (maxsize: number) => new QueueFull({ message: `the queue is full (maxsize ${maxsize})` })
+
+const validateMaxsize = (maxsize: number | undefined): number | InvalidArgumentError => {
+  if (maxsize === undefined || maxsize <= 0) return 0
+  if (maxsize === Infinity) return 0
+  if (!Number.isInteger(maxsize)) {
+    return new InvalidArgumentError({
+      argument: "maxsize",
+      message: `'maxsize' must be an integer (<= 0 for unbounded), got ${maxsize}`
+    })
+  }
+  return maxsize
+}
+
+const construct = <A>(
+  kind: Kind,
+  maxsize: number | undefined,
+  buffer: () => Buffer<A>
+): Effect.Effect<TaskQueue<A>, InvalidArgumentError> =>
+  Effect.suspend(() => {
+    const size = validateMaxsize(maxsize)
+    return size instanceof InvalidArgumentError
+      ? Effect.fail(size)
+      : Effect.succeed(new TaskQueueImpl(kind, size, buffer()))
+  })
+
+/**
+ * Creates a first-in, first-out queue: Python's `queue.Queue(maxsize)`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fifo = <A>(options?: MakeOptions): Effect.Effect<TaskQueue<A>, InvalidArgumentError> =>
+  construct("fifo", options?.maxsize, () => new FifoBuffer<A>())
+
+/**
+ * Creates a last-in, first-out queue (a stack): Python's
+ * `queue.LifoQueue(maxsize)`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const lifo = <A>(options?: MakeOptions): Effect.Effect<TaskQueue<A>, InvalidArgumentError> =>
+  construct("lifo", options?.maxsize, () => new LifoBuffer<A>())
+
+/**
+ * Creates a queue that returns the smallest item first: Python's
+ * `queue.PriorityQueue(maxsize)`. Equal items come out in insertion order.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const priority = <A>(options?: PriorityOptions<A>): Effect.Effect<TaskQueue<A>, InvalidArgumentError> =>
+  construct("priority", options?.maxsize, () => new PriorityBuffer<A>(options?.order ?? (pythonOrder as Order.Order<A>)))
+
+/**
+ * Whether a value is a `TaskQueue`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isTaskQueue = (u: unknown): u is TaskQueue<unknown> => u instanceof TaskQueueImpl
+
+/**
+ * Adds an item, waiting while the queue is full: Python's `q.put(item, block,
+ * timeout)`.
+ *
+ * @since 0.1.0
+ * @category putting
+ */
+export const put: {
+  <A>(self: TaskQueue<A>, item: A): Effect.Effect<void, QueueShutDown>
+  <A>(self: TaskQueue<A>, item: A, options: WaitOptions): Effect.Effect<
+    void,
+    QueueFull | QueueShutDown | InvalidArgumentError
+  >
+} = (<A>(self: TaskQueue<A>, item: A, options?: WaitOptions) => (self as TaskQueueImpl<A>).put(item, options as WaitOptions)) as any
+
+/**
+ * Removes and returns an item, waiting while the queue is empty: Python's
+ * `q.get(block, timeout)`.
+ *
+ * @since 0.1.0
+ * @category getting
+ */
+export const get: {
+  <A>(self: TaskQueue<A>): Effect.Effect<A, QueueShutDown>
+  <A>(self: TaskQueue<A>, options: WaitOptions): Effect.Effect<A, QueueEmpty | QueueShutDown | InvalidArgumentError>
+} = (<A>(self: TaskQueue<A>, options?: WaitOptions) => (self as TaskQueueImpl<A>).get(options as WaitOptions)) as any
+
+/**
+ * Adds an item if there is room now: Python's `q.put_nowait(item)`.
+ *
+ * @since 0.1.0
+ * @category putting
+ */
+export const putNowait = <A>(self: TaskQueue<A>, item: A): Effect.Effect<void, QueueFull | QueueShutDown> =>
+  self.putNowait(item)
+
+/**
+ * Removes an item if there is one now: Python's `q.get_nowait()`.
+ *
+ * @since 0.1.0
+ * @category getting
+ */
+export const getNowait = <A>(self: TaskQueue<A>): Effect.Effect<A, QueueEmpty | QueueShutDown> => self.getNowait
+
+/**
+ * How many items the queue holds: Python's `q.qsize()`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const qsize = <A>(self: TaskQueue<A>): Effect.Effect<number> => self.qsize
+
+/**
+ * Whether the queue is empty: Python's `q.empty()`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const empty = <A>(self: TaskQueue<A>): Effect.Effect<boolean> => self.empty
+
+/**
+ * Whether the queue is full: Python's `q.full()`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const full = <A>(self: TaskQueue<A>): Effect.Effect<boolean> => self.full
+
+/**
+ * Marks one item as processed: Python's `q.task_done()`.
+ *
+ * @since 0.1.0
+ * @category tasks
+ */
+export const taskDone = <A>(self: TaskQueue<A>): Effect.Effect<void, TaskDoneTooManyTimesError> => self.taskDone
+
+/**
+ * Waits until every item put has been marked done: Python's `q.join()`.
+ *
+ * @since 0.1.0
+ * @category tasks
+ */
+export const join = <A>(self: TaskQueue<A>): Effect.Effect<void> => self.join
+
+/**
+ * Shuts the queue down: Python 3.13's `q.shutdown(immediate=False)`.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const shutdown = <A>(
+  self: TaskQueue<A>,
+  options?: { readonly immediate?: boolean | undefined }
+): Effect.Effect<void> => self.shutdown(options)
