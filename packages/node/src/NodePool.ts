@@ -163,6 +163,8 @@ class Job {
   /** The exit to complete with once a cancelled / timed-out task has stopped. */
   stopExit: Exit.Exit<any, any> | undefined = undefined
   cancelSent = false
+  /** An UNQUEUE (work stealing) was sent for it. */
+  stealing = false
   timer: ReturnType<typeof setTimeout> | undefined = undefined
   killTimer: ReturnType<typeof setTimeout> | undefined = undefined
   future: Future.Future<any, any> | undefined = undefined
@@ -445,7 +447,10 @@ class NodePoolImpl implements Pool.PoolService {
       w.threadId = message[2] as number
       this.startupBlocked = false
       if (w.retiring) this.closeWorker(w)
-      else this.schedule()
+      else {
+        this.schedule()
+        if (w.inflightCount === 0) this.onIdle(w)
+      }
       return
     }
     if (op === P.R_STARTUP_FAILED) {
@@ -461,6 +466,8 @@ class NodePoolImpl implements Pool.PoolService {
     if (job === undefined || job.worker !== w) return
     const codecs = job.codecs
     switch (op) {
+      case P.R_UNQUEUED:
+        return this.requeueStolen(w, job)
       case P.R_SUCCESS: {
         const decoded = codecs.decodeOutput(message[2])
         return this.finish(
@@ -542,7 +549,7 @@ class NodePoolImpl implements Pool.PoolService {
     const jobs: Array<Job> = []
     for (let i = w.inflightHead; i < w.inflight.length; i++) {
       const job = w.inflight[i]
-      if (job.state !== DONE && job.worker === w) jobs.push(job)
+      if (job.state !== DONE && job.worker === w && !jobs.includes(job)) jobs.push(job)
     }
     w.inflight = []
     w.inflightCount = 0
@@ -585,7 +592,7 @@ class NodePoolImpl implements Pool.PoolService {
     if (!w.ready && !deliberate && !this.terminated) {
       // It never started: do not loop on a broken tasks module or initializer.
       let others = false
-      for (const other of this.workers) if (!other.retiring) others = true
+      for (const other of this.workers) if (other.ready && !other.retiring) others = true
       if (!others) {
         this.startupBlocked = true
         this.failQueued((name) => this.crashedError(w, name))
@@ -638,23 +645,25 @@ class NodePoolImpl implements Pool.PoolService {
 
   schedule() {
     if (this.queued === 0) return
-    let room = 0
+    // A worker takes jobs once it is down to half its pipelining depth, and
+    // is then filled up to it (fewer, larger messages); each job goes to the
+    // eligible worker with the fewest jobs in flight.
+    let eligible: Array<WorkerHandle> | undefined
     for (const w of this.workers) {
-      if (!w.ready || w.retiring) continue
-      if (w.inflightCount <= w.depth >> 1) room += w.depth - w.inflightCount
+      if (w.ready && !w.retiring && w.inflightCount <= w.depth >> 1) (eligible ??= []).push(w)
     }
-    if (room === 0) return
-    // Round-robin over the workers with room, one job each per turn.
+    if (eligible === undefined) return
     while (this.queued > 0) {
-      let assigned = false
-      for (const w of this.workers) {
-        if (!w.ready || w.retiring || w.inflightCount >= w.depth) continue
-        const job = this.dequeue()
-        if (job === undefined) return
-        this.assign(w, job)
-        assigned = true
+      let best: WorkerHandle | undefined
+      for (let i = 0; i < eligible.length; i++) {
+        const w = eligible[i]
+        if (w.retiring || w.inflightCount >= w.depth) continue
+        if (best === undefined || w.inflightCount < best.inflightCount) best = w
       }
-      if (!assigned) return
+      if (best === undefined) return
+      const job = this.dequeue()
+      if (job === undefined) return
+      this.assign(best, job)
     }
   }
 
@@ -759,7 +768,10 @@ class NodePoolImpl implements Pool.PoolService {
     if (w !== undefined && !w.exited) {
       w.inflightCount--
       const inflight = w.inflight
-      while (w.inflightHead < inflight.length && inflight[w.inflightHead].state === DONE) {
+      while (
+        w.inflightHead < inflight.length &&
+        (inflight[w.inflightHead].state === DONE || inflight[w.inflightHead].worker !== w)
+      ) {
         inflight[w.inflightHead++] = undefined as any
       }
       if (w.inflightHead === inflight.length) {
@@ -793,6 +805,7 @@ class NodePoolImpl implements Pool.PoolService {
   }
 
   onIdle(w: WorkerHandle) {
+    if (!w.retiring && this.queued === 0) this.steal(w)
     if (w.retiring) {
       if (!w.killing) this.closeWorker(w)
       if (!this.closed) this.replenishLater()
@@ -805,6 +818,44 @@ class NodePoolImpl implements Pool.PoolService {
       }, this.idleTimeoutMs)
       w.idleTimer.unref()
     }
+  }
+
+  /**
+   * Work stealing: `w` has nothing to do and nothing is queued, while
+   * another worker has jobs waiting behind the one it runs (pipelining sent
+   * them ahead). Ask that worker to give back the later half of them; those
+   * it has not started come back (`R_UNQUEUED`) and are dispatched again.
+   */
+  steal(w: WorkerHandle) {
+    let victim: WorkerHandle | undefined
+    for (const other of this.workers) {
+      if (other !== w && other.ready && !other.killing && other.inflightCount >= 2) {
+        if (victim === undefined || other.inflightCount > victim.inflightCount) victim = other
+      }
+    }
+    if (victim === undefined) return
+    let wanted = victim.inflightCount >> 1
+    const inflight = victim.inflight
+    for (let i = inflight.length - 1; i > victim.inflightHead && wanted > 0; i--) {
+      const job = inflight[i]
+      if (job.state !== SENT || job.worker !== victim || job.stealing || job.cancelSent) continue
+      job.stealing = true
+      victim.outbox.push(P.UNQUEUE, job.id)
+      wanted--
+    }
+    this.markDirty(victim)
+  }
+
+  requeueStolen(w: WorkerHandle, job: Job) {
+    if (job.state !== SENT) return
+    job.stealing = false
+    w.inflightCount--
+    job.state = QUEUED
+    job.worker = undefined
+    if (this.queueHead > 0) this.queue[--this.queueHead] = job
+    else this.queue.unshift(job)
+    this.queued++
+    this.schedule()
   }
 
   replenishScheduled = false
@@ -1210,8 +1261,9 @@ class NodePoolImpl implements Pool.PoolService {
                     ? Exit.succeed(job.partial) // emitted first; the failure follows
                     : exit
                   if (asArray !== exit && Exit.isFailure(exit)) {
+                    // The failure is recorded before the consumer can be woken.
+                    ready.set(-index - 1, exit)
                     deliver(index, asArray)
-                    if (ordered) ready.set(-index - 1, exit)
                     return
                   }
                   deliver(index, asArray)
@@ -1253,6 +1305,7 @@ class NodePoolImpl implements Pool.PoolService {
               const values = exit.value
               for (let k = 0; k < values.length; k++) chunk.push(values[k])
               const partialFailure = ready.get(-emitted - 1)
+              ready.delete(-emitted - 1)
               emitted++
               if (partialFailure !== undefined && Exit.isFailure(partialFailure)) return partialFailure.cause
             }

@@ -259,6 +259,17 @@ const cancel = (id: number) => {
   }
 }
 
+const unqueue = (id: number) => {
+  for (let i = head; i < queue.length; i += 4) {
+    if (queue[i + 1] === id && queue[i] !== -1) {
+      queue[i] = -1
+      queue[i + 3] = undefined
+      post([P.R_UNQUEUED, id])
+      return
+    }
+  }
+}
+
 const close = () => {
   closing = true
   if (currentFiber !== undefined) currentFiber.interruptUnsafe()
@@ -275,6 +286,9 @@ const onMessage = (message: Array<unknown>) => {
       i += 4
     } else if (op === P.CANCEL) {
       cancel(message[i + 1] as number)
+      i += 2
+    } else if (op === P.UNQUEUE) {
+      unqueue(message[i + 1] as number)
       i += 2
     } else if (op === P.CLOSE) {
       return close()

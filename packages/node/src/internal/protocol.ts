@@ -17,6 +17,8 @@ export const CHUNK = 1
 export const CANCEL = 2
 /** Exit gracefully: `[CLOSE]`. */
 export const CLOSE = 3
+/** Give a job back if it has not started (work stealing): `[UNQUEUE, id]`. */
+export const UNQUEUE = 4
 
 /** `[R_SUCCESS, id, encodedOutput]` */
 export const R_SUCCESS = 0
@@ -38,6 +40,8 @@ export const R_READY = 7
 export const R_STARTUP_FAILED = 8
 /** `[R_CRASH, SerializedDefect]`: an uncaught exception (process runtime; threads report it as an `error` event). */
 export const R_CRASH = 9
+/** `[R_UNQUEUED, id]`: the job had not started and was dropped (answer to `UNQUEUE`). */
+export const R_UNQUEUED = 10
 
 /** What a worker learns at start (`workerData`, or an environment variable for child processes). */
 export interface WorkerInit {

@@ -1,0 +1,350 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Deferred, Effect, Exit, Fiber, Stream } from "effect"
+import { Future, Pool } from "@corun/core"
+import { NodePool } from "@corun/node"
+import * as T from "./fixtures/tasks.ts"
+import * as Unexported from "./fixtures/unexported.ts"
+
+const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
+
+const makePool = (options?: Partial<NodePool.Options<any>>) => NodePool.make({ tasks, size: 2, ...options })
+
+const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
+  assert.isTrue(Exit.isFailure(exit), "expected a failure")
+  const error = Cause.findErrorOption((exit as Exit.Failure<A, E>).cause)
+  assert.isTrue(error._tag === "Some", `expected a typed error, got ${String(exit)}`)
+  return (error as any).value
+}
+
+for (const runtime of ["thread", "process"] as const) {
+  describe(`NodePool (${runtime})`, () => {
+    it.live("apply runs a task on a worker and returns its typed result", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        assert.strictEqual(yield* pool.apply(T.sum, { from: 0, to: 100 }), 4950)
+        const me = yield* pool.apply(T.whoami, 1)
+        if (runtime === "process") assert.notStrictEqual(me.pid, process.pid)
+        else {
+          assert.strictEqual(me.pid, process.pid)
+          assert.notStrictEqual(me.threadId, 0)
+        }
+        assert.isTrue(me.workerId >= 1)
+      }))
+
+    it.live("typed errors come back as the task's error class; defects as defects", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const error = yield* Effect.flip(pool.apply(T.sqrt, -4))
+        assert.strictEqual(error._tag, "Negative")
+        assert.instanceOf(error, T.Negative)
+        if (error._tag === "Negative") assert.strictEqual(error.value, -4)
+        const exit = yield* Effect.exit(pool.apply(T.boom, "kaput"))
+        assert.isTrue(Exit.isFailure(exit))
+        const defect = Cause.squash((exit as Exit.Failure<void, unknown>).cause) as Error
+        assert.strictEqual(defect.name, "RangeError")
+        assert.strictEqual(defect.message, "kaput")
+        // the pool goes on
+        assert.strictEqual(yield* pool.apply(T.sqrt, 9), 3)
+      }))
+
+    it.live("bad input fails with InputEncodingError before anything is sent", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const error = yield* Effect.flip(pool.apply(T.sum, { from: "zero", to: 1 } as any))
+        assert.strictEqual(error._tag, "InputEncodingError")
+        if (error._tag === "InputEncodingError") {
+          assert.strictEqual(error.task, "sum")
+          assert.include(error.message, "from")
+        }
+        const mapError = yield* Effect.flip(pool.map(T.noop, [1, 2, "three" as any, 4]))
+        assert.strictEqual(mapError._tag, "InputEncodingError")
+        assert.include(mapError.message, "#2")
+        const stats = yield* pool.stats
+        assert.strictEqual(stats.completed, 0, "nothing was sent")
+      }))
+
+    it.live("a task the workers do not export fails with UnknownTask", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const error = yield* Effect.flip(pool.apply(Unexported.secret, 1))
+        assert.strictEqual(error._tag, "UnknownTask")
+        assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
+      }))
+
+    it.live("applyAsync returns a Future; callback and errorCallback run", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const ok = yield* Deferred.make<number>()
+        const ko = yield* Deferred.make<string>()
+        const f1 = yield* pool.applyAsync(T.sqrt, 16, { callback: (value) => Deferred.succeed(ok, value) })
+        const f2 = yield* pool.applyAsync(T.sqrt, -1, {
+          errorCallback: (cause) => Deferred.succeed(ko, String((Cause.squash(cause) as any)._tag))
+        })
+        assert.strictEqual(yield* Future.result(f1), 4)
+        assert.strictEqual(yield* Deferred.await(ok), 4)
+        assert.strictEqual(yield* Deferred.await(ko), "Negative")
+        assert.strictEqual(failureOf(yield* Future.await(f2))._tag, "Negative")
+        assert.isTrue(yield* Future.done(f1))
+      }))
+
+    it.live("map / starmap return results in input order, with and without chunksize", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const inputs = Array.from({ length: 1000 }, (_, i) => i)
+        assert.deepStrictEqual(yield* pool.map(T.noop, inputs), inputs)
+        assert.deepStrictEqual(yield* pool.map(T.noop, inputs, { chunksize: 1 }), inputs)
+        assert.deepStrictEqual(yield* pool.map(T.noop, inputs, { chunksize: 7 }), inputs)
+        assert.deepStrictEqual(yield* pool.map(T.noop, new Set([3, 1, 2])), [3, 1, 2])
+        assert.deepStrictEqual(yield* pool.map(T.noop, []), [])
+        assert.deepStrictEqual(yield* pool.starmap(T.add, [[1, 2], [3, 4], [5, 6]]), [3, 7, 11])
+        const error = yield* Effect.flip(pool.map(T.sqrt, [4, 9, -1, 16], { chunksize: 2 }))
+        assert.strictEqual(error._tag, "Negative")
+        const badChunk = yield* Effect.flip(pool.map(T.noop, [1], { chunksize: 0 }))
+        assert.strictEqual(badChunk._tag, "InvalidArgumentError" as any)
+      }))
+
+    it.live("mapAsync / starmapAsync return a Future of all results", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const got = yield* Deferred.make<Array<number>>()
+        const f = yield* pool.mapAsync(T.noop, [1, 2, 3], { callback: (values) => Deferred.succeed(got, values) })
+        assert.deepStrictEqual(yield* Future.result(f), [1, 2, 3])
+        assert.deepStrictEqual(yield* Deferred.await(got), [1, 2, 3])
+        const g = yield* pool.starmapAsync(T.add, [[1, 1], [2, 2]])
+        assert.deepStrictEqual(yield* Future.result(g), [2, 4])
+        const h = yield* pool.mapAsync(T.sqrt, [1, -1])
+        assert.strictEqual(failureOf(yield* Future.await(h))._tag, "Negative")
+      }))
+
+    it.live("imap streams in input order; imapUnordered in completion order", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const inputs = Array.from({ length: 300 }, (_, i) => i)
+        assert.deepStrictEqual(Array.from(yield* Stream.runCollect(pool.imap(T.noop, inputs))), inputs)
+        assert.deepStrictEqual(
+          Array.from(yield* Stream.runCollect(pool.imap(T.noop, inputs, { chunksize: 8 }))),
+          inputs
+        )
+        const unordered = Array.from(yield* Stream.runCollect(pool.imapUnordered(T.noop, inputs, { chunksize: 5 })))
+        assert.deepStrictEqual([...unordered].sort((a, b) => a - b), inputs)
+        // one slow task on one worker, quick ones on the other: the quick ones come first
+        const order = Array.from(yield* Stream.runCollect(pool.imapUnordered(T.sleep, [400, 5, 5, 5])))
+        assert.strictEqual(order[order.length - 1], 400)
+        assert.deepStrictEqual(Array.from(yield* Stream.runCollect(pool.imap(T.sleep, [400, 5, 5, 5]))), [400, 5, 5, 5])
+      }))
+
+    it.live("imap emits the results before a failure, then fails; bad input fails at its position", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const seen: Array<number> = []
+        const error = yield* Effect.flip(Stream.runForEach(pool.imap(T.sqrt, [1, 4, -9, 16]), (n) =>
+          Effect.sync(() => {
+            seen.push(n)
+          })))
+        assert.strictEqual(error._tag, "Negative")
+        assert.deepStrictEqual(seen, [1, 2])
+        const seenChunked: Array<number> = []
+        const error2 = yield* Effect.flip(
+          Stream.runForEach(pool.imap(T.sqrt, [1, 4, 9, -1, 25], { chunksize: 2 }), (n) =>
+            Effect.sync(() => {
+              seenChunked.push(n)
+            }))
+        )
+        assert.strictEqual(error2._tag, "Negative")
+        assert.deepStrictEqual(seenChunked, [1, 2, 3])
+        const seen3: Array<number> = []
+        const error3 = yield* Effect.flip(Stream.runForEach(pool.imap(T.noop, [1, 2, "x" as any]), (n) =>
+          Effect.sync(() => {
+            seen3.push(n)
+          })))
+        assert.strictEqual(error3._tag, "InputEncodingError")
+        assert.deepStrictEqual(seen3, [1, 2])
+      }))
+
+    it.live("imap is lazy: taking a few results does not read the whole input", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        let read = 0
+        function* naturals() {
+          for (let i = 0;; i++) {
+            read++
+            yield i
+          }
+        }
+        const first = Array.from(yield* Stream.runCollect(Stream.take(pool.imap(T.noop, naturals()), 5)))
+        assert.deepStrictEqual(first, [0, 1, 2, 3, 4])
+        assert.isBelow(read, 10_000)
+        const stats = yield* pool.stats
+        assert.strictEqual(stats.running + stats.queued, 0, "the jobs still in flight were cancelled")
+      }))
+
+    it.live("progress values stream to the caller while the task runs", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const seen: Array<number> = []
+        const future = yield* pool.applyAsync(T.countUp, 5, { onProgress: (p) => seen.push(p.done) })
+        const progress = Array.from(yield* Stream.runCollect(pool.progress(future)))
+        assert.deepStrictEqual(progress.map((p) => p.done), [1, 2, 3, 4, 5])
+        assert.deepStrictEqual(progress.map((p) => p.total), [5, 5, 5, 5, 5])
+        assert.strictEqual(yield* Future.result(future), 5)
+        assert.deepStrictEqual(seen, [1, 2, 3, 4, 5])
+        // a task without progress: an empty stream
+        const quiet = yield* pool.applyAsync(T.noop, 1)
+        assert.deepStrictEqual(Array.from(yield* Stream.runCollect(pool.progress(quiet))), [])
+      }))
+
+    it.live("the Pool service and its accessors", () =>
+      Effect.gen(function*() {
+        assert.strictEqual(yield* Pool.apply(T.noop, 7), 7)
+        assert.deepStrictEqual(yield* Pool.map(T.noop, [1, 2]), [1, 2])
+        assert.deepStrictEqual(Array.from(yield* Stream.runCollect(Pool.imap(T.noop, [3, 4]))), [3, 4])
+        const f = yield* Pool.applyAsync(T.noop, 5)
+        assert.strictEqual(yield* Future.result(f), 5)
+        yield* Pool.close
+        yield* Pool.join
+      }).pipe(Effect.provide(NodePool.layer({ tasks, size: 2, runtime }))))
+
+    it.live("close: no new tasks (PoolClosed), the submitted ones finish; join waits for the workers", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const early = yield* Effect.flip(pool.join)
+        assert.strictEqual(early._tag, "PoolStillRunning")
+        const f = yield* pool.applyAsync(T.sleep, 100)
+        yield* pool.close
+        const refused = yield* Effect.flip(pool.apply(T.noop, 1))
+        assert.strictEqual(refused._tag, "PoolClosed")
+        const refusedMap = yield* Effect.flip(pool.map(T.noop, [1]))
+        assert.strictEqual(refusedMap._tag, "PoolClosed")
+        const refusedStream = yield* Effect.flip(Stream.runCollect(pool.imap(T.noop, [1])))
+        assert.strictEqual(refusedStream._tag, "PoolClosed")
+        yield* pool.join
+        assert.strictEqual(yield* Future.result(f), 100)
+        assert.strictEqual((yield* pool.stats).workers, 0)
+      }))
+
+    it.live("terminate stops the workers at once; pending tasks end cancelled", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const running = yield* pool.applyAsync(T.sleep, 60_000)
+        const queued = yield* Effect.forEach([1, 2, 3, 4, 5], () => pool.applyAsync(T.sleep, 60_000))
+        yield* pool.terminate
+        assert.isTrue(yield* Future.cancelled(running))
+        for (const f of queued) assert.isTrue(yield* Future.cancelled(f))
+        yield* pool.join
+        assert.strictEqual((yield* pool.stats).workers, 0)
+        const refused = yield* Effect.flip(pool.apply(T.noop, 1))
+        assert.strictEqual(refused._tag, "PoolClosed")
+      }))
+
+    it.live("initializer runs once in every worker before its tasks", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime, initializer: T.openResource, initargs: "db" })
+        const results = yield* pool.map(T.useResource, Array.from({ length: 50 }, (_, i) => i), { chunksize: 1 })
+        for (const r of results) {
+          assert.strictEqual(r.initialized, 1)
+          assert.match(r.resource, /^db@/)
+        }
+      }))
+
+    it.live("a failing initializer fails the waiting tasks with WorkerCrashed (startup) instead of looping", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime, initializer: T.boom, initargs: "no database" })
+        const error = yield* Effect.flip(pool.apply(T.noop, 1))
+        assert.strictEqual(error._tag, "WorkerCrashed")
+        if (error._tag === "WorkerCrashed") {
+          assert.strictEqual(error.reason, "startup")
+          assert.strictEqual(error.task, "noop")
+          assert.include(error.message, "no database")
+        }
+      }))
+
+    it.live("maxTasksPerChild recycles workers", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime, maxTasksPerChild: 3 })
+        const results = yield* pool.map(T.whoami, Array.from({ length: 24 }, (_, i) => i), { chunksize: 1 })
+        const workerIds = new Set(results.map((r) => r.workerId))
+        assert.isAtLeast(workerIds.size, 8, "24 tasks, 3 per worker")
+        const perWorker = new Map<number, number>()
+        for (const r of results) perWorker.set(r.workerId, (perWorker.get(r.workerId) ?? 0) + 1)
+        for (const count of perWorker.values()) assert.isAtMost(count, 3)
+        if (runtime === "process") assert.isAtLeast(new Set(results.map((r) => r.pid)).size, 8)
+        else assert.isAtLeast(new Set(results.map((r) => r.threadId)).size, 8)
+        assert.deepStrictEqual(results.map((r) => r.n), Array.from({ length: 24 }, (_, i) => i))
+      }))
+
+    it.live("idleTimeout lets idle workers exit; they come back when work arrives", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime, idleTimeout: 50 })
+        assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
+        let workers = (yield* pool.stats).workers
+        for (let i = 0; i < 100 && workers > 0; i++) {
+          yield* Effect.sleep(20)
+          workers = (yield* pool.stats).workers
+        }
+        assert.strictEqual(workers, 0)
+        assert.strictEqual(yield* pool.apply(T.noop, 2), 2)
+      }))
+
+    it.live("per-task timeout fails with TaskTimeout and the pool goes on", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const error = yield* Effect.flip(pool.apply(T.sleep, 10_000, { timeout: 50 }))
+        assert.strictEqual(error._tag, "TaskTimeout")
+        if (error._tag === "TaskTimeout") assert.strictEqual(error.timeoutMillis, 50)
+        const spinError = yield* Effect.flip(pool.apply(T.spin, 10_000, { timeout: 50 }))
+        assert.strictEqual(spinError._tag, "TaskTimeout")
+        assert.strictEqual(yield* pool.apply(T.noop, 3), 3)
+        const layered = yield* makePool({ runtime, taskTimeout: "50 millis" })
+        assert.strictEqual((yield* Effect.flip(layered.apply(T.sleep, 10_000)))._tag, "TaskTimeout")
+      }))
+
+    it.live("bad options fail with InvalidArgumentError", () =>
+      Effect.gen(function*() {
+        for (const options of [{ size: 0 }, { size: 1.5 }, { maxTasksPerChild: -1 }, { idleTimeout: -5 }]) {
+          const error = yield* Effect.flip(makePool({ runtime, ...options }))
+          assert.strictEqual(error._tag, "InvalidArgumentError")
+        }
+        const error = yield* Effect.flip(makePool({ runtime, initializer: T.openResource, initargs: 42 as any }))
+        assert.strictEqual(error.argument, "initargs")
+      }))
+
+    it.live("the pool-backed executor: submit / map / shutdown", () =>
+      Effect.gen(function*() {
+        const executor = yield* Pool.makeExecutor
+        const futures = yield* Effect.forEach([1, 4, 9], (n) => executor.submit(T.sqrt, n))
+        assert.deepStrictEqual(yield* Effect.forEach(futures, (f) => Future.result(f)), [1, 2, 3])
+        assert.deepStrictEqual(Array.from(yield* Stream.runCollect(executor.map(T.sqrt, [16, 25]))), [4, 5])
+        const slow = yield* executor.submit(T.sleep, 50)
+        yield* executor.shutdown()
+        assert.strictEqual(yield* Future.result(slow), 50)
+        const refused = yield* Effect.flip(executor.submit(T.noop, 1))
+        assert.strictEqual(refused._tag, "ExecutorShutdownError")
+      }).pipe(Effect.provide(NodePool.layer({ tasks, size: 2, runtime }))))
+
+    it.live("the caller's interruption of map cancels every job", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const fiber = yield* Effect.forkChild(pool.map(T.sleep, [60_000, 60_000, 60_000, 60_000], { chunksize: 1 }))
+        yield* Effect.sleep(100)
+        yield* Fiber.interrupt(fiber)
+        const stats = yield* pool.stats
+        assert.strictEqual(stats.running + stats.queued, 0)
+        assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
+      }))
+  })
+}
+
+describe("NodePool (thread runtime only)", () => {
+  it.live("ArrayBuffers are transferred without copying", () =>
+    Effect.gen(function*() {
+      const pool = yield* makePool()
+      const buffer = new ArrayBuffer(1024)
+      assert.strictEqual(yield* pool.apply(T.byteLength, buffer, { transfer: [buffer] }), 1024)
+      assert.strictEqual(buffer.byteLength, 0, "the sender's buffer is detached")
+      const kept = new ArrayBuffer(16)
+      assert.strictEqual(yield* pool.apply(T.byteLength, kept), 16)
+      assert.strictEqual(kept.byteLength, 16, "copied when not transferred")
+      const made = yield* pool.apply(T.makeBuffer, 4096)
+      assert.strictEqual(made.byteLength, 4096)
+    }))
+})
