@@ -23,7 +23,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Duration, Effect, Exit, Scope, Semaphore, Stream } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Exit, Option, Scope, Semaphore, Stream } from "effect"
 import * as Channel from "effect/Channel"
 import { dual } from "effect/Function"
 import type * as Pull from "effect/Pull"
@@ -62,6 +62,8 @@ export interface SubmitOptions {
   /**
    * A daemon task is not awaited when the executor shuts down or its scope
    * closes: it is interrupted instead (Python's `daemon=True` threads).
+   * Default: the submitting task's own daemon flag (`false` outside tasks),
+   * as Python threads inherit it from the thread that creates them.
    */
   readonly daemon?: boolean | undefined
 }
@@ -164,9 +166,12 @@ class ExecutorImpl implements Executor {
     effect: Effect.Effect<A, E, R>,
     options?: SubmitOptions
   ): Effect.Effect<Future.Future<A, E>, ExecutorShutdownError, R> {
-    return Effect.suspend(() => {
+    return Effect.withFiber((parent) => {
       if (this.closed) return Effect.fail(shutdownError("submit"))
       const name = options?.name
+      const current = parent.getRef(CurrentTask)
+      // As in Python, a task started by a daemon task is a daemon too.
+      const daemon = options?.daemon ?? current?.daemon ?? false
       const future = Future.makeUnsafe<A, E>({ name })
       let task: Effect.Effect<A, E, R> = effect
       if (this.semaphore === undefined) {
@@ -178,10 +183,13 @@ class ExecutorImpl implements Executor {
           return effect
         }))
       }
+      if (name !== undefined || daemon) {
+        task = Effect.provideService(task, CurrentTask, { name, daemon })
+      }
       if (name !== undefined) {
         task = task.pipe(Effect.withSpan(name), Effect.annotateLogs("task", name))
       }
-      const registry = options?.daemon === true ? this.daemons : this.tasks
+      const registry = daemon ? this.daemons : this.tasks
       return Effect.map(Effect.forkDetach(task), (fiber) => {
         registry.add(future)
         Future.attachFiberUnsafe(future, fiber, registry)
@@ -245,6 +253,42 @@ class ExecutorImpl implements Executor {
     })
   }
 }
+
+/**
+ * What the running task was submitted as: its name and whether it is a
+ * daemon (`undefined` outside a named or daemon task).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskInfo {
+  readonly name: string | undefined
+  readonly daemon: boolean
+}
+
+/**
+ * The current task's name and daemon flag, set by `submit` for tasks given a
+ * `name` or `daemon: true`, and inherited by the fibers they fork.
+ *
+ * @since 0.1.0
+ * @category references
+ */
+export const CurrentTask: Context.Reference<TaskInfo | undefined> = Context.Reference<TaskInfo | undefined>(
+  "@corun/core/Executor/CurrentTask",
+  { defaultValue: () => undefined }
+)
+
+/**
+ * The name of the task this fiber runs in, if it was submitted with one:
+ * Python's `threading.current_thread().name`.
+ *
+ * @since 0.1.0
+ * @category references
+ */
+export const currentTaskName: Effect.Effect<Option.Option<string>> = Effect.map(
+  Effect.service(CurrentTask),
+  (task) => Option.fromUndefinedOr(task?.name)
+)
 
 const isPositiveCount = (n: number) => n === Infinity || (Number.isInteger(n) && n > 0)
 

@@ -601,7 +601,7 @@ export const wait = <F extends Future<any, any>>(
  *
  * ```ts
  * yield* asCompleted(futures).pipe(
- *   Stream.mapEffect(Future.result),
+ *   Stream.mapEffect((future) => Future.result(future)),
  *   Stream.runForEach((page) => Console.log(page))
  * )
  * ```
