@@ -186,16 +186,22 @@ class BarrierImpl<E> implements Barrier<E> {
     const releasing = Deferred.makeUnsafe<void>()
     this.releasing = releasing
     return Effect.flatMap(Effect.exit(restore(this.action)), (exit): Effect.Effect<number, BrokenBarrierError | E> => {
-      this.releasing = undefined
-      Deferred.doneUnsafe(releasing, Exit.void)
+      // Settle this round first, then let the arrivals that waited for the
+      // action in (they must join the next round, not this one).
+      let result: Effect.Effect<number, BrokenBarrierError | E>
       if (this.round !== round) {
         // Reset while the action ran: this round is already failed.
-        return Exit.isFailure(exit) ? Effect.failCause(exit.cause) : Effect.fail(brokenError("the barrier was reset"))
+        result = Exit.isFailure(exit) ? Effect.failCause(exit.cause) : Effect.fail(brokenError("the barrier was reset"))
+      } else if (Exit.isSuccess(exit)) {
+        result = finish()
+      } else {
+        round.count = 0
+        this.breakUnsafe("the barrier action failed")
+        result = Effect.failCause(exit.cause)
       }
-      if (Exit.isSuccess(exit)) return finish()
-      round.count = 0
-      this.breakUnsafe("the barrier action failed")
-      return Effect.failCause(exit.cause)
+      this.releasing = undefined
+      Deferred.doneUnsafe(releasing, Exit.void)
+      return result
     })
   }
 

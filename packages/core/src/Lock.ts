@@ -133,7 +133,10 @@ export const timeoutMillis = (
 ): number | undefined | InvalidArgumentError => {
   if (timeout === undefined) return undefined
   const duration = Duration.fromInput(timeout)
-  if (Option.isNone(duration) || Duration.isNegative(duration.value)) {
+  if (
+    Option.isNone(duration) || Duration.isNegative(duration.value) ||
+    (typeof timeout === "number" && Number.isNaN(timeout))
+  ) {
     return new InvalidArgumentError({
       argument,
       message: `'${argument}' must be a non-negative duration, got ${String(timeout)}`

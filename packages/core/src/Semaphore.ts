@@ -82,6 +82,7 @@ class SemaphoreImpl implements Semaphore {
     this.bounded = bounded
     this.free = initial
     this.semaphore = EffectSemaphore.makeUnsafe(initial)
+    this.releaseOne = Effect.asVoid(this.semaphore.release(1))
   }
 
   pipe() {
@@ -143,17 +144,19 @@ class SemaphoreImpl implements Semaphore {
   }
 
   withPermit<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return this.semaphore.withPermits(1)(
-      Effect.suspend(() => {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(restore(this.semaphore.take(1)), () => {
         this.free--
-        return Effect.onExitPrimitive(effect, this.onExitPermit, true)
+        return Effect.onExitPrimitive(restore(effect), this.releasePermit, true)
       })
     )
   }
 
-  readonly onExitPermit = (): undefined => {
+  readonly releaseOne: Effect.Effect<void>
+
+  readonly releasePermit = (): Effect.Effect<void> => {
     this.free++
-    return undefined
+    return this.releaseOne
   }
 
   toString() {

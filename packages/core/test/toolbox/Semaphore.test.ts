@@ -1,0 +1,143 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Fiber } from "effect"
+import { TestClock } from "effect/testing"
+import { BoundedSemaphore, Semaphore } from "@corun/core"
+
+const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
+
+describe("Semaphore", () => {
+  it.effect("a bad initial value fails with InvalidArgumentError", () =>
+    Effect.gen(function*() {
+      for (const value of [-1, 1.5, Number.NaN]) {
+        const error = yield* Effect.flip(Semaphore.make(value))
+        assert.strictEqual(error._tag, "InvalidArgumentError")
+        assert.strictEqual(error.argument, "value")
+        assert.strictEqual((yield* Effect.flip(Semaphore.makeBounded(value)))._tag, "InvalidArgumentError")
+      }
+      assert.throws(() => Semaphore.makeUnsafe(-1))
+      assert.strictEqual(yield* (yield* Semaphore.make()).value, 1)
+      assert.strictEqual(yield* (yield* Semaphore.make(0)).value, 0)
+    }))
+
+  it.effect("acquire takes permits and waits when there is none; release wakes a waiter", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(2)
+      assert.isTrue(Semaphore.isSemaphore(sem))
+      assert.isTrue(yield* sem.acquire())
+      assert.isTrue(yield* Semaphore.acquire(sem))
+      assert.strictEqual(yield* Semaphore.value(sem), 0)
+      const waiter = yield* Effect.forkChild(sem.acquire())
+      yield* settle
+      assert.isUndefined(waiter.pollUnsafe())
+      yield* Semaphore.release(sem)
+      assert.isTrue(yield* Fiber.join(waiter))
+      assert.strictEqual(yield* sem.value, 0)
+      assert.match(String(sem), /Semaphore\(value=0\/2\)/)
+    }))
+
+  it.effect("acquire with a timeout, blocking: false and timeout: 0", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(1)
+      assert.isTrue(yield* sem.acquire({ blocking: false }))
+      assert.isFalse(yield* sem.acquire({ blocking: false }))
+      assert.isFalse(yield* sem.acquire({ timeout: 0 }))
+      const timed = yield* Effect.forkChild(sem.acquire({ timeout: "1 second" }))
+      yield* settle
+      yield* TestClock.adjust("1 second")
+      assert.isFalse(yield* Fiber.join(timed))
+      assert.strictEqual(yield* sem.value, 0)
+      const inTime = yield* Effect.forkChild(sem.acquire({ timeout: "1 second" }))
+      yield* settle
+      yield* sem.release()
+      assert.isTrue(yield* Fiber.join(inTime))
+      assert.strictEqual(yield* sem.value, 0)
+      assert.strictEqual((yield* Effect.flip(sem.acquire({ timeout: -1 })))._tag, "InvalidArgumentError")
+    }))
+
+  it.effect("a timed-out or interrupted acquire leaks no permit", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(1)
+      yield* sem.acquire()
+      const timed = yield* Effect.forkChild(sem.acquire({ timeout: "1 second" }))
+      const interrupted = yield* Effect.forkChild(sem.acquire())
+      yield* settle
+      yield* Fiber.interrupt(interrupted)
+      yield* TestClock.adjust("1 second")
+      assert.isFalse(yield* Fiber.join(timed))
+      yield* sem.release()
+      assert.strictEqual(yield* sem.value, 1)
+      assert.isTrue(yield* sem.acquire({ blocking: false }))
+    }))
+
+  it.effect("a plain semaphore may be released beyond its initial value (as in Python)", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(1)
+      yield* sem.release(2)
+      assert.strictEqual(yield* sem.value, 3)
+      assert.isTrue(yield* sem.acquire({ blocking: false }))
+      assert.isTrue(yield* sem.acquire({ blocking: false }))
+      assert.isTrue(yield* sem.acquire({ blocking: false }))
+      assert.isFalse(yield* sem.acquire({ blocking: false }))
+      const bad = yield* Effect.flip(sem.release(0))
+      assert.strictEqual(bad._tag, "InvalidArgumentError")
+    }))
+
+  it.effect("withPermit returns the permit on success, failure and interruption", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(2)
+      assert.strictEqual(yield* Semaphore.withPermit(sem)(Effect.map(sem.value, (v) => v)), 1)
+      assert.strictEqual(yield* sem.value, 2)
+      assert.deepStrictEqual(yield* Effect.exit(sem.withPermit(Effect.fail("x"))), Exit.fail("x"))
+      assert.strictEqual(yield* sem.value, 2)
+      const holders = yield* Effect.forkChild(
+        Effect.all([sem.withPermit(Effect.never), sem.withPermit(Effect.never), sem.withPermit(Effect.never)], {
+          concurrency: "unbounded"
+        })
+      )
+      yield* settle
+      assert.strictEqual(yield* sem.value, 0)
+      yield* Fiber.interrupt(holders)
+      assert.strictEqual(yield* sem.value, 2)
+    }))
+})
+
+describe("BoundedSemaphore", () => {
+  it.effect("releasing beyond the initial value fails with SemaphoreOverReleaseError and changes nothing", () =>
+    Effect.gen(function*() {
+      const sem = yield* BoundedSemaphore.make(2)
+      assert.isTrue(sem.bounded)
+      assert.strictEqual(sem.initial, 2)
+      const error = yield* Effect.flip(sem.release())
+      assert.strictEqual(error._tag, "SemaphoreOverReleaseError")
+      assert.strictEqual((error as { bound: number }).bound, 2)
+      assert.match(error.message, /released too many times/)
+      assert.strictEqual(yield* sem.value, 2)
+      yield* sem.acquire()
+      yield* sem.acquire()
+      const two = yield* Effect.flip(sem.release(3))
+      assert.strictEqual(two._tag, "SemaphoreOverReleaseError")
+      yield* sem.release(2)
+      assert.strictEqual(yield* sem.value, 2)
+      assert.match(String(sem), /BoundedSemaphore/)
+      assert.isTrue(BoundedSemaphore.makeUnsafe(3).bounded)
+      assert.isTrue((yield* Semaphore.makeBounded()).bounded)
+    }))
+
+  it.effect("withPermit never over-releases a bounded semaphore", () =>
+    Effect.gen(function*() {
+      const sem = yield* BoundedSemaphore.make(5)
+      let active = 0
+      let peak = 0
+      const runner = sem.withPermit(Effect.gen(function*() {
+        active++
+        peak = Math.max(peak, active)
+        yield* Effect.sleep(100)
+        active--
+      }))
+      const all = yield* Effect.forkChild(Effect.all(Array.from({ length: 20 }, () => runner), { concurrency: "unbounded" }))
+      yield* TestClock.adjust(1000)
+      yield* Fiber.join(all)
+      assert.strictEqual(peak, 5)
+      assert.strictEqual(yield* sem.value, 5)
+    }))
+})
