@@ -45,6 +45,7 @@ import { Cause, Duration, Effect, Exit, Layer, Schema, Scope, Stream } from "eff
 import * as Channel from "effect/Channel"
 import * as Queue from "effect/Queue"
 import * as ChildProcess from "node:child_process"
+import { createRequire } from "node:module"
 import * as os from "node:os"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import * as v8 from "node:v8"
@@ -261,6 +262,37 @@ class WorkerHandle {
 const isTs = /\.[cm]?ts$/.test(new URL(import.meta.url).pathname)
 const workerEntry = new URL(`./NodeWorkerMain.${isTs ? "ts" : "js"}`, import.meta.url)
 
+let tsxApiCache: string | null | undefined
+
+/**
+ * When this program runs under `tsx` (`tsx main.ts`, `node --import tsx`),
+ * the URL of its `tsx/esm/api`: worker threads do not inherit tsx's module
+ * hooks, so each worker registers them before loading the tasks module.
+ */
+const tsxApi = (): string | undefined => {
+  if (tsxApiCache !== undefined) return tsxApiCache ?? undefined
+  tsxApiCache = null
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    const loader = /^(file:.*[\\/]tsx[\\/]dist[\\/])loader\.mjs$/.exec(arg)
+    if (loader !== null) {
+      tsxApiCache = `${loader[1]}esm/api/index.mjs`
+      break
+    }
+    if ((arg === "tsx" || arg === "tsx/esm") && (args[i - 1] === "--import" || args[i - 1] === "--loader")) {
+      try {
+        const resolved = createRequire(pathToFileURL(`${process.cwd()}/`)).resolve("tsx/esm/api")
+        tsxApiCache = pathToFileURL(resolved.replace(/index\.cjs$/, "index.mjs")).href
+      } catch {
+        // not resolvable from here: the workers try from the tasks module
+      }
+      break
+    }
+  }
+  return tsxApiCache ?? undefined
+}
+
 const toUrl = (tasks: URL | string): URL => {
   if (tasks instanceof URL) return tasks
   if (/^[a-z][a-z0-9+.-]*:/i.test(tasks) && !/^[a-z]:[\\/]/i.test(tasks)) return new URL(tasks)
@@ -382,7 +414,12 @@ class NodePoolImpl implements Pool.PoolService {
   spawn(): WorkerHandle {
     const id = this.nextWorkerId++
     this.spawned++
-    const init: P.WorkerInit = { tasks: this.tasksUrl.href, workerId: id, initializer: this.initializer }
+    const init: P.WorkerInit = {
+      tasks: this.tasksUrl.href,
+      workerId: id,
+      initializer: this.initializer,
+      tsxApi: this.runtime === "thread" ? tsxApi() : undefined
+    }
     const limits = this.options.resourceLimits
     let handle: WorkerHandle
     if (this.runtime === "thread") {

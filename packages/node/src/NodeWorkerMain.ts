@@ -21,6 +21,7 @@ import * as Schema from "effect/Schema"
 import { Buffer } from "node:buffer"
 import * as Module from "node:module"
 import * as v8 from "node:v8"
+import { pathToFileURL } from "node:url"
 import * as WorkerThreads from "node:worker_threads"
 import * as P from "./internal/protocol.ts"
 
@@ -312,10 +313,45 @@ const startupFailed = (error: unknown) => {
   }
 }
 
+/** Registers tsx's module hooks in this worker (worker threads do not inherit the parent's). */
+const registerTsx = async (api: string) => {
+  const tsx = await import(api)
+  tsx.register()
+}
+
+/** Finds `tsx/esm/api` from the tasks module's location. */
+const findTsx = (): string | undefined => {
+  try {
+    const resolved = Module.createRequire(init.tasks).resolve("tsx/esm/api")
+    return pathToFileURL(resolved.replace(/index\.cjs$/, "index.mjs")).href
+  } catch {
+    return undefined
+  }
+}
+
+const loadTasks = async (): Promise<Record<string, unknown>> => {
+  if (init.tsxApi !== undefined && isThread) await registerTsx(init.tsxApi)
+  try {
+    return await import(init.tasks)
+  } catch (error: any) {
+    // Non-erasable TypeScript (enum, namespace, parameter properties) needs
+    // tsx: use it if it is installed, else say so.
+    if (error?.code !== "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX" || init.tsxApi !== undefined) throw error
+    const api = findTsx()
+    if (api === undefined) {
+      throw new Error(
+        `${error.message} in the tasks module ${init.tasks}: use only erasable TypeScript, or install tsx (the workers then load the module with it)`
+      )
+    }
+    await registerTsx(api)
+    return await import(`${init.tasks}${init.tasks.includes("?") ? "&" : "?"}tsx`)
+  }
+}
+
 const start = async () => {
   let module: Record<string, unknown>
   try {
-    module = await import(init.tasks)
+    module = await loadTasks()
   } catch (error) {
     return startupFailed(error)
   }

@@ -48,6 +48,11 @@ export interface WorkerInit {
   readonly tasks: string
   readonly workerId: number
   readonly initializer: { readonly task: string; readonly input: unknown } | undefined
+  /**
+   * The URL of `tsx/esm/api` when the parent runs under `tsx`: worker threads
+   * do not inherit its module hooks, so the worker registers them itself.
+   */
+  readonly tsxApi: string | undefined
 }
 
 /** The environment variable carrying a child-process worker's `WorkerInit` (v8-serialized, base64). */

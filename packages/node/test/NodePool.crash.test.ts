@@ -1,0 +1,187 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Deferred, Effect, Exit, Fiber } from "effect"
+import { Future } from "@corun/core"
+import { NodePool } from "@corun/node"
+import * as T from "./fixtures/tasks.ts"
+
+const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
+
+const crashOf = <A, E>(exit: Exit.Exit<A, E>) => {
+  assert.isTrue(Exit.isFailure(exit), `expected a failure, got ${String(exit)}`)
+  const error = Cause.findErrorOption((exit as Exit.Failure<A, E>).cause)
+  assert.isTrue(error._tag === "Some", `expected a typed error, got ${String(exit)}`)
+  const crashed = (error as any).value
+  assert.strictEqual(crashed._tag, "WorkerCrashed", String(exit))
+  return crashed as { task: string; worker: number; reason: string; exitCode?: number; signal?: string; message: string }
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error: any) {
+    assert.strictEqual(error.code, "ESRCH")
+    return false
+  }
+}
+
+/**
+ * Runs `crasher` alongside 40 ordinary tasks: only the crasher fails (with
+ * WorkerCrashed naming it); every other task completes.
+ */
+const crashAmongOthers = <E>(
+  pool: Effect.Success<ReturnType<typeof NodePool.make>>,
+  crasher: Effect.Effect<Future.Future<unknown, E>, unknown>
+) =>
+  Effect.gen(function*() {
+    const before = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) => pool.applyAsync(T.sleep, i % 5))
+    const crash = yield* crasher
+    const after = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) => pool.applyAsync(T.sleep, i % 5))
+    const exit = yield* Future.await(crash)
+    for (const [i, f] of [...before, ...after].entries()) {
+      assert.strictEqual(yield* Future.result(f), i % 5)
+    }
+    const stats = yield* pool.stats
+    assert.isAtLeast(stats.spawned, 3, "the crashed worker was replaced")
+    assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
+    return crashOf(exit)
+  })
+
+for (const runtime of ["thread", "process"] as const) {
+  describe(`NodePool crash recovery (${runtime})`, () => {
+    it.live("an uncaught exception at the worker's top level fails only the running task", () =>
+      Effect.gen(function*() {
+        const pool = yield* NodePool.make({ tasks, size: 2, runtime })
+        const crash = yield* crashAmongOthers(pool, pool.applyAsync(T.crashTopLevel, 0))
+        assert.strictEqual(crash.task, "crashTopLevel")
+        assert.strictEqual(crash.reason, "exception")
+        assert.include(crash.message, "top-level boom")
+        assert.include(crash.message, "crashTopLevel")
+      }))
+
+    it.live("process.exit in a task fails only that task", () =>
+      Effect.gen(function*() {
+        const pool = yield* NodePool.make({ tasks, size: 2, runtime })
+        const crash = yield* crashAmongOthers(pool, pool.applyAsync(T.exit, 3))
+        assert.strictEqual(crash.task, "exit")
+        assert.strictEqual(crash.reason, "exit")
+        assert.strictEqual(crash.exitCode, 3)
+        assert.include(crash.message, "exited with code 3")
+      }))
+
+    it.live("running out of memory under resourceLimits fails only that task", () =>
+      Effect.gen(function*() {
+        const pool = yield* NodePool.make({
+          tasks,
+          size: 2,
+          runtime,
+          resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 }
+        })
+        const crash = yield* crashAmongOthers(pool, pool.applyAsync(T.oom, 0))
+        assert.strictEqual(crash.task, "oom")
+        if (runtime === "thread") {
+          assert.strictEqual(crash.reason, "out-of-memory")
+          assert.include(crash.message, "out of memory")
+        } else {
+          // V8 aborts a process that reaches its heap limit
+          assert.include(["signal", "exit", "exception"], crash.reason)
+        }
+      }), 60_000)
+
+    it.live("a cancelled busy-looping task is stopped within 100 ms; its worker is replaced", () =>
+      Effect.gen(function*() {
+        const pool = yield* NodePool.make({ tasks, size: 2, runtime })
+        const started = yield* Deferred.make<void>()
+        const fiber = yield* Effect.forkChild(
+          pool.apply(T.spinLoud, 60_000, { onProgress: () => Deferred.doneUnsafe(started, Exit.void) })
+        )
+        yield* Deferred.await(started)
+        const workersBefore = yield* NodePool.workers(pool)
+        const t0 = performance.now()
+        yield* Fiber.interrupt(fiber)
+        const elapsed = performance.now() - t0
+        assert.isBelow(elapsed, 100, `stopped after ${elapsed.toFixed(1)} ms`)
+        assert.isTrue(Exit.isFailure(fiber.pollUnsafe()!) && Cause.hasInterruptsOnly((fiber.pollUnsafe() as any).cause))
+        const workersAfter = (yield* NodePool.workers(pool)).map((w) => w.id)
+        const gone = workersBefore.filter((w) => !workersAfter.includes(w.id))
+        assert.strictEqual(gone.length, 1, "the spinning worker was terminated")
+        if (runtime === "process") assert.isFalse(isAlive(gone[0].pid))
+        // the pool goes on, at full size
+        assert.deepStrictEqual(yield* pool.map(T.noop, [1, 2, 3]), [1, 2, 3])
+        assert.strictEqual((yield* pool.stats).workers, 2)
+      }))
+
+    it.live("Future.cancel of a busy-looping task stops it within 100 ms", () =>
+      Effect.gen(function*() {
+        const pool = yield* NodePool.make({ tasks, size: 2, runtime })
+        const future = yield* pool.applyAsync(T.spinLoud, 60_000)
+        yield* Deferred.make<void>()
+        let started = false
+        const progress = pool.progress(future)
+        const { Stream } = yield* Effect.promise(() => import("effect"))
+        yield* Stream.runForEach(Stream.take(progress, 1), () =>
+          Effect.sync(() => {
+            started = true
+          }))
+        assert.isTrue(started)
+        const t0 = performance.now()
+        assert.isTrue(yield* Future.cancel(future))
+        const elapsed = performance.now() - t0
+        assert.isBelow(elapsed, 100, `stopped after ${elapsed.toFixed(1)} ms`)
+        assert.isTrue(yield* Future.cancelled(future))
+        assert.strictEqual(yield* pool.apply(T.noop, 5), 5)
+      }))
+
+    it.live("a cancelled task that yields is interrupted in its worker, which stays", () =>
+      Effect.gen(function*() {
+        const pool = yield* NodePool.make({ tasks, size: 1, runtime })
+        const started = yield* Deferred.make<void>()
+        const fiber = yield* Effect.forkChild(
+          pool.apply(T.sleepLoud, 60_000, { onProgress: () => Deferred.doneUnsafe(started, Exit.void) })
+        )
+        yield* Deferred.await(started)
+        const before = yield* NodePool.workers(pool)
+        const t0 = performance.now()
+        yield* Fiber.interrupt(fiber)
+        assert.isBelow(performance.now() - t0, 100)
+        const after = yield* NodePool.workers(pool)
+        assert.deepStrictEqual(after.map((w) => w.id), before.map((w) => w.id), "same worker")
+        assert.strictEqual((yield* pool.stats).spawned, 1)
+        assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
+      }))
+
+    it.live("cancelling a queued task never sends it", () =>
+      Effect.gen(function*() {
+        const pool = yield* NodePool.make({ tasks, size: 1, runtime })
+        const blocker = yield* pool.applyAsync(T.sleep, 200)
+        const queued = yield* pool.applyAsync(T.noop, 1)
+        assert.isTrue(yield* Future.cancel(queued))
+        assert.isTrue(yield* Future.cancelled(queued))
+        assert.strictEqual(yield* Future.result(blocker), 200)
+        assert.isFalse(yield* Future.cancel(blocker), "already done")
+      }))
+  })
+}
+
+describe("NodePool crash recovery (process only)", () => {
+  it.live("SIGKILL of a worker process fails only its task with WorkerCrashed", () =>
+    Effect.gen(function*() {
+      const pool = yield* NodePool.make({ tasks, size: 2, runtime: "process" })
+      const pid = yield* Deferred.make<number>()
+      const crash = yield* crashAmongOthers(
+        pool,
+        Effect.gen(function*() {
+          const future = yield* pool.applyAsync(T.hang, 0, { onProgress: (p) => Deferred.doneUnsafe(pid, Exit.succeed(p)) })
+          const victim = yield* Deferred.await(pid)
+          assert.notStrictEqual(victim, process.pid)
+          process.kill(victim, "SIGKILL")
+          return future
+        })
+      )
+      assert.strictEqual(crash.task, "hang")
+      assert.strictEqual(crash.reason, "signal")
+      assert.strictEqual(crash.signal, "SIGKILL")
+      assert.include(crash.message, "SIGKILL")
+      assert.isFalse(isAlive(yield* Deferred.await(pid)))
+    }))
+})
