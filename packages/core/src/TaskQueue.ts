@@ -58,7 +58,7 @@
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Clock, Effect, Latch, type Order } from "effect"
+import { Cause, Clock, Effect, Latch, type Order } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import {
@@ -467,38 +467,50 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
   readonly awaitItem = this.await(this.getters, this.readyToGet)
   readonly awaitRoom = this.await(this.putters, this.readyToPut)
 
-  // --- put -----------------------------------------------------------------
+  // --- put / get ---------------------------------------------------------
+  //
+  // The item moves inside an `Effect.sync`, which hands its value straight to
+  // the caller's continuation in the same step: an interruption can land
+  // before the item moves (then nothing happened) but never between the move
+  // and the caller seeing it. When the item cannot move (full / empty / shut
+  // down) the thunk throws the private `Retry` signal, caught right there and
+  // turned into waiting or a typed failure; a real defect (an `order` that
+  // throws) passes through untouched.
+
+  tryPut(item: A): void {
+    if (this.shut || !this.hasRoom()) throw Retry
+    this.putUnsafe(item)
+  }
+
+  tryTake(): A {
+    if (this.buffer.size === 0) throw Retry
+    return this.takeUnsafe()
+  }
+
+  readonly tryTakeEffect: Effect.Effect<A> = Effect.sync(() => this.tryTake())
 
   putWaiting(item: A): Effect.Effect<void, QueueShutDown> {
-    if (this.shut) return failShutDown
-    if (this.hasRoom()) {
-      this.putUnsafe(item)
-      return Effect.void
-    }
-    return Effect.flatMap(this.awaitRoom, () => this.putWaiting(item))
+    return Effect.catchCause(Effect.sync(() => this.tryPut(item)), (cause) => {
+      if (!isRetry(cause)) return Effect.failCause(cause)
+      if (this.shut) return failShutDown
+      return Effect.flatMap(this.awaitRoom, () => this.putWaiting(item))
+    })
   }
 
-  putNowaitUnsafe(item: A): Effect.Effect<void, QueueFull | QueueShutDown> {
-    if (this.shut) return failShutDown
-    if (!this.hasRoom()) return Effect.fail(fullError(this.maxsize))
-    this.putUnsafe(item)
-    return Effect.void
-  }
-
-  putWithin(item: A, millis: number): Effect.Effect<void, QueueFull | QueueShutDown> {
-    return Effect.flatMap(Clock.currentTimeMillis, (now) => this.putUntil(item, now + millis))
+  putNowaitEffect(item: A): Effect.Effect<void, QueueFull | QueueShutDown> {
+    return Effect.catchCause(Effect.sync(() => this.tryPut(item)), (cause): Effect.Effect<void, QueueFull | QueueShutDown> => {
+      if (!isRetry(cause)) return Effect.failCause(cause)
+      return this.shut ? failShutDown : Effect.fail(fullError(this.maxsize))
+    })
   }
 
   putUntil(item: A, deadline: number): Effect.Effect<void, QueueFull | QueueShutDown> {
-    return Effect.suspend(() => {
+    return Effect.catchCause(Effect.sync(() => this.tryPut(item)), (cause) => {
+      if (!isRetry(cause)) return Effect.failCause(cause)
       if (this.shut) return failShutDown
-      if (this.hasRoom()) {
-        this.putUnsafe(item)
-        return Effect.void
-      }
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const remaining = deadline - now
-        if (remaining <= 0) return this.putNowaitUnsafe(item)
+        if (remaining <= 0) return Effect.fail(fullError(this.maxsize))
         return Effect.flatMap(Effect.timeoutOption(this.awaitRoom, remaining), () => this.putUntil(item, deadline))
       })
     })
@@ -507,45 +519,38 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
   put(item: A): Effect.Effect<void, QueueShutDown>
   put(item: A, options: WaitOptions): Effect.Effect<void, QueueFull | QueueShutDown | InvalidArgumentError>
   put(item: A, options?: WaitOptions): Effect.Effect<void, QueueFull | QueueShutDown | InvalidArgumentError> {
-    if (options === undefined) return Effect.suspend(() => this.putWaiting(item))
-    return Effect.suspend((): Effect.Effect<void, QueueFull | QueueShutDown | InvalidArgumentError> => {
-      if (options.block === false) return this.putNowaitUnsafe(item)
-      const millis = timeoutMillis(options.timeout)
-      if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-      if (millis === undefined) return this.putWaiting(item)
-      if (millis === 0) return this.putNowaitUnsafe(item)
-      return this.putWithin(item, millis)
-    })
+    if (options === undefined) return this.putWaiting(item)
+    if (options.block === false) return this.putNowaitEffect(item)
+    const millis = timeoutMillis(options.timeout)
+    if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+    if (millis === undefined) return this.putWaiting(item)
+    if (millis === 0) return this.putNowaitEffect(item)
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => this.putUntil(item, now + millis))
   }
 
   putNowait(item: A): Effect.Effect<void, QueueFull | QueueShutDown> {
-    return Effect.suspend(() => this.putNowaitUnsafe(item))
+    return this.putNowaitEffect(item)
   }
 
-  // --- get -----------------------------------------------------------------
-
-  getWaiting(): Effect.Effect<A, QueueShutDown> {
-    if (this.buffer.size > 0) return Effect.succeed(this.takeUnsafe())
+  readonly getEffect: Effect.Effect<A, QueueShutDown> = Effect.catchCause(this.tryTakeEffect, (cause) => {
+    if (!isRetry(cause)) return Effect.failCause(cause)
     if (this.shut) return failShutDown
-    return Effect.flatMap(this.awaitItem, this.getWaitingThunk)
-  }
+    return Effect.flatMap(this.awaitItem, () => this.getEffect)
+  })
 
-  readonly getWaitingThunk = () => this.getWaiting()
-  readonly getEffect: Effect.Effect<A, QueueShutDown> = Effect.suspend(this.getWaitingThunk)
-
-  getNowaitUnsafe(): Effect.Effect<A, QueueEmpty | QueueShutDown> {
-    if (this.buffer.size > 0) return Effect.succeed(this.takeUnsafe())
-    if (this.shut) return failShutDown
-    return failEmpty
-  }
+  readonly getNowaitEffect: Effect.Effect<A, QueueEmpty | QueueShutDown> = Effect.catchCause(
+    this.tryTakeEffect,
+    (cause): Effect.Effect<A, QueueEmpty | QueueShutDown> =>
+      !isRetry(cause) ? Effect.failCause(cause) : this.shut ? failShutDown : failEmpty
+  )
 
   getUntil(deadline: number): Effect.Effect<A, QueueEmpty | QueueShutDown> {
-    return Effect.suspend(() => {
-      if (this.buffer.size > 0) return Effect.succeed(this.takeUnsafe())
+    return Effect.catchCause(this.tryTakeEffect, (cause) => {
+      if (!isRetry(cause)) return Effect.failCause(cause)
       if (this.shut) return failShutDown
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const remaining = deadline - now
-        if (remaining <= 0) return this.getNowaitUnsafe()
+        if (remaining <= 0) return failEmpty
         return Effect.flatMap(Effect.timeoutOption(this.awaitItem, remaining), () => this.getUntil(deadline))
       })
     })
@@ -555,18 +560,16 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
   get(options: WaitOptions): Effect.Effect<A, QueueEmpty | QueueShutDown | InvalidArgumentError>
   get(options?: WaitOptions): Effect.Effect<A, QueueEmpty | QueueShutDown | InvalidArgumentError> {
     if (options === undefined) return this.getEffect
-    return Effect.suspend((): Effect.Effect<A, QueueEmpty | QueueShutDown | InvalidArgumentError> => {
-      if (options.block === false) return this.getNowaitUnsafe()
-      const millis = timeoutMillis(options.timeout)
-      if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-      if (millis === undefined) return this.getWaiting()
-      if (millis === 0) return this.getNowaitUnsafe()
-      return Effect.flatMap(Clock.currentTimeMillis, (now) => this.getUntil(now + millis))
-    })
+    if (options.block === false) return this.getNowaitEffect
+    const millis = timeoutMillis(options.timeout)
+    if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+    if (millis === undefined) return this.getEffect
+    if (millis === 0) return this.getNowaitEffect
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => this.getUntil(now + millis))
   }
 
   get getNowait(): Effect.Effect<A, QueueEmpty | QueueShutDown> {
-    return Effect.suspend(() => this.getNowaitUnsafe())
+    return this.getNowaitEffect
   }
 
   // --- state ---------------------------------------------------------------
@@ -629,6 +632,14 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
       this.shut ? ", shut down" : ""
     })`
   }
+}
+
+/** Thrown inside `Effect.sync` when an item cannot move now; never escapes. */
+const Retry: { readonly _tag: "TaskQueueRetry" } = { _tag: "TaskQueueRetry" }
+
+const isRetry = (cause: Cause.Cause<unknown>): boolean => {
+  const reasons = cause.reasons
+  return reasons.length === 1 && Cause.isDieReason(reasons[0]) && reasons[0].defect === Retry
 }
 
 const failShutDown = Effect.fail(
