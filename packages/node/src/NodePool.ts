@@ -609,11 +609,14 @@ class NodePoolImpl implements Pool.PoolService {
         crashed = jobs.find((job) => job.stopExit === undefined)
       }
     }
+    // Bookkeeping first, completions last: completing a job can resume its
+    // caller synchronously, which must find the pool consistent.
     const requeue: Array<Job> = []
+    const completions: Array<[Job, Exit.Exit<any, any>]> = []
     for (const job of jobs) {
-      if (job.stopExit !== undefined) this.finish(job, job.stopExit)
-      else if (this.terminated) this.finish(job, interruptExit)
-      else if (job === crashed) this.finish(job, Exit.fail(this.crashedError(w, job.name)))
+      if (job.stopExit !== undefined) completions.push([job, job.stopExit])
+      else if (this.terminated) completions.push([job, interruptExit])
+      else if (job === crashed) completions.push([job, Exit.fail(this.crashedError(w, job.name))])
       else requeue.push(job)
     }
     if (requeue.length > 0) {
@@ -621,22 +624,26 @@ class NodePoolImpl implements Pool.PoolService {
         job.state = QUEUED
         job.worker = undefined
         job.cancelSent = false
+        job.stealing = false
         this.queued++
       }
       this.queue = [...requeue, ...this.queue.slice(this.queueHead)]
       this.queueHead = 0
     }
+    let failStartup = false
     if (!w.ready && !deliberate && !this.terminated) {
       // It never started: do not loop on a broken tasks module or initializer.
       let others = false
       for (const other of this.workers) if (other.ready && !other.retiring) others = true
       if (!others) {
         this.startupBlocked = true
-        this.failQueued((name) => this.crashedError(w, name))
+        failStartup = true
       }
     }
     this.replenish()
     this.schedule()
+    for (const [job, exit] of completions) this.finish(job, exit)
+    if (failStartup) this.failQueued((name) => this.crashedError(w, name))
     this.checkExited()
   }
 
@@ -655,13 +662,12 @@ class NodePoolImpl implements Pool.PoolService {
   }
 
   failQueued(error: (task: string) => unknown) {
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      const job = this.queue[i]
-      if (job !== undefined && job.state === QUEUED) this.finish(job, Exit.fail(error(job.name)))
-    }
+    const jobs = this.queue.slice(this.queueHead)
     this.queue = []
     this.queueHead = 0
-    this.queued = 0
+    for (const job of jobs) {
+      if (job !== undefined && job.state === QUEUED) this.finish(job, Exit.fail(error(job.name)))
+    }
   }
 
   closeWorker(w: WorkerHandle) {
@@ -1418,16 +1424,15 @@ class NodePoolImpl implements Pool.PoolService {
   terminateUnsafe() {
     this.closed = true
     this.terminated = true
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      const job = this.queue[i]
-      if (job !== undefined && job.state === QUEUED) this.finish(job, interruptExit)
-    }
-    this.queue = []
-    this.queueHead = 0
-    this.queued = 0
     for (const w of this.workers) {
       if (w.ready && w.inflightCount === 0 && !w.killing) this.closeWorker(w)
       else w.kill()
+    }
+    const jobs = this.queue.slice(this.queueHead)
+    this.queue = []
+    this.queueHead = 0
+    for (const job of jobs) {
+      if (job !== undefined && job.state === QUEUED) this.finish(job, interruptExit)
     }
     this.checkExited()
   }

@@ -38,13 +38,14 @@ const crashAmongOthers = <E>(
     const crash = yield* crasher
     const after = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) => pool.applyAsync(T.sleep, i % 5))
     const exit = yield* Future.await(crash)
+    const crashed = crashOf(exit)
     for (const [i, f] of [...before, ...after].entries()) {
       assert.strictEqual(yield* Future.result(f), i % 5)
     }
     const stats = yield* pool.stats
     assert.isAtLeast(stats.spawned, 3, "the crashed worker was replaced")
     assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
-    return crashOf(exit)
+    return crashed
   })
 
 for (const runtime of ["thread", "process"] as const) {
