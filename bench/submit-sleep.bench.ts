@@ -25,6 +25,7 @@ import { load, machine, markdownTable, median, revision } from "./futures/stats.
 const N = Number(process.env.N ?? 1_000_000)
 const REPEATS = Number(process.env.REPEATS ?? 3)
 const SLEEP_MS = 10
+const SLEEP = "10 millis"
 const WALL_TARGET_MS = 3000
 const RSS_TARGET_MB = 1024
 
@@ -49,7 +50,7 @@ const children: Record<string, Child> = {
     Effect.runPromise(Effect.scoped(Effect.gen(function*() {
       const executor = yield* Executor.make()
       const futures: Array<Future.Future<void>> = new Array(N)
-      for (let i = 0; i < N; i++) futures[i] = yield* executor.submit(Effect.sleep(`${SLEEP_MS} millis`))
+      for (let i = 0; i < N; i++) futures[i] = yield* executor.submit(Effect.sleep(SLEEP))
       const { done, notDone } = yield* wait(futures)
       if (notDone.length !== 0) throw new Error(`${notDone.length} futures not done`)
       return done.length
@@ -60,7 +61,7 @@ const children: Record<string, Child> = {
     Effect.runPromise(Effect.scoped(Effect.gen(function*() {
       const executor = yield* Executor.make()
       const futures: Array<Future.Future<void>> = new Array(N)
-      for (let i = 0; i < N; i++) futures[i] = yield* executor.submit(Effect.sleep(`${SLEEP_MS} millis`))
+      for (let i = 0; i < N; i++) futures[i] = yield* executor.submit(Effect.sleep(SLEEP))
       let completed = 0
       for (const future of futures) {
         yield* Future.result(future)
@@ -74,7 +75,7 @@ const children: Record<string, Child> = {
     Effect.runPromise(Effect.map(
       Effect.forEach(
         Array.from({ length: N }, (_, i) => i),
-        (i) => Effect.as(Effect.sleep(`${SLEEP_MS} millis`), i),
+        (i) => Effect.as(Effect.sleep(SLEEP), i),
         { concurrency: "unbounded" }
       ),
       (results) => results.length
@@ -84,7 +85,7 @@ const children: Record<string, Child> = {
   "effect-fork": () =>
     Effect.runPromise(Effect.gen(function*() {
       const fibers: Array<Fiber.Fiber<void>> = new Array(N)
-      for (let i = 0; i < N; i++) fibers[i] = yield* Effect.forkChild(Effect.sleep(`${SLEEP_MS} millis`))
+      for (let i = 0; i < N; i++) fibers[i] = yield* Effect.forkChild(Effect.sleep(SLEEP))
       return (yield* Fiber.joinAll(fibers)).length
     })),
 

@@ -3,11 +3,19 @@
  * `executor-map.bench.ts` in a loop so a CPU profile shows where its time goes.
  *
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof-futures --import tsx bench/futures/profile-map.ts corun
- *   node bench/futures/self-time.ts .tmp/prof-futures/<file>.cpuprofile
+ *   node bench/futures/self-time.ts .tmp/prof-futures/<main thread file>.0.001.cpuprofile
+ *
+ * `NO_ASYNC_CONTEXT=1` hides `node:async_hooks` from effect before it loads,
+ * which turns off the `AsyncResource` effect 4.1 creates at every fiber
+ * suspension (to measure what that costs; not something to ship).
  */
-import { Executor } from "@corun/core"
-import { Effect, Stream } from "effect"
-import pMap from "p-map"
+if (process.env.NO_ASYNC_CONTEXT === "1") {
+  const original = process.getBuiltinModule.bind(process)
+  process.getBuiltinModule = ((id: string) => id === "node:async_hooks" ? undefined : original(id)) as typeof original
+}
+const { Executor } = await import("@corun/core")
+const { Effect, Stream } = await import("effect")
+const { default: pMap } = await import("p-map")
 
 const N = 100_000
 const LOOPS = Number(process.env.LOOPS ?? 30)
@@ -26,7 +34,14 @@ const modes: Record<string, () => Promise<unknown>> = {
       return n
     }, { concurrency: 1000 })
 }
-const run = modes[process.argv[2] ?? "corun"]
-const start = performance.now()
-for (let i = 0; i < LOOPS; i++) await run()
-console.log(`${process.argv[2] ?? "corun"}: ${((performance.now() - start) / LOOPS).toFixed(1)} ms per run`)
+const mode = process.argv[2] ?? "corun"
+const run = modes[mode]
+for (let i = 0; i < 3; i++) await run()
+const times: Array<number> = []
+for (let i = 0; i < LOOPS; i++) {
+  const start = performance.now()
+  await run()
+  times.push(performance.now() - start)
+}
+times.sort((a, b) => a - b)
+console.log(`${mode}${process.env.NO_ASYNC_CONTEXT === "1" ? " (no async context)" : ""}: median ${times[times.length >> 1].toFixed(1)} ms per run`)
