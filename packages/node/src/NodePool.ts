@@ -18,32 +18,43 @@
  * }).pipe(Effect.provide(PoolLive), Effect.runPromise)
  * ```
  *
- * ## Why the hot path is hand-written
+ * ## What is Effect's and what is hand-written
  *
- * Effect's own worker pool (`RpcClient.layerProtocolWorker` over
- * `NodeWorker`) moves ≈ 9k no-op tasks/s on 2 cores where Piscina moves
- * ≈ 28k/s (measurements in DESIGN.md): it spends ≈ 90 µs of main-thread CPU
- * per call on fibers, a scope, a latch and spans. Below it, `effect/workers`'
- * `WorkerPlatform` also forks a fiber per received message, sends through an
- * Effect per message, and stops a worker by asking it to close and killing
- * it only after 5 s — too late to stop a busy-looping task within 100 ms —
- * and reports every death as the same `WorkerError` string. So this module
- * drives `node:worker_threads` / `node:child_process` directly: per task it
- * encodes the input with a schema encoder compiled once per task, appends a
- * record to the worker's outbox (one `postMessage` per worker per tick),
- * and completes the caller from one message listener per worker through a
- * map of pending jobs — no fiber, scope or span per task. Several jobs are
- * kept in flight per worker (pipelining, adapted to how long tasks take) so
- * that workers never wait for the main thread. Lifecycle stays Effect's: the
- * pool is a scoped resource (a `Layer`), and closing its scope terminates
- * every worker and waits until each thread or process has exited.
+ * Workers are spawned and spoken to through `effect/workers`:
+ * `@effect/platform-node`'s `NodeWorker` platform on this side (message
+ * framing, the ready handshake, graceful close in the worker's scope) and
+ * `NodeWorkerRunner` in the worker (`NodeWorkerMain.ts`). Measured here, that
+ * transport moves ≈ 230k echo messages/s on one worker, so it is not the
+ * bottleneck.
+ *
+ * The task protocol on top is hand-written rather than `effect/rpc`'s
+ * `RpcWorker` pool: that pool moves ≈ 9k no-op tasks/s on 2 cores where
+ * Piscina moves ≈ 28k/s (DESIGN.md), spending ≈ 90 µs of main-thread CPU per
+ * call on fibers, a scope, a latch and spans; and it has no per-task
+ * timeout, no recycling, no way to stop a task that does not yield, and
+ * reports every worker death as the same error. Here, per task, the input is
+ * encoded by a schema encoder compiled once per task, a record is appended to
+ * the worker's outbox (one message per worker per tick), and one listener per
+ * worker completes the caller through a map of pending jobs — no fiber,
+ * scope or span per task (the platform forks one short fiber per received
+ * message). Jobs are pipelined to workers (depth adapted to how long tasks
+ * take) and an idle worker steals back the jobs another has not started.
+ * The raw `Worker` / `ChildProcess` stays ours too: its exit code, signal and
+ * `error` event classify crashes (`WorkerCrashed`), and a task that does not
+ * yield is stopped by terminating its worker at once (the platform's close
+ * waits up to 5 s for a worker to cooperate). Lifecycle is Effect's: the pool
+ * is a scoped resource (a `Layer`), and closing its scope terminates every
+ * worker and waits until each thread or process has exited.
  *
  * @since 0.1.0
  */
 import { Errors, Future, Pool, type Task } from "@corun/core"
 import { Cause, Duration, Effect, Exit, Layer, Schema, Scope, Stream } from "effect"
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import * as Channel from "effect/Channel"
+import type * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
+import * as Worker from "effect/workers/Worker"
 import * as ChildProcess from "node:child_process"
 import { createRequire } from "node:module"
 import * as os from "node:os"
@@ -232,6 +243,10 @@ class WorkerHandle {
   closeTimer: ReturnType<typeof setTimeout> | undefined = undefined
   pid = 0
   threadId = 0
+  /** The `effect/workers` handle: messages in both directions, graceful close. */
+  worker: Worker.Worker<Array<unknown>, Array<unknown>> | undefined = undefined
+  /** The fiber running `worker.run`; interrupting it closes the worker gracefully. */
+  runFiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   readonly id: number
   readonly thread: WorkerThreads.Worker | undefined
   readonly child: ChildProcess.ChildProcess | undefined
@@ -241,14 +256,10 @@ class WorkerHandle {
     this.child = child
   }
   send(message: Array<unknown>, transfer: ReadonlyArray<unknown> | undefined) {
-    try {
-      if (this.thread !== undefined) this.thread.postMessage(message, transfer as any)
-      else if (this.child!.connected) this.child!.send(message)
-    } catch (error) {
-      // A value that cannot be cloned: the worker never saw the batch.
-      return error
-    }
-    return undefined
+    if (this.child !== undefined && !this.child.connected) return undefined
+    const exit = Effect.runSyncExit(this.worker!.send(message, transfer))
+    // A value that cannot be cloned: the worker never saw the batch.
+    return Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
   }
   kill() {
     if (this.exited) return
@@ -258,6 +269,10 @@ class WorkerHandle {
     else this.child!.kill("SIGKILL")
   }
 }
+
+let platform: Worker.WorkerPlatform["Service"] | undefined
+const workerPlatform = (): Worker.WorkerPlatform["Service"] =>
+  platform ??= Effect.runSync(Effect.service(Worker.WorkerPlatform).pipe(Effect.provide(NodeWorker.layerPlatform)))
 
 const isTs = /\.[cm]?ts$/.test(new URL(import.meta.url).pathname)
 const workerEntry = new URL(`./NodeWorkerMain.${isTs ? "ts" : "js"}`, import.meta.url)
@@ -430,7 +445,7 @@ class NodePoolImpl implements Pool.PoolService {
         name: `corun-pool-${id}`
       })
       handle = new WorkerHandle(id, thread, undefined)
-      thread.on("message", (message: Array<unknown>) => this.onMessage(handle, message))
+      handle.threadId = thread.threadId
       thread.on("error", (error: any) => {
         if (handle.crash === undefined) {
           handle.crash = error?.code === "ERR_WORKER_OUT_OF_MEMORY"
@@ -454,14 +469,42 @@ class NodePoolImpl implements Pool.PoolService {
       })
       handle = new WorkerHandle(id, undefined, child)
       handle.pid = child.pid ?? 0
-      child.on("message", (message: Array<unknown>) => this.onMessage(handle, message))
       child.on("error", (error) => {
         if (handle.crash === undefined) handle.crash = { reason: "startup", detail: `could not start: ${describeError(error)}` }
       })
       child.on("exit", (code, signal) => this.onExit(handle, code, signal))
     }
+    // Messages go through `effect/workers` on `@effect/platform-node`'s
+    // NodeWorker platform (the worker side runs `NodeWorkerRunner`). The raw
+    // thread / process stays ours: its exit code, signal and error event say
+    // how a worker died, and a busy worker is terminated directly (the
+    // platform's own close waits up to 5 s for the worker to cooperate).
+    const raw = handle.thread ?? handle.child!
+    const worker = Effect.runSync(
+      Effect.provideService(workerPlatform().spawn<Array<unknown>, Array<unknown>>(id), Worker.Spawner, () => raw)
+    )
+    handle.worker = worker
+    handle.runFiber = Effect.runFork(
+      worker.run((message) => {
+        this.onMessage(handle, message)
+        return Effect.void
+      }, { onSpawn: Effect.sync(() => this.onReady(handle)) })
+    )
     this.workers.add(handle)
     return handle
+  }
+
+  onReady(w: WorkerHandle) {
+    if (w.exited) return
+    w.ready = true
+    if (w.child !== undefined) w.pid = w.child.pid ?? 0
+    else w.pid = process.pid
+    this.startupBlocked = false
+    if (w.retiring) this.closeWorker(w)
+    else {
+      this.schedule()
+      if (w.inflightCount === 0) this.onIdle(w)
+    }
   }
 
   /** Starts workers until there are as many as needed. */
@@ -478,18 +521,6 @@ class NodePoolImpl implements Pool.PoolService {
 
   onMessage(w: WorkerHandle, message: Array<unknown>) {
     const op = message[0] as number
-    if (op === P.R_READY) {
-      w.ready = true
-      w.pid = message[1] as number
-      w.threadId = message[2] as number
-      this.startupBlocked = false
-      if (w.retiring) this.closeWorker(w)
-      else {
-        this.schedule()
-        if (w.inflightCount === 0) this.onIdle(w)
-      }
-      return
-    }
     if (op === P.R_STARTUP_FAILED) {
       w.startupError = message[1] as P.SerializedDefect
       return
@@ -675,7 +706,8 @@ class NodePoolImpl implements Pool.PoolService {
     w.closing = true
     w.retiring = true
     if (!w.ready) return w.kill()
-    w.send([P.CLOSE], undefined)
+    // The platform's finalizer asks the worker to close and waits for it.
+    w.runFiber?.interruptUnsafe()
     w.closeTimer = setTimeout(() => w.kill(), 2000)
   }
 

@@ -8,9 +8,11 @@
  * (`.ts` from source under `tsx` / Node's type stripping, `.js` from `dist/`);
  * it is not meant to be imported.
  *
- * Hand-written on purpose rather than on `NodeWorkerRunner` +
- * `RpcServer`: see the note at the top of `NodePool.ts`. It imports only the
- * `effect` modules it needs, to keep worker start-up short.
+ * Messages travel over `@effect/platform-node`'s `NodeWorkerRunner` (the
+ * worker half of `effect/workers`); the task protocol on top of it is
+ * hand-written rather than `RpcServer`'s (see the note at the top of
+ * `NodePool.ts`). It imports only the `effect` modules it needs, to keep
+ * worker start-up short.
  *
  * @since 0.1.0
  */
@@ -18,6 +20,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
+import * as WorkerRunner from "effect/workers/WorkerRunner"
+import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
 import { Buffer } from "node:buffer"
 import * as Module from "node:module"
 import * as v8 from "node:v8"
@@ -44,23 +48,38 @@ const init: P.WorkerInit = isThread
   ? WorkerThreads.workerData
   : v8.deserialize(Buffer.from(process.env[P.INIT_ENV] ?? "", "base64"))
 
-const post: (message: Array<unknown>, transfer?: ReadonlyArray<unknown>) => void = isThread
-  ? (message, transfer) => parentPort!.postMessage(message, transfer as any)
-  : (message) => {
-    process.send!(message)
+// The transport is Effect's worker runner (`@effect/platform-node`'s
+// `NodeWorkerRunner`): it reads the parent's messages from `parentPort` /
+// the IPC channel, signals readiness when `run` starts, and closes when the
+// parent's `NodeWorker` platform asks it to. Its `sendUnsafe` posts replies
+// synchronously, with no fiber per message.
+const runner = Effect.runSync(
+  Effect.flatMap(Effect.service(WorkerRunner.WorkerRunnerPlatform), (platform) =>
+    platform.start<Array<unknown>, Array<unknown>>()).pipe(Effect.provide(NodeWorkerRunner.layer))
+)
+
+const post = (message: Array<unknown>, transfer?: ReadonlyArray<unknown>): void =>
+  runner.sendUnsafe(0, message, transfer)
+
+/** Posts one last message and exits once it is on its way. */
+const postAndExit = (message: Array<unknown>, code: number) => {
+  if (isThread) {
+    post(message)
+    process.exit(code)
   }
+  try {
+    // The runner's wire format for data is `[1, payload]`.
+    process.send!([1, message], undefined, undefined, () => process.exit(code))
+    setTimeout(() => process.exit(code), 1000).unref()
+  } catch {
+    process.exit(code)
+  }
+}
 
 if (!isThread) {
   // The parent is gone (even if it was SIGKILLed): leave with it.
   process.on("disconnect", () => process.exit(0))
-  process.on("uncaughtException", (error) => {
-    try {
-      process.send!([P.R_CRASH, P.serializeDefect(error)], undefined, undefined, () => process.exit(70))
-      setTimeout(() => process.exit(70), 1000).unref()
-    } catch {
-      process.exit(70)
-    }
-  })
+  process.on("uncaughtException", (error) => postAndExit([P.R_CRASH, P.serializeDefect(error)], 70))
 }
 
 interface Entry {
@@ -304,14 +323,7 @@ const onMessage = (message: Array<unknown>) => {
 // Start-up
 // -----------------------------------------------------------------------------
 
-const startupFailed = (error: unknown) => {
-  if (isThread) {
-    post([P.R_STARTUP_FAILED, P.serializeDefect(error)])
-    process.exit(1)
-  } else {
-    process.send!([P.R_STARTUP_FAILED, P.serializeDefect(error)], undefined, undefined, () => process.exit(1))
-  }
-}
+const startupFailed = (error: unknown) => postAndExit([P.R_STARTUP_FAILED, P.serializeDefect(error)], 1)
 
 /** Registers tsx's module hooks in this worker (worker threads do not inherit the parent's). */
 const registerTsx = async (api: string) => {
@@ -378,9 +390,9 @@ const start = async () => {
       )
     }
   }
-  if (isThread) parentPort!.on("message", onMessage)
-  else process.on("message", onMessage as any)
-  post([P.R_READY, process.pid, WorkerThreads.threadId])
+  // `run` signals readiness to the parent and delivers its messages; it
+  // returns when the parent's platform asks this worker to close.
+  Effect.runFork(runner.run((_port, message) => onMessage(message))).addObserver(() => close())
 }
 
 void start()

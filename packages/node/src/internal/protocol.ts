@@ -1,10 +1,13 @@
 /**
  * The wire protocol between `NodePool` and its workers (`NodeWorkerMain`).
  *
- * Parent → worker: one message per flush, a flat array of records
- * `[RUN, id, task, input]`, `[CHUNK, id, task, inputs]`, `[CANCEL, id]`,
- * `[CLOSE]`. Worker → parent: one small array per event (see `R_*`).
- * Arrays of numbers and strings keep the structured clone cheap.
+ * It rides on `effect/workers` (`NodeWorker` platform / `NodeWorkerRunner`),
+ * which frames each message and signals readiness once the worker has
+ * loaded its tasks and run the initializer. Parent → worker: one message
+ * per flush, a flat array of records `[RUN, id, task, input]`,
+ * `[CHUNK, id, task, inputs]`, `[CANCEL, id]`, `[UNQUEUE, id]`. Worker →
+ * parent: one small array per event (see `R_*`). Arrays of numbers and
+ * strings keep the structured clone cheap.
  *
  * @internal
  */
@@ -34,8 +37,6 @@ export const R_PROGRESS = 4
 export const R_CHUNK = 5
 /** `[R_UNKNOWN, id]`: no exported task has that name. */
 export const R_UNKNOWN = 6
-/** `[R_READY, pid, threadId]`: the tasks module is loaded and the initializer ran. */
-export const R_READY = 7
 /** `[R_STARTUP_FAILED, SerializedDefect]`: loading the tasks module or the initializer failed. */
 export const R_STARTUP_FAILED = 8
 /** `[R_CRASH, SerializedDefect]`: an uncaught exception (process runtime; threads report it as an `error` event). */
