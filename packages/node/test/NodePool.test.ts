@@ -321,6 +321,20 @@ for (const runtime of ["thread", "process"] as const) {
         assert.strictEqual(refused._tag, "ExecutorShutdownError")
       }).pipe(Effect.provide(NodePool.layer({ tasks, size: 2, runtime }))))
 
+    it.live("pool futures work with wait and asCompleted (Python's concurrent.futures.wait / as_completed)", () =>
+      Effect.gen(function*() {
+        const executor = yield* Pool.makeExecutor
+        const slow = yield* executor.submit(T.sleep, 300)
+        const fast = yield* executor.submit(T.sleep, 5)
+        const first = yield* Future.wait([slow, fast], { returnWhen: "FIRST_COMPLETED" })
+        assert.isTrue(first.done.includes(fast))
+        assert.isTrue(first.notDone.includes(slow))
+        const order = yield* Stream.runCollect(Future.asCompleted([slow, fast]))
+        assert.deepStrictEqual(Array.from(order), [fast, slow])
+        const all = yield* Future.wait([slow, fast])
+        assert.strictEqual(all.done.length, 2)
+      }).pipe(Effect.provide(NodePool.layer({ tasks, size: 2, runtime }))))
+
     it.live("the caller's interruption of map cancels every job", () =>
       Effect.gen(function*() {
         const pool = yield* makePool({ runtime })
