@@ -45,6 +45,7 @@ import type { Cause, Duration, Scope } from "effect"
 import { Context, Effect, Exit, Stream } from "effect"
 import type {
   InputEncodingError,
+  InvalidArgumentError,
   PoolStillRunning,
   TaskTimeout,
   UnknownTask,
@@ -57,13 +58,14 @@ import type { Task } from "./Task.ts"
 const TypeId = "~@corun/core/Pool" as const
 
 /**
- * Errors that refuse a task before it is sent: the pool is closed, or the
- * input does not match the task's `input` schema.
+ * Errors that refuse a task before it is sent: the pool is closed, the input
+ * does not match the task's `input` schema, or an option is out of range (a
+ * `chunksize` that is not a positive integer, a negative `timeout`).
  *
  * @since 0.1.0
  * @category errors
  */
-export type SubmitError = PoolClosed | InputEncodingError
+export type SubmitError = PoolClosed | InputEncodingError | InvalidArgumentError
 
 /**
  * Errors of a task that was accepted: its worker died, it timed out, or the

@@ -924,6 +924,7 @@ class NodePoolImpl implements Pool.PoolService {
   requeueStolen(w: WorkerHandle, job: Job) {
     if (job.state !== SENT) return
     job.stealing = false
+    if (job.stopExit !== undefined) return this.finish(job, job.stopExit)
     w.inflightCount--
     job.state = QUEUED
     job.worker = undefined
@@ -961,6 +962,12 @@ class NodePoolImpl implements Pool.PoolService {
 
   submit(task: Task.Any, input: unknown, options: Pool.ApplyOptions<any> | undefined): Job | Pool.SubmitError {
     if (this.closed) return Pool.poolClosed(task.name)
+    let timeoutMs: number | undefined
+    try {
+      timeoutMs = options?.timeout === undefined ? this.taskTimeoutMs : millis(options.timeout, "timeout")
+    } catch (error) {
+      return error as Errors.InvalidArgumentError
+    }
     const codecs = this.codecsOf(task)
     const encoded = codecs.encodeInput(input)
     if (Exit.isFailure(encoded)) {
@@ -971,13 +978,12 @@ class NodePoolImpl implements Pool.PoolService {
     }
     const job = new Job(this.nextJobId++, task.name, codecs, P.RUN, encoded.value, options?.transfer)
     if (options?.onProgress !== undefined) job.onProgress = options.onProgress
-    this.start(job, options?.timeout)
+    this.start(job, timeoutMs)
     return job
   }
 
-  start(job: Job, timeout: Duration.Input | undefined) {
+  start(job: Job, ms: number | undefined) {
     this.pending.set(job.id, job)
-    const ms = timeout === undefined ? this.taskTimeoutMs : millis(timeout, "timeout")
     if (ms !== undefined) {
       job.timer = setTimeout(() => {
         job.timer = undefined
@@ -1089,7 +1095,14 @@ class NodePoolImpl implements Pool.PoolService {
     const codecs = this.codecsOf(task)
     const items = Array.isArray(inputs) ? inputs : Array.from(inputs)
     const n = items.length
-    const chunksize = positiveIntOrFail(options?.chunksize, "chunksize") ?? Math.max(1, Math.ceil(n / (this.size * 4)))
+    let chunksize: number
+    let timeoutMs: number | undefined
+    try {
+      chunksize = positiveInt(options?.chunksize, "chunksize") ?? Math.max(1, Math.ceil(n / (this.size * 4)))
+      timeoutMs = options?.timeout === undefined ? this.taskTimeoutMs : millis(options.timeout, "timeout")
+    } catch (error) {
+      return error as Errors.InvalidArgumentError
+    }
     const encoded: Array<unknown> = new Array(n)
     for (let i = 0; i < n; i++) {
       const exit = codecs.encodeInput(items[i])
@@ -1143,8 +1156,7 @@ class NodePoolImpl implements Pool.PoolService {
       jobs.push(job)
       remaining++
     }
-    const timeout = options?.timeout
-    for (const job of jobs) this.start(job, timeout)
+    for (const job of jobs) this.start(job, timeoutMs)
     return (stopExit) => {
       if (failure === undefined) failure = stopExit
       stopAll(stopExit)
@@ -1256,13 +1268,15 @@ class NodePoolImpl implements Pool.PoolService {
     const pool = this
     return Stream.fromChannel(
       Channel.fromTransform((_upstream, scope) =>
-        Effect.suspend(() => {
+        Effect.suspend((): Effect.Effect<Effect.Effect<readonly [O, ...Array<O>], any>, Pool.SubmitError> => {
           if (pool.closed) return Effect.fail(Pool.poolClosed(task.name))
           let chunksize: number
+          let timeoutMs: number | undefined
           try {
-            chunksize = positiveIntOrFail(options?.chunksize, "chunksize") ?? 1
+            chunksize = positiveInt(options?.chunksize, "chunksize") ?? 1
+            timeoutMs = options?.timeout === undefined ? pool.taskTimeoutMs : millis(options.timeout, "timeout")
           } catch (error) {
-            return Effect.fail(error as any)
+            return Effect.fail(error as Errors.InvalidArgumentError)
           }
           const codecs = pool.codecsOf(task)
           const iterator = inputs[Symbol.iterator]()
@@ -1344,7 +1358,7 @@ class NodePoolImpl implements Pool.PoolService {
                   deliver(index, asArray)
                 }
                 outstanding.add(job)
-                pool.start(job, options?.timeout)
+                pool.start(job, timeoutMs)
               }
               if (bad !== undefined) {
                 const index = nextIndex++
@@ -1513,8 +1527,6 @@ class NodePoolImpl implements Pool.PoolService {
     return Array.from(this.workers, (w) => ({ id: w.id, pid: w.pid, threadId: w.threadId }))
   }
 }
-
-const positiveIntOrFail = positiveInt
 
 const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error)

@@ -310,8 +310,6 @@ const onMessage = (message: Array<unknown>) => {
     } else if (op === P.UNQUEUE) {
       unqueue(message[i + 1] as number)
       i += 2
-    } else if (op === P.CLOSE) {
-      return close()
     } else {
       i++
     }

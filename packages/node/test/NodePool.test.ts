@@ -100,7 +100,9 @@ for (const runtime of ["thread", "process"] as const) {
         const error = yield* Effect.flip(pool.map(T.sqrt, [4, 9, -1, 16], { chunksize: 2 }))
         assert.strictEqual(error._tag, "Negative")
         const badChunk = yield* Effect.flip(pool.map(T.noop, [1], { chunksize: 0 }))
-        assert.strictEqual(badChunk._tag, "InvalidArgumentError" as any)
+        assert.strictEqual(badChunk._tag, "InvalidArgumentError")
+        const badTimeout = yield* Effect.flip(pool.apply(T.noop, 1, { timeout: -1 }))
+        assert.strictEqual(badTimeout._tag, "InvalidArgumentError")
       }))
 
     it.live("mapAsync / starmapAsync return a Future of all results", () =>

@@ -18,8 +18,6 @@ export const RUN = 0
 export const CHUNK = 1
 /** Interrupt a queued or running task: `[CANCEL, id]`. */
 export const CANCEL = 2
-/** Exit gracefully: `[CLOSE]`. */
-export const CLOSE = 3
 /** Give a job back if it has not started (work stealing): `[UNQUEUE, id]`. */
 export const UNQUEUE = 4
 
