@@ -435,7 +435,11 @@ const orderedMap = <T, A, E, R>(
       }
     }
     const wakeWorkers = () => {
-      while (parkedWorkers.length > 0) parkedWorkers.pop()!()
+      // Take the parked workers out first: a resumed worker can run at once
+      // and park again, which must not re-enter this loop (it would spin).
+      if (parkedWorkers.length === 0) return
+      const woken = parkedWorkers.splice(0, parkedWorkers.length)
+      for (let i = 0; i < woken.length; i++) woken[i]()
     }
     // Every wait re-checks its condition when it registers: a fiber may yield
     // to the scheduler between its check and its registration.
@@ -497,7 +501,7 @@ const orderedMap = <T, A, E, R>(
     let pendingFailure: Cause.Cause<E> | undefined
 
     const waitForProgress: Effect.Effect<void> = Effect.callback<void>((resume) => {
-      if (slots.has(emitted) || sourceError !== undefined || (exhausted && emitted === nextIndex)) {
+      if (slots.has(emitted) || ((sourceError !== undefined || exhausted) && emitted === nextIndex)) {
         return resume(Effect.void)
       }
       consumerWaiting = () => resume(Effect.void)
@@ -539,7 +543,8 @@ const orderedMap = <T, A, E, R>(
         return Effect.succeed(chunk as unknown as readonly [A, ...Array<A>])
       }
       if (pendingFailure !== undefined) return Effect.failCause(pendingFailure)
-      if (sourceError !== undefined) return Effect.failCause(sourceError)
+      // The source failed after the items already read: those come first.
+      if (sourceError !== undefined && emitted === nextIndex) return Effect.failCause(sourceError)
       if (exhausted && emitted === nextIndex) return Cause.done()
       // After a wake-up, let the other workers that are ready run first, so
       // that one pull collects a whole batch instead of a single result.
