@@ -308,6 +308,30 @@ const tsxApi = (): string | undefined => {
   return tsxApiCache ?? undefined
 }
 
+/**
+ * The parent's `execArgv` for worker threads, without `tsx`'s
+ * `--require` / `--import` hooks: worker threads do not get tsx's module
+ * hooks from them anyway (the worker registers tsx itself when a tasks module
+ * needs it), and loading tsx in every worker costs hundreds of milliseconds
+ * of start-up.
+ */
+const threadExecArgv = (): Array<string> => {
+  const args = process.execArgv
+  const kept: Array<string> = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if ((arg === "--require" || arg === "--import" || arg === "-r") && i + 1 < args.length && isTsxArg(args[i + 1])) {
+      i++
+      continue
+    }
+    if (/^--(require|import)=/.test(arg) && isTsxArg(arg.slice(arg.indexOf("=") + 1))) continue
+    kept.push(arg)
+  }
+  return kept
+}
+
+const isTsxArg = (arg: string) => arg === "tsx" || arg.startsWith("tsx/") || /[\\/]tsx[\\/]dist[\\/]/.test(arg)
+
 const toUrl = (tasks: URL | string): URL => {
   if (tasks instanceof URL) return tasks
   if (/^[a-z][a-z0-9+.-]*:/i.test(tasks) && !/^[a-z]:[\\/]/i.test(tasks)) return new URL(tasks)
@@ -441,7 +465,7 @@ class NodePoolImpl implements Pool.PoolService {
       const thread = new WorkerThreads.Worker(workerEntry, {
         workerData: init,
         resourceLimits: limits as WorkerThreads.ResourceLimits | undefined,
-        execArgv: this.options.execArgv === undefined ? undefined : [...process.execArgv, ...this.options.execArgv],
+        execArgv: [...threadExecArgv(), ...(this.options.execArgv ?? [])],
         name: `corun-pool-${id}`
       })
       handle = new WorkerHandle(id, thread, undefined)

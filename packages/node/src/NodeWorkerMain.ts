@@ -339,15 +339,19 @@ const findTsx = (): string | undefined => {
   }
 }
 
+/**
+ * Imports the tasks module natively (Node's type stripping covers erasable
+ * TypeScript); only if that fails on non-erasable TypeScript (enum,
+ * namespace, parameter properties) does it register tsx — the parent's when
+ * it runs under tsx, else one installed next to the tasks module — and import
+ * it again. Registering tsx costs start-up time, so it is not done upfront.
+ */
 const loadTasks = async (): Promise<Record<string, unknown>> => {
-  if (init.tsxApi !== undefined && isThread) await registerTsx(init.tsxApi)
   try {
     return await import(init.tasks)
   } catch (error: any) {
-    // Non-erasable TypeScript (enum, namespace, parameter properties) needs
-    // tsx: use it if it is installed, else say so.
-    if (error?.code !== "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX" || init.tsxApi !== undefined) throw error
-    const api = findTsx()
+    if (error?.code !== "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX") throw error
+    const api = init.tsxApi ?? findTsx()
     if (api === undefined) {
       throw new Error(
         `${error.message} in the tasks module ${init.tasks}: use only erasable TypeScript, or install tsx (the workers then load the module with it)`

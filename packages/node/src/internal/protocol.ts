@@ -49,7 +49,8 @@ export interface WorkerInit {
   readonly initializer: { readonly task: string; readonly input: unknown } | undefined
   /**
    * The URL of `tsx/esm/api` when the parent runs under `tsx`: worker threads
-   * do not inherit its module hooks, so the worker registers them itself.
+   * do not inherit its module hooks, so a worker whose tasks module needs
+   * tsx registers them itself.
    */
   readonly tsxApi: string | undefined
 }
