@@ -11,8 +11,8 @@
  * Every contender maps `n => n` through one yield and returns the sum of its
  * results, which is checked against n(n-1)/2 on every sample, so no
  * contender can silently measure nothing. After a warm-up, the contenders run
- * interleaved (A B C …, A B C …) for `ROUNDS` rounds with a forced GC before
- * each sample; the report gives median, quartiles and the ratios the issue
+ * interleaved (A B C …, A B C …) for `ROUNDS` rounds (`GC=1` forces a full
+ * GC before each sample; see FORCE_GC); the report gives median, quartiles and the ratios the issue
  * sets targets for: corun / `Effect.forEach` ≤ 1.0 and corun / p-map ≤ 2.
  */
 import { Executor } from "@corun/core"
@@ -24,6 +24,12 @@ const N = Number(process.env.N ?? 100_000)
 const CONCURRENCY = 1000
 const ROUNDS = Math.max(9, Number(process.env.ROUNDS ?? 15))
 const WARMUP = Number(process.env.WARMUP ?? 3)
+// A forced full GC before each sample is off by default: it shrinks V8's
+// young generation, and the Effect contenders (which allocate more per item)
+// then pay for many more scavenges while it grows back: measured here, it
+// doubled their times (corun 55 → 121 ms) and left p-map's alone (47 → 54 ms).
+// A running service has a warm heap, so the default measures that.
+const FORCE_GC = process.env.GC === "1"
 
 const items: ReadonlyArray<number> = Array.from({ length: N }, (_, i) => i)
 const expected = (N * (N - 1)) / 2
@@ -138,7 +144,7 @@ const contenders: ReadonlyArray<Contender> = [
 ]
 
 const sample = async (contender: Contender): Promise<number> => {
-  gc()
+  if (FORCE_GC) gc()
   const start = performance.now()
   const total = await contender.run()
   const elapsed = performance.now() - start
@@ -199,7 +205,9 @@ const main = async () => {
   console.log()
   console.log(
     `${machine()}; corun ${revision()}; load average ${loadBefore} before, ${load()} after (2 cores: above ~1 means ` +
-      `other work competed). ${ROUNDS} interleaved rounds after ${WARMUP} warm-ups, GC forced before each sample. ` +
+      `other work competed). ${ROUNDS} interleaved rounds after ${WARMUP} warm-ups, ${
+        FORCE_GC ? "full GC forced before each sample" : "no forced GC"
+      }. ` +
       "Promise contenders do one `await null` per item."
   )
   console.log()

@@ -2,7 +2,8 @@
  * Profiling helper (not a bench): runs one contender of
  * `executor-map.bench.ts` in a loop so a CPU profile shows where its time goes.
  *
- *   node --cpu-prof --cpu-prof-dir=.tmp/prof-futures --import tsx bench/futures/profile-map.ts corun
+ *   node --cpu-prof --cpu-prof-dir=.tmp/prof-futures bench/futures/profile-map.ts corun|floor|forEach|pmap
+ *   (Node 24 strips the types itself, which keeps line numbers exact)
  *   node bench/futures/self-time.ts .tmp/prof-futures/<main thread file>.0.001.cpuprofile
  *
  * `NO_ASYNC_CONTEXT=1` hides `node:async_hooks` from effect before it loads,
@@ -13,6 +14,7 @@ if (process.env.NO_ASYNC_CONTEXT === "1") {
   const original = process.getBuiltinModule.bind(process)
   process.getBuiltinModule = ((id: string) => id === "node:async_hooks" ? undefined : original(id)) as typeof original
 }
+import type { Effect as EffectType } from "effect"
 const { Executor } = await import("@corun/core")
 const { Effect, Stream } = await import("effect")
 const { default: pMap } = await import("p-map")
@@ -27,6 +29,20 @@ const modes: Record<string, () => Promise<unknown>> = {
       const executor = yield* Executor.make()
       return yield* Stream.runCollect(executor.map(items, task, { concurrency: 1000 }))
     }))),
+  floor: () =>
+    Effect.runPromise(Effect.suspend(() => {
+      const results: Array<number> = new Array(N)
+      let next = 0
+      const step: EffectType.Effect<void> = Effect.suspend(() => {
+        if (next >= N) return Effect.void
+        const i = next++
+        return Effect.flatMap(task(items[i]), (value) => {
+          results[i] = value
+          return step
+        })
+      })
+      return Effect.forEach(Array.from({ length: 1000 }), () => step, { concurrency: "unbounded", discard: true })
+    })),
   forEach: () => Effect.runPromise(Effect.forEach(items, task, { concurrency: 1000 })),
   pmap: () =>
     pMap(items, async (n) => {
