@@ -100,7 +100,7 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
                 tasks.delete(fiber)
                 Future.completeUnsafe(future, exit)
                 if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
-                  failures.push(exit.cause)
+                  failures.push(withoutInterrupts(exit.cause))
                   abort()
                 }
                 if (tasks.size === 0 && idle !== undefined) {
@@ -132,7 +132,7 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
 
       const bodyExit = yield* restore(Fiber.await(bodyFiber)).pipe(Effect.onInterrupt(() => interruptEverything))
       if (Exit.isFailure(bodyExit) && !(aborting && Cause.hasInterruptsOnly(bodyExit.cause))) {
-        failures.unshift(bodyExit.cause)
+        failures.unshift(aborting ? withoutInterrupts(bodyExit.cause) : bodyExit.cause)
         abort()
       }
       yield* restore(waitForTasks).pipe(Effect.onInterrupt(() => interruptEverything))
@@ -143,3 +143,10 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
       return (bodyExit as Exit.Success<A, E>).value
     })
   )
+
+// A failure that raced the group's own abort carries that interruption too:
+// only the failures themselves go into the group's cause (an ExceptionGroup).
+const withoutInterrupts = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
+  Cause.hasInterrupts(cause)
+    ? Cause.fromReasons(cause.reasons.filter((reason) => !Cause.isInterruptReason(reason)))
+    : cause

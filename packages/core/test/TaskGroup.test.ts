@@ -1,0 +1,317 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Deferred, Effect, Exit, Fiber, Logger, References, Tracer } from "effect"
+import { TestClock } from "effect/testing"
+import { Future, TaskGroup } from "@corun/core"
+import { errorOf, isInterruptedOnly, makeProbe } from "./helpers.ts"
+
+const sleepThen = <A>(millis: number, value: A) => Effect.as(Effect.sleep(millis), value)
+const failAfter = <E>(millis: number, error: E) => Effect.andThen(Effect.sleep(millis), Effect.fail(error))
+
+const failuresOf = <A, E>(exit: Exit.Exit<A, E>): Array<E> =>
+  Exit.isFailure(exit) ? exit.cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error) : []
+
+describe("TaskGroup", () => {
+  it.effect("waits for every task when the body returns, and returns the body's value", () =>
+    Effect.gen(function*() {
+      const { probe, track } = makeProbe()
+      const futures: Array<Future.Future<number>> = []
+      const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          for (const i of [1, 2, 3]) futures.push(yield* group.createTask(track(i, sleepThen(i * 1000, i))))
+          return "body"
+        })
+      ))
+      yield* TestClock.adjust("2 seconds")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* Fiber.join(fiber), "body")
+      assert.deepStrictEqual(futures.map((f) => Future.pollUnsafe(f)), [1, 2, 3].map((i) => Exit.succeed(i)))
+      assert.strictEqual(probe.running, 0)
+      assert.deepStrictEqual(probe.interrupted, [])
+    }))
+
+  it.effect("the body can await its tasks' results", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          const a = yield* group.createTask(sleepThen(1000, 20))
+          const b = yield* group.createTask(sleepThen(2000, 22))
+          return (yield* Future.join(a)) + (yield* Future.join(b))
+        })
+      ))
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual(yield* Fiber.join(fiber), 42)
+    }))
+
+  it.effect("tasks created by tasks are awaited too", () =>
+    Effect.gen(function*() {
+      const { probe, track } = makeProbe()
+      const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+        Effect.asVoid(group.createTask(Effect.gen(function*() {
+          yield* Effect.sleep(1000)
+          yield* group.createTask(track("grandchild", Effect.sleep(1000)))
+        })))
+      ))
+      yield* TestClock.adjust("1 second")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(probe.ended, ["grandchild"])
+      assert.deepStrictEqual(probe.interrupted, [])
+    }))
+
+  it.effect("the first failing task cancels the body and the other tasks, and its error is raised", () =>
+    Effect.gen(function*() {
+      const { probe, track } = makeProbe()
+      const futures: Array<Future.Future<unknown, string>> = []
+      const fiber = yield* Effect.forkChild(Effect.exit(TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          futures.push(yield* group.createTask(track("slow", sleepThen(5000, 1))))
+          futures.push(yield* group.createTask(track("bad", failAfter(1000, "task failed"))))
+          futures.push(yield* group.createTask(track("done", sleepThen(500, 2))))
+          return yield* track("body", Effect.never)
+        })
+      )))
+      yield* TestClock.adjust("1 second")
+      const exit = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(failuresOf(exit), ["task failed"])
+      assert.isFalse(Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause))
+      assert.sameMembers(probe.interrupted, ["slow", "body"])
+      assert.strictEqual(probe.running, 0)
+      assert.isTrue(isInterruptedOnly(Future.pollUnsafe(futures[0])))
+      assert.deepStrictEqual(Future.pollUnsafe(futures[1]), Exit.fail("task failed"))
+      assert.deepStrictEqual(Future.pollUnsafe(futures[2]), Exit.succeed(2))
+    }))
+
+  it.effect("a task failing after the body returned still fails the group and cancels the rest", () =>
+    Effect.gen(function*() {
+      const { probe, track } = makeProbe()
+      const fiber = yield* Effect.forkChild(Effect.exit(TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          yield* group.createTask(track("forever", Effect.never))
+          yield* group.createTask(failAfter(1000, "late failure"))
+          return "body done"
+        })
+      )))
+      yield* TestClock.adjust("1 second")
+      const exit = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(failuresOf(exit), ["late failure"])
+      assert.deepStrictEqual(probe.interrupted, ["forever"])
+    }))
+
+  it.effect("a failing body cancels the tasks and the group fails with the body's error", () =>
+    Effect.gen(function*() {
+      const { probe, track } = makeProbe()
+      const futures: Array<Future.Future<unknown>> = []
+      const fiber = yield* Effect.forkChild(Effect.exit(TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          futures.push(yield* group.createTask(track("a", Effect.never)))
+          futures.push(yield* group.createTask(track("b", sleepThen(5000, 1))))
+          yield* Effect.sleep(1000)
+          return yield* Effect.fail("body failed")
+        })
+      )))
+      yield* TestClock.adjust("1 second")
+      const exit = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(failuresOf(exit), ["body failed"])
+      assert.sameMembers(probe.interrupted, ["a", "b"])
+      assert.strictEqual(probe.running, 0)
+      assert.isTrue(futures.every((f) => isInterruptedOnly(Future.pollUnsafe(f))))
+    }))
+
+  it.effect("a task cancelled on its own does not fail the group", () =>
+    Effect.gen(function*() {
+      const { probe, track } = makeProbe()
+      const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          const doomed = yield* group.createTask(track("doomed", Effect.never))
+          const other = yield* group.createTask(track("other", sleepThen(2000, "other")))
+          yield* Effect.sleep(1000)
+          assert.isTrue(yield* Future.cancel(doomed))
+          const error = yield* Effect.flip(Future.join(doomed))
+          return [error._tag, yield* Future.join(other)] as const
+        })
+      ))
+      yield* TestClock.adjust("2 seconds")
+      assert.deepStrictEqual(yield* Fiber.join(fiber), ["CancelledError", "other"])
+      assert.deepStrictEqual(probe.interrupted, ["doomed"])
+    }))
+
+  it.effect("a task that interrupts itself does not fail the group either", () =>
+    Effect.gen(function*() {
+      const result = yield* TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          const self = yield* group.createTask(Effect.interrupt)
+          yield* Future.await(self)
+          return yield* Future.cancelled(self)
+        })
+      )
+      assert.isTrue(result)
+    }))
+
+  it.effect("interrupting the run interrupts the body and every task", () =>
+    Effect.gen(function*() {
+      const { probe, track } = makeProbe()
+      const futures: Array<Future.Future<unknown>> = []
+      const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          for (const i of [0, 1, 2]) futures.push(yield* group.createTask(track(i, Effect.never)))
+          return yield* track("body", Effect.never)
+        })
+      ))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(probe.running, 4)
+      yield* Fiber.interrupt(fiber)
+      assert.isTrue(isInterruptedOnly(fiber.pollUnsafe()))
+      assert.strictEqual(probe.running, 0)
+      assert.sameMembers(probe.interrupted, [0, 1, 2, "body"])
+      assert.isTrue(futures.every((f) => Future.isDoneUnsafe(f)))
+    }))
+
+  it.effect("interrupting the run while it waits for the tasks after the body interrupts them", () =>
+    Effect.gen(function*() {
+      const { probe, track } = makeProbe()
+      const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+        Effect.asVoid(group.createTask(track("task", Effect.never)))
+      ))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(probe.running, 1)
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(probe.interrupted, ["task"])
+      assert.strictEqual(probe.running, 0)
+    }))
+
+  it.effect("createTask after the group finished fails with TaskGroupClosedError", () =>
+    Effect.gen(function*() {
+      let captured: TaskGroup.TaskGroup | undefined
+      yield* TaskGroup.run((group) =>
+        Effect.sync(() => {
+          captured = group
+        })
+      )
+      let ran = false
+      const error = yield* Effect.flip(captured!.createTask(Effect.sync(() => {
+        ran = true
+      })))
+      assert.strictEqual(error._tag, "TaskGroupClosedError")
+      assert.isFalse(ran)
+    }))
+
+  it.effect("createTask while the group is aborting fails with TaskGroupClosedError", () =>
+    Effect.gen(function*() {
+      const attempts: Array<string> = []
+      const exit = yield* Effect.exit(TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          // This task, once interrupted by the abort, tries to start another one.
+          yield* group.createTask(
+            Effect.never.pipe(Effect.onInterrupt(() =>
+              Effect.flatMap(Effect.exit(group.createTask(Effect.void)), (exit) =>
+                Effect.sync(() => {
+                  attempts.push(Exit.isFailure(exit) ? String(errorOf(exit)?._tag) : "created")
+                }))
+            ))
+          )
+          yield* Effect.yieldNow
+          yield* group.createTask(Effect.fail("boom"))
+        })
+      ))
+      assert.deepStrictEqual(failuresOf(exit), ["boom"])
+      assert.deepStrictEqual(attempts, ["TaskGroupClosedError"])
+    }))
+
+  it.effect("errors of several tasks are combined in the Cause", () =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      let started = 0
+      const fiber = yield* Effect.forkChild(Effect.exit(TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          // Uninterruptible, so that the first failure cannot stop the second one.
+          const task = (error: string) =>
+            Effect.uninterruptible(Effect.gen(function*() {
+              started++
+              yield* Deferred.await(gate)
+              return yield* Effect.fail(error)
+            }))
+          yield* group.createTask(task("first"))
+          yield* group.createTask(task("second"))
+          yield* group.createTask(Effect.never)
+          return "body"
+        })
+      )))
+      // both tasks are inside their uninterruptible region before the gate opens
+      while (started < 2) yield* Effect.yieldNow
+      yield* Deferred.succeed(gate, undefined)
+      const exit = yield* Fiber.join(fiber)
+      assert.sameMembers(failuresOf(exit), ["first", "second"])
+      assert.isFalse(Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause))
+    }))
+
+  it.effect("the body's error and a task's error are combined, the body's first", () =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const fiber = yield* Effect.forkChild(Effect.exit(TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          const started = yield* Deferred.make<void>()
+          yield* group.createTask(
+            Effect.uninterruptible(
+              Effect.andThen(Deferred.succeed(started, undefined), Effect.andThen(Deferred.await(gate), Effect.fail("task")))
+            )
+          )
+          yield* Deferred.await(started)
+          yield* Deferred.succeed(gate, undefined)
+          return yield* Effect.fail("body")
+        })
+      )))
+      const exit = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(failuresOf(exit), ["body", "task"])
+    }))
+
+  it.effect("a named task's log lines carry the `task` annotation and its span has the name", () =>
+    Effect.gen(function*() {
+      const lines: Array<unknown> = []
+      const logger = Logger.make((options) => {
+        lines.push(options.fiber.getRef(References.CurrentLogAnnotations)["task"])
+      })
+      const spans: Array<string> = []
+      const tracer = Tracer.make({
+        span(options) {
+          spans.push(options.name)
+          return new Tracer.NativeSpan(options)
+        }
+      })
+      const name = yield* TaskGroup.run((group) =>
+        Effect.gen(function*() {
+          const named = yield* group.createTask(
+            Effect.andThen(Effect.log("working"), Effect.map(Effect.currentSpan, (span) => span.name)),
+            { name: "worker-7" }
+          )
+          assert.strictEqual(named.name, "worker-7")
+          return yield* Future.join(named)
+        })
+      ).pipe(Effect.provide(Logger.layer([logger])), Effect.provideService(Tracer.Tracer, tracer))
+      assert.strictEqual(name, "worker-7")
+      assert.deepStrictEqual(lines, ["worker-7"])
+      assert.deepStrictEqual(spans, ["worker-7"])
+    }))
+
+  it.effect("no task is left running after the run returns, whatever way it ends", () =>
+    Effect.gen(function*() {
+      for (const ending of ["success", "task failure", "body failure"] as const) {
+        const { probe, track } = makeProbe()
+        const futures: Array<Future.Future<unknown, string>> = []
+        const fiber = yield* Effect.forkChild(Effect.exit(TaskGroup.run((group) =>
+          Effect.gen(function*() {
+            for (const i of [1, 2, 3]) futures.push(yield* group.createTask(track(i, sleepThen(i * 1000, i))))
+            if (ending === "task failure") futures.push(yield* group.createTask(failAfter(1500, "task")))
+            if (ending === "body failure") return yield* failAfter(1500, "body")
+          })
+        )))
+        yield* TestClock.adjust("5 seconds")
+        const exit = yield* Fiber.join(fiber)
+        assert.strictEqual(Exit.isSuccess(exit), ending === "success")
+        assert.isTrue(futures.every((f) => Future.isDoneUnsafe(f)))
+        assert.strictEqual(probe.running, 0)
+        assert.strictEqual(probe.ended.length, 3)
+      }
+    }))
+})
