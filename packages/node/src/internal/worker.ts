@@ -1,0 +1,388 @@
+/**
+ * The body of `NodePool`'s workers (worker threads and child processes),
+ * started by `NodeWorkerMain`: it imports the pool's tasks module, registers
+ * every exported `Task` by name, runs the initializer, then runs the tasks it
+ * is sent, one at a time, each as an Effect fiber.
+ *
+ * Messages travel over `@effect/platform-node`'s `NodeWorkerRunner` (the
+ * worker half of `effect/workers`); the task protocol on top of it is
+ * hand-written rather than `RpcServer`'s (see the note at the top of
+ * `NodePool.ts`). It imports only the `effect` modules it needs, to keep
+ * worker start-up short.
+ *
+ * @internal
+ */
+import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
+import * as WorkerRunner from "effect/workers/WorkerRunner"
+import { Buffer } from "node:buffer"
+import * as Module from "node:module"
+import { pathToFileURL } from "node:url"
+import * as v8 from "node:v8"
+import * as WorkerThreads from "node:worker_threads"
+import * as P from "./protocol.ts"
+
+const parentPort = WorkerThreads.parentPort
+const isThread = parentPort !== null
+
+if (!isThread && typeof process.send !== "function") {
+  throw new Error("@corun/node NodeWorkerMain: this module is the entry point of pool workers; do not run it directly")
+}
+
+const init: P.WorkerInit = isThread
+  ? WorkerThreads.workerData
+  : v8.deserialize(Buffer.from(process.env[P.INIT_ENV] ?? "", "base64"))
+
+// The transport is Effect's worker runner (`@effect/platform-node`'s
+// `NodeWorkerRunner`): it reads the parent's messages from `parentPort` /
+// the IPC channel, signals readiness when `run` starts, and closes when the
+// parent's `NodeWorker` platform asks it to. Its `sendUnsafe` posts replies
+// synchronously, with no fiber per message.
+const runner = Effect.runSync(
+  Effect.flatMap(Effect.service(WorkerRunner.WorkerRunnerPlatform), (platform) =>
+    platform.start<Array<unknown>, Array<unknown>>()).pipe(Effect.provide(NodeWorkerRunner.layer))
+)
+
+const post = (message: Array<unknown>, transfer?: ReadonlyArray<unknown>): void =>
+  runner.sendUnsafe(0, message, transfer)
+
+/** Posts one last message and exits once it is on its way. */
+const postAndExit = (message: Array<unknown>, code: number) => {
+  if (isThread) {
+    post(message)
+    process.exit(code)
+  }
+  try {
+    // The runner's wire format for data is `[1, payload]`.
+    process.send!([1, message], undefined, undefined, () => process.exit(code))
+    setTimeout(() => process.exit(code), 1000).unref()
+  } catch {
+    process.exit(code)
+  }
+}
+
+if (!isThread) {
+  // The parent is gone (even if it was SIGKILLed): leave with it.
+  process.on("disconnect", () => process.exit(0))
+  process.on("uncaughtException", (error) => postAndExit([P.R_CRASH, P.serializeDefect(error)], 70))
+}
+
+interface Entry {
+  readonly task: any
+  decodeInput: ((u: unknown) => Exit.Exit<any, any>) | undefined
+  encodeOutput: ((u: unknown) => Exit.Exit<any, any>) | undefined
+  encodeError: ((u: unknown) => Exit.Exit<any, any>) | undefined
+  encodeProgress: ((u: unknown) => Exit.Exit<any, any>) | undefined
+}
+
+const registry = new Map<string, Entry>()
+
+const register = (value: unknown) => {
+  if (typeof value === "object" && value !== null && (value as any)[P.TASK_TYPE_ID] === P.TASK_TYPE_ID) {
+    const task = value as any
+    if (!registry.has(task.name)) {
+      registry.set(task.name, {
+        task,
+        decodeInput: undefined,
+        encodeOutput: undefined,
+        encodeError: undefined,
+        encodeProgress: undefined
+      })
+    }
+  }
+}
+
+const decodeInput = (entry: Entry, u: unknown) =>
+  (entry.decodeInput ??= Schema.decodeUnknownExit(entry.task.input as Schema.Codec<any, any>))(u)
+const encodeOutput = (entry: Entry, u: unknown) =>
+  (entry.encodeOutput ??= Schema.encodeUnknownExit(entry.task.output as Schema.Codec<any, any>))(u)
+const encodeError = (entry: Entry, u: unknown) =>
+  (entry.encodeError ??= Schema.encodeUnknownExit(entry.task.error as Schema.Codec<any, any>))(u)
+const encodeProgress = (entry: Entry, u: unknown) =>
+  (entry.encodeProgress ??= Schema.encodeUnknownExit(entry.task.progress as Schema.Codec<any, any>))(u)
+
+const schemaDefect = (what: string, task: string, exit: Exit.Exit<unknown, unknown>): P.SerializedDefect => ({
+  name: "SchemaError",
+  message: `${what} of task "${task}" does not match its schema: ${
+    Exit.isFailure(exit) ? String(exit.cause.reasons[0] && (exit.cause.reasons[0] as any).error?.message) : ""
+  }`,
+  stack: undefined
+})
+
+// -----------------------------------------------------------------------------
+// Running tasks, one at a time
+// -----------------------------------------------------------------------------
+
+/** The job queue: flat records `[op, id, task, payload]` from `head` on. */
+let queue: Array<unknown> = []
+let head = 0
+let currentId = -1
+let currentFiber: Fiber.Fiber<unknown, unknown> | undefined
+let closing = false
+
+const makeContext = (entry: Entry, id: number) => ({
+  workerId: init.workerId,
+  progress: (value: unknown) =>
+    Effect.sync(() => {
+      const encoded = encodeProgress(entry, value)
+      if (Exit.isSuccess(encoded)) post([P.R_PROGRESS, id, encoded.value])
+    })
+})
+
+/** Encodes a task's exit as `[tag, value]`. */
+const encodeExit = (entry: Entry, exit: Exit.Exit<unknown, unknown>): [number, unknown] => {
+  if (Exit.isSuccess(exit)) {
+    const encoded = encodeOutput(entry, exit.value)
+    return Exit.isSuccess(encoded)
+      ? [P.R_SUCCESS, encoded.value]
+      : [P.R_DIE, schemaDefect("the result", entry.task.name, encoded)]
+  }
+  const reasons = exit.cause.reasons
+  let interrupted = false
+  for (let i = 0; i < reasons.length; i++) {
+    const reason = reasons[i]
+    if (reason._tag === "Fail") {
+      const encoded = encodeError(entry, reason.error)
+      return Exit.isSuccess(encoded)
+        ? [P.R_FAIL, encoded.value]
+        : [P.R_DIE, P.serializeDefect(reason.error)]
+    }
+  }
+  for (let i = 0; i < reasons.length; i++) {
+    const reason = reasons[i]
+    if (reason._tag === "Die") return [P.R_DIE, P.serializeDefect(reason.defect)]
+    if (reason._tag === "Interrupt") interrupted = true
+  }
+  return interrupted ? [P.R_INTERRUPTED, undefined] : [P.R_DIE, P.serializeDefect(new Error("task failed"))]
+}
+
+const reply = (entry: Entry, op: unknown, id: number, exit: Exit.Exit<any, unknown>) => {
+  if (op === P.RUN) {
+    const [tag, value] = encodeExit(entry, exit)
+    if (tag === P.R_SUCCESS && entry.task.transferOutput !== undefined && isThread) {
+      post([tag, id, value], entry.task.transferOutput(value))
+    } else {
+      post([tag, id, value])
+    }
+  } else if (Exit.isSuccess(exit)) {
+    const [values, failure] = exit.value as [Array<unknown>, Exit.Exit<unknown, unknown> | undefined]
+    if (failure === undefined) post([P.R_CHUNK, id, values, -1, undefined])
+    else {
+      const [tag, value] = encodeExit(entry, failure)
+      post([P.R_CHUNK, id, values, tag, value])
+    }
+  } else {
+    const [tag, value] = encodeExit(entry, exit)
+    post([tag, id, value])
+  }
+}
+
+/** Runs the items of a chunk in order, stopping at the first failure. */
+const runChunk = (entry: Entry, id: number, inputs: Array<unknown>) =>
+  Effect.gen(function*() {
+    const context = makeContext(entry, id)
+    const values: Array<unknown> = []
+    for (let i = 0; i < inputs.length; i++) {
+      const input = decodeInput(entry, inputs[i])
+      if (Exit.isFailure(input)) {
+        return [values, Exit.die(P.reviveDefect(schemaDefect("an input", entry.task.name, input)))] as const
+      }
+      const exit = yield* Effect.exit(entry.task.run(input.value, context) as Effect.Effect<unknown, unknown>)
+      if (Exit.isFailure(exit)) return [values, exit] as const
+      const encoded = encodeOutput(entry, exit.value)
+      if (Exit.isFailure(encoded)) {
+        return [values, Exit.die(P.reviveDefect(schemaDefect("the result", entry.task.name, encoded)))] as const
+      }
+      values.push(encoded.value)
+    }
+    return [values, undefined] as const
+  })
+
+const drain = (): void => {
+  while (head < queue.length) {
+    const op = queue[head]
+    const id = queue[head + 1] as number
+    const name = queue[head + 2] as string
+    const payload = queue[head + 3]
+    queue[head + 3] = undefined
+    head += 4
+    if (op === -1) continue
+    const entry = registry.get(name)
+    if (entry === undefined) {
+      post([P.R_UNKNOWN, id])
+      continue
+    }
+    let effect: Effect.Effect<unknown, unknown>
+    if (op === P.RUN) {
+      const input = decodeInput(entry, payload)
+      if (Exit.isFailure(input)) {
+        post([P.R_DIE, id, schemaDefect("the input", name, input)])
+        continue
+      }
+      try {
+        effect = entry.task.run(input.value, makeContext(entry, id))
+      } catch (error) {
+        post([P.R_DIE, id, P.serializeDefect(error)])
+        continue
+      }
+    } else {
+      effect = runChunk(entry, id, payload as Array<unknown>)
+    }
+    const fiber = Effect.runFork(effect)
+    const exit = fiber.pollUnsafe()
+    if (exit !== undefined) {
+      reply(entry, op, id, exit)
+      continue
+    }
+    currentId = id
+    currentFiber = fiber
+    fiber.addObserver((exit) => {
+      currentId = -1
+      currentFiber = undefined
+      reply(entry, op, id, exit)
+      if (closing) return
+      drain()
+    })
+    return
+  }
+  queue = []
+  head = 0
+}
+
+const cancel = (id: number) => {
+  if (id === currentId) {
+    currentFiber!.interruptUnsafe()
+    return
+  }
+  for (let i = head; i < queue.length; i += 4) {
+    if (queue[i + 1] === id && queue[i] !== -1) {
+      queue[i] = -1
+      queue[i + 3] = undefined
+      post([P.R_INTERRUPTED, id])
+      return
+    }
+  }
+}
+
+const unqueue = (id: number) => {
+  for (let i = head; i < queue.length; i += 4) {
+    if (queue[i + 1] === id && queue[i] !== -1) {
+      queue[i] = -1
+      queue[i + 3] = undefined
+      post([P.R_UNQUEUED, id])
+      return
+    }
+  }
+}
+
+const close = () => {
+  closing = true
+  if (currentFiber !== undefined) currentFiber.interruptUnsafe()
+  process.exit(0)
+}
+
+const onMessage = (message: Array<unknown>) => {
+  const length = message.length
+  let i = 0
+  while (i < length) {
+    const op = message[i]
+    if (op === P.RUN || op === P.CHUNK) {
+      queue.push(op, message[i + 1], message[i + 2], message[i + 3])
+      i += 4
+    } else if (op === P.CANCEL) {
+      cancel(message[i + 1] as number)
+      i += 2
+    } else if (op === P.UNQUEUE) {
+      unqueue(message[i + 1] as number)
+      i += 2
+    } else {
+      i++
+    }
+  }
+  if (currentFiber === undefined) drain()
+}
+
+// -----------------------------------------------------------------------------
+// Start-up
+// -----------------------------------------------------------------------------
+
+const startupFailed = (error: unknown) => postAndExit([P.R_STARTUP_FAILED, P.serializeDefect(error)], 1)
+
+/** Registers tsx's module hooks in this worker (worker threads do not inherit the parent's). */
+const registerTsx = async (api: string) => {
+  const tsx = await import(api)
+  tsx.register()
+}
+
+/** Finds `tsx/esm/api` from the tasks module's location. */
+const findTsx = (): string | undefined => {
+  try {
+    const resolved = Module.createRequire(init.tasks).resolve("tsx/esm/api")
+    return pathToFileURL(resolved.replace(/index\.cjs$/, "index.mjs")).href
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Imports the tasks module natively (Node's type stripping covers erasable
+ * TypeScript); only if that fails on non-erasable TypeScript (enum,
+ * namespace, parameter properties) does it register tsx — the parent's when
+ * it runs under tsx, else one installed next to the tasks module — and import
+ * it again. Registering tsx costs start-up time, so it is not done upfront.
+ */
+const loadTasks = async (): Promise<Record<string, unknown>> => {
+  try {
+    return await import(init.tasks)
+  } catch (error: any) {
+    if (error?.code !== "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX") throw error
+    const api = init.tsxApi ?? findTsx()
+    if (api === undefined) {
+      throw new Error(
+        `${error.message} in the tasks module ${init.tasks}: use only erasable TypeScript, or install tsx (the workers then load the module with it)`
+      )
+    }
+    await registerTsx(api)
+    return await import(`${init.tasks}${init.tasks.includes("?") ? "&" : "?"}tsx`)
+  }
+}
+
+const start = async () => {
+  let module: Record<string, unknown>
+  try {
+    module = await loadTasks()
+  } catch (error) {
+    return startupFailed(error)
+  }
+  for (const key of Object.keys(module)) register(module[key])
+  if (typeof module.default === "object" && module.default !== null) {
+    for (const value of Object.values(module.default)) register(value)
+  }
+  if (init.initializer !== undefined) {
+    const entry = registry.get(init.initializer.task)
+    if (entry === undefined) {
+      return startupFailed(
+        new Error(`the initializer task "${init.initializer.task}" is not exported by the tasks module ${init.tasks}`)
+      )
+    }
+    const input = decodeInput(entry, init.initializer.input)
+    if (Exit.isFailure(input)) return startupFailed(P.reviveDefect(schemaDefect("the initargs", entry.task.name, input)))
+    const exit = await Effect.runPromiseExit(
+      Effect.suspend(() => entry.task.run(input.value, makeContext(entry, -1)) as Effect.Effect<unknown, unknown>)
+    )
+    if (Exit.isFailure(exit)) {
+      const [, value] = encodeExit(entry, exit)
+      return startupFailed(
+        new Error(`the initializer "${entry.task.name}" failed: ${JSON.stringify(value) ?? String(value)}`)
+      )
+    }
+  }
+  // `run` signals readiness to the parent and delivers its messages; it
+  // returns when the parent's platform asks this worker to close.
+  Effect.runFork(runner.run((_port, message) => onMessage(message))).addObserver(() => close())
+}
+
+void start()
