@@ -15,7 +15,7 @@ describe("asCompleted", () => {
       const seen: Array<number> = []
       const fiber = yield* Effect.forkChild(
         asCompleted(futures).pipe(
-          Stream.mapEffect(Future.result),
+          Stream.mapEffect((future) => Future.result(future)),
           Stream.runForEach((d) => Effect.sync(() => seen.push(d)))
         )
       )
@@ -65,7 +65,7 @@ describe("asCompleted", () => {
       const seen: Array<number> = []
       const fiber = yield* Effect.forkChild(Effect.exit(
         asCompleted(futures, { timeout: "3 seconds" }).pipe(
-          Stream.mapEffect(Future.result),
+          Stream.mapEffect((future) => Future.result(future)),
           Stream.runForEach((d) => Effect.sync(() => seen.push(d)))
         )
       ))

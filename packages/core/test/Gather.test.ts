@@ -70,8 +70,9 @@ describe("gather", () => {
     Effect.gen(function*() {
       const { probe, track } = makeProbe()
       for (const returnExceptions of [false, true]) {
+        const effects = [track("a", Effect.never), track("b", Effect.never)] as const
         const fiber = yield* Effect.forkChild(
-          gather([track("a", Effect.never), track("b", Effect.never)], { returnExceptions })
+          returnExceptions ? gather(effects, { returnExceptions: true }) : gather(effects)
         )
         yield* TestClock.adjust("1 second")
         assert.strictEqual(probe.running, 2)
