@@ -68,13 +68,15 @@ const TypeId = "~@corun/core/Pool" as const
 export type SubmitError = PoolClosed | InputEncodingError | InvalidArgumentError
 
 /**
- * Errors of a task that was accepted: its worker died, it timed out, or the
- * workers do not know it.
+ * Errors of a task that was accepted: its worker died, it timed out, the
+ * workers do not know it, or its encoded input turned out not to be
+ * transferable to a worker (e.g. a function inside a `Schema.Unknown` field:
+ * `InputEncodingError`, and the task never ran).
  *
  * @since 0.1.0
  * @category errors
  */
-export type RunError = WorkerCrashed | TaskTimeout | UnknownTask
+export type RunError = WorkerCrashed | TaskTimeout | UnknownTask | InputEncodingError
 
 /**
  * A `Future` of a pool task, which also carries the task's progress values

@@ -63,6 +63,19 @@ for (const runtime of ["thread", "process"] as const) {
         assert.strictEqual(stats.completed, 0, "nothing was sent")
       }))
 
+    it.live("a value that cannot cross the worker boundary fails only its task with InputEncodingError", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const good = yield* pool.applyAsync(T.echo, { a: [1, 2] })
+        const bad = yield* pool.applyAsync(T.echo, { f: () => 1 })
+        const good2 = yield* pool.applyAsync(T.echo, "fine")
+        const error = yield* Effect.flip(Future.result(bad))
+        assert.strictEqual(error._tag, "InputEncodingError")
+        assert.include(error.message, "echo")
+        assert.deepStrictEqual(yield* Future.result(good), { a: [1, 2] })
+        assert.strictEqual(yield* Future.result(good2), "fine")
+      }))
+
     it.live("a task the workers do not export fails with UnknownTask", () =>
       Effect.gen(function*() {
         const pool = yield* makePool({ runtime })
