@@ -1,0 +1,75 @@
+/**
+ * Port of the semaphore program of seeds/001_50f4aaf9d8527f67.txt (Chinese
+ * notes "python学习笔记-进程线程", section 9, "Semaphore(信号量)": "a toilet
+ * with 3 stalls lets at most 3 people in"; the code uses 5):
+ *
+ * ```python
+ * def run(n):
+ *     semaphore.acquire()
+ *     time.sleep(1)
+ *     print("run the thread: %s\n" % n)
+ *     semaphore.release()
+ * if __name__ == '__main__':
+ *     num = 0
+ *     semaphore = threading.BoundedSemaphore(5)  # at most 5 threads at once
+ *     for i in range(20):
+ *         t = threading.Thread(target=run, args=(i,))
+ *         t.start()
+ * while threading.active_count() != 1:
+ *     pass
+ * else:
+ *     print('----all threads done---')
+ *     print(num)
+ * ```
+ *
+ * Times, scaled: `time.sleep(1)` → 200 ms. The 20 runners pass in 4 waves
+ * of 5; the program checks that never more than 5 run at once, that the
+ * waves take about 4 × 200 ms, and that the semaphore ends with its 5
+ * permits (a bounded semaphore would fail on an extra release).
+ *
+ * Run: `pnpm tsx examples/threading-bounded-semaphore-runners.ts`
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
+import { BoundedSemaphore } from "@corun/core"
+
+const SECOND = 200
+
+const check = (ok: boolean, what: string) =>
+  Effect.sync(() => {
+    if (ok) console.log(`check ok: ${what}`)
+    else {
+      console.log(`FAILED CHECK: ${what}`)
+      process.exitCode = 1
+    }
+  })
+
+const program = Effect.gen(function*() {
+  const num = 0
+  const semaphore = yield* BoundedSemaphore.make(5)
+  let running = 0
+  let peak = 0
+  const run = (n: number) =>
+    Effect.gen(function*() {
+      yield* semaphore.acquire()
+      running++
+      peak = Math.max(peak, running)
+      yield* Effect.sleep(SECOND)
+      console.log(`run the thread: ${n}`)
+      running--
+      yield* semaphore.release()
+    })
+  const start = Date.now()
+  yield* Effect.all(Array.from({ length: 20 }, (_, i) => run(i)), { concurrency: "unbounded", discard: true })
+  const elapsed = Date.now() - start
+  console.log("----all threads done---")
+  console.log(num)
+
+  yield* check(peak === 5, `at most 5 runners at once (peak ${peak})`)
+  yield* check(elapsed >= 4 * SECOND * 0.95, `20 runners took 4 waves (${elapsed} ms ≥ ${4 * SECOND} ms)`)
+  yield* check((yield* semaphore.value) === 5, "all 5 permits are back")
+  const overRelease = yield* Effect.flip(semaphore.release())
+  yield* check(overRelease._tag === "SemaphoreOverReleaseError", "one release too many is refused")
+})
+
+NodeRuntime.runMain(program)

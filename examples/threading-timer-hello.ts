@@ -1,0 +1,56 @@
+/**
+ * Port of the Timer program of seeds/001_50f4aaf9d8527f67.txt (Chinese notes
+ * "python学习笔记-进程线程", section 10, "Timer"):
+ *
+ * ```python
+ * def hello():
+ *     print("hello, world")
+ *
+ * t = Timer(30.0, hello)
+ * t.start()  # after 30 seconds, "hello, world" will be printed
+ * ```
+ *
+ * Times, scaled: 30 s → 300 ms. The notes add that a timer "can be stopped
+ * by calling cancel() (before its action starts)": a second timer shows it.
+ * The timers live in a scope; leaving it would cancel a timer still waiting.
+ *
+ * Run: `pnpm tsx examples/threading-timer-hello.ts`
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Console, Effect, Option } from "effect"
+import { Timer } from "@corun/core"
+
+const INTERVAL = 300 // 30 s in the original
+
+const check = (ok: boolean, what: string) =>
+  Effect.sync(() => {
+    if (ok) console.log(`check ok: ${what}`)
+    else {
+      console.log(`FAILED CHECK: ${what}`)
+      process.exitCode = 1
+    }
+  })
+
+const program = Effect.scoped(Effect.gen(function*() {
+  let calls = 0
+  const hello = Effect.andThen(Console.log("hello, world"), Effect.sync(() => ++calls))
+
+  const start = Date.now()
+  const t = yield* Timer.make(INTERVAL, hello) //  t = Timer(30.0, hello)
+  yield* t.start //                                t.start()
+  console.log(`timer started: "hello, world" in ${INTERVAL} ms`)
+
+  const cancelled = yield* Timer.make(INTERVAL, Console.log("this is never printed"))
+  yield* cancelled.start
+  yield* Effect.sleep(INTERVAL / 3)
+  yield* cancelled.cancel
+  console.log("second timer cancelled before it fired")
+
+  const fired = yield* t.join
+  const elapsed = Date.now() - start
+  yield* check(Option.isSome(fired) && calls === 1, "hello() ran exactly once")
+  yield* check(elapsed >= INTERVAL * 0.95, `it ran after the interval (${elapsed} ms)`)
+  yield* check(Option.isNone(yield* cancelled.join), "the cancelled timer never ran")
+}))
+
+NodeRuntime.runMain(program)
