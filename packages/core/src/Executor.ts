@@ -26,6 +26,7 @@
 import { Cause, Clock, Context, Duration, Effect, Exit, Option, Scope, Semaphore, Stream } from "effect"
 import * as Channel from "effect/Channel"
 import { dual } from "effect/Function"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type * as Pull from "effect/Pull"
 import { ExecutorShutdownError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as Future from "./Future.ts"
@@ -108,7 +109,7 @@ export interface ShutdownOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Executor {
+export interface Executor extends Pipeable {
   readonly [TypeId]: typeof TypeId
   /** The bound on tasks running at once (`Infinity` when unbounded). */
   readonly maxWorkers: number
@@ -150,6 +151,9 @@ export interface Executor {
 
 class ExecutorImpl implements Executor {
   readonly [TypeId] = TypeId
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
   readonly maxWorkers: number
   readonly semaphore: Semaphore.Semaphore | undefined
   /** The futures of the tasks not yet complete, daemon ones apart. */
@@ -190,11 +194,13 @@ class ExecutorImpl implements Executor {
         task = task.pipe(Effect.withSpan(name), Effect.annotateLogs("task", name))
       }
       const registry = daemon ? this.daemons : this.tasks
-      return Effect.map(Effect.forkDetach(task), (fiber) => {
+      // Fork and register in one uninterruptible step, so an interrupted
+      // submitter cannot leave an unregistered task behind.
+      return Effect.uninterruptible(Effect.map(Effect.forkDetach(task), (fiber) => {
         registry.add(future)
         Future.attachFiberUnsafe(future, fiber, registry)
         return future
-      })
+      }))
     })
   }
 

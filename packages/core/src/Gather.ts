@@ -50,6 +50,10 @@ export const gather: {
     effects: T,
     options?: GatherOptions & { readonly returnExceptions?: false | undefined }
   ): Effect.Effect<Successes<T>, Effect.Error<T[number]>, Effect.Services<T[number]>>
+  <const T extends ReadonlyArray<Effect.Effect<any, any, any>>>(
+    effects: T,
+    options: GatherOptions
+  ): Effect.Effect<Successes<T> | Exits<T>, Effect.Error<T[number]>, Effect.Services<T[number]>>
 } = ((effects: ReadonlyArray<Effect.Effect<unknown, unknown, unknown>>, options?: GatherOptions) =>
   options?.returnExceptions === true
     ? Effect.forEach(effects, Effect.exit, { concurrency: "unbounded" })
