@@ -212,9 +212,11 @@ class BarrierImpl<E> implements Barrier<E> {
   get reset(): Effect.Effect<void> {
     return Effect.sync(() => {
       const round = this.round
-      if (round.count > 0) Deferred.doneUnsafe(round.deferred, Exit.fail(brokenError("the barrier was reset")))
+      // Switch rounds first: the failed waiters resume inline and may call
+      // `wait` again at once; they must find the new round.
       this.round = newRound()
       this.isBroken = false
+      if (round.count > 0) Deferred.doneUnsafe(round.deferred, Exit.fail(brokenError("the barrier was reset")))
     })
   }
 

@@ -63,7 +63,8 @@ export interface AcquireOptions {
   readonly blocking?: boolean | undefined
   /**
    * Give up after this long and return `false` (Python's `timeout`). A
-   * negative duration fails with `InvalidArgumentError`; `0` tries once.
+   * negative duration, or a timeout with `blocking: false`, fails with
+   * `InvalidArgumentError`; `0` tries once.
    */
   readonly timeout?: Duration.Input | undefined
 }
@@ -146,6 +147,20 @@ export const timeoutMillis = (
   return millis === Infinity ? undefined : millis
 }
 
+/**
+ * Python refuses `acquire(blocking=False, timeout=t)`: a timeout makes no
+ * sense for a call that does not wait.
+ *
+ * @internal
+ */
+export const nonBlockingCheck = (options: AcquireOptions): InvalidArgumentError | undefined =>
+  options.blocking === false && options.timeout !== undefined
+    ? new InvalidArgumentError({
+      argument: "timeout",
+      message: "can't specify a timeout for a non-blocking acquire: pass either blocking: false or a timeout"
+    })
+    : undefined
+
 class LockImpl implements Lock {
   readonly [TypeId] = TypeId
   /** The id of the fiber holding the lock, `undefined` when it is free. */
@@ -210,7 +225,7 @@ class LockImpl implements Lock {
   acquireFor(owner: number, options: AcquireOptions | undefined): Effect.Effect<boolean, InvalidArgumentError> {
     if (this.tryAcquireUnsafe(owner)) return succeedTrue
     if (options === undefined) return Effect.as(this.waitFor(owner), true)
-    const millis = timeoutMillis(options.timeout)
+    const millis = nonBlockingCheck(options) ?? timeoutMillis(options.timeout)
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
     if (options.blocking === false || millis === 0) return succeedFalse
     if (millis === undefined) return Effect.as(this.waitFor(owner), true)

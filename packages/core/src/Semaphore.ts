@@ -33,7 +33,7 @@ import { Effect, Option, Semaphore as EffectSemaphore } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, SemaphoreOverReleaseError } from "./Errors.ts"
-import { type AcquireOptions, timeoutMillis } from "./Lock.ts"
+import { type AcquireOptions, nonBlockingCheck, timeoutMillis } from "./Lock.ts"
 
 const TypeId = "~@corun/core/Semaphore" as const
 
@@ -113,7 +113,7 @@ class SemaphoreImpl implements Semaphore {
     // synchronous step too, so the loser never holds a permit.
     return Effect.uninterruptibleMask((restore) => {
       if (options === undefined) return Effect.map(restore(this.semaphore.take(1)), this.onTaken)
-      const millis = timeoutMillis(options.timeout)
+      const millis = nonBlockingCheck(options) ?? timeoutMillis(options.timeout)
       if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
       if (options.blocking === false || millis === 0) {
         return Effect.map(this.semaphore.takeIfAvailable(1), (taken) => taken && this.onTaken())

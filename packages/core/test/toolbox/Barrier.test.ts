@@ -127,3 +127,79 @@ describe("Barrier", () => {
       assert.deepStrictEqual([yield* Fiber.join(early), yield* Fiber.join(last)], [0, 1])
     }))
 })
+
+// CPython's lock_tests.py BarrierTests, in fibers (N = 5).
+describe("Barrier (CPython lock_tests scenarios)", () => {
+  const N = 5
+  const runFibers = (f: Effect.Effect<void, unknown>) =>
+    Effect.all(Array.from({ length: N }, () => f), { concurrency: "unbounded", discard: true })
+
+  it.effect("test_abort: a party that aborts breaks the next round for the N-1 others", () =>
+    Effect.gen(function*() {
+      const barrier = yield* Barrier.make(N)
+      let results1 = 0
+      let results2 = 0
+      yield* runFibers(Effect.gen(function*() {
+        const i = yield* barrier.wait()
+        if (i === Math.floor(N / 2)) return yield* barrier.abort
+        const second = yield* Effect.exit(barrier.wait())
+        if (Exit.isSuccess(second)) results1++
+        else results2++
+      }))
+      assert.strictEqual(results1, 0)
+      assert.strictEqual(results2, N - 1)
+      assert.isTrue(yield* barrier.broken)
+    }))
+
+  it.effect("test_reset: reset frees the N-1 waiters with BrokenBarrierError, then all pass again", () =>
+    Effect.gen(function*() {
+      const barrier = yield* Barrier.make(N)
+      let results1 = 0
+      let results2 = 0
+      let results3 = 0
+      yield* runFibers(Effect.gen(function*() {
+        const i = yield* barrier.wait()
+        if (i === Math.floor(N / 2)) {
+          while ((yield* barrier.nWaiting) < N - 1) yield* Effect.yieldNow
+          yield* barrier.reset
+        } else {
+          const second = yield* Effect.exit(barrier.wait())
+          if (Exit.isSuccess(second)) results1++
+          else results2++
+        }
+        yield* barrier.wait()
+        results3++
+      }))
+      assert.deepStrictEqual([results1, results2, results3], [0, N - 1, N])
+    }))
+
+  it.effect("test_abort_and_reset: a broken barrier can be reset and used again", () =>
+    Effect.gen(function*() {
+      const barrier = yield* Barrier.make(N)
+      const barrier2 = yield* Barrier.make(N)
+      let results1 = 0
+      let results2 = 0
+      let results3 = 0
+      yield* runFibers(Effect.gen(function*() {
+        const i = yield* barrier.wait()
+        if (i === Math.floor(N / 2)) {
+          yield* barrier.abort
+        } else {
+          const second = yield* Effect.exit(barrier.wait())
+          if (Exit.isSuccess(second)) results1++
+          else results2++
+        }
+        if ((yield* barrier2.wait()) === Math.floor(N / 2)) yield* barrier.reset
+        yield* barrier2.wait()
+        yield* barrier.wait()
+        results3++
+      }))
+      assert.deepStrictEqual([results1, results2, results3], [0, N - 1, N])
+    }))
+
+  it.effect("test_single_thread: Barrier(1) passes every time", () =>
+    Effect.gen(function*() {
+      const barrier = yield* Barrier.make(1)
+      assert.deepStrictEqual([yield* barrier.wait(), yield* barrier.wait()], [0, 0])
+    }))
+})

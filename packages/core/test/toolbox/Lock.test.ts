@@ -89,7 +89,9 @@ describe("Lock", () => {
     Effect.gen(function*() {
       const lock = yield* Lock.make()
       yield* lock.acquire()
-      for (const timeout of [-1, "-5 seconds" as const, Number.NaN]) {
+      const both = yield* Effect.flip(lock.acquire({ blocking: false, timeout: 1 }))
+      assert.match(both.message, /non-blocking/)
+      for (const timeout of [-1, "-5 seconds" as const, Number.NaN, "soon" as any]) {
         const error = yield* Effect.flip(Lock.acquire(lock, { timeout }))
         assert.strictEqual(error._tag, "InvalidArgumentError")
         assert.strictEqual(error.argument, "timeout")

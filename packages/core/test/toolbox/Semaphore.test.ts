@@ -52,6 +52,7 @@ describe("Semaphore", () => {
       assert.isTrue(yield* Fiber.join(inTime))
       assert.strictEqual(yield* sem.value, 0)
       assert.strictEqual((yield* Effect.flip(sem.acquire({ timeout: -1 })))._tag, "InvalidArgumentError")
+      assert.strictEqual((yield* Effect.flip(sem.acquire({ blocking: false, timeout: 1 })))._tag, "InvalidArgumentError")
     }))
 
   it.effect("a timed-out or interrupted acquire leaks no permit", () =>
