@@ -1304,6 +1304,7 @@ class NodePoolImpl implements Pool.PoolService {
           }
           const codecs = pool.codecsOf(task)
           const iterator = inputs[Symbol.iterator]()
+          // Jobs in flight plus results not yet consumed: the back-pressure bound.
           const window = Math.max(2, pool.size * pool.maxDepth * 2)
           const outstanding = new Set<Job>()
           const ready = new Map<number, Exit.Exit<Array<unknown>, any>>() // ordered: by job index
@@ -1326,7 +1327,7 @@ class NodePoolImpl implements Pool.PoolService {
           }
 
           const fill = () => {
-            while (!exhausted && failure === undefined && outstanding.size < window && !pool.closed) {
+            while (!exhausted && failure === undefined && nextIndex - emitted < window && !pool.closed) {
               const batch: Array<unknown> = []
               let bad: Exit.Exit<never, any> | undefined
               while (batch.length < chunksize) {

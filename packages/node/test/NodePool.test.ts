@@ -193,6 +193,40 @@ for (const runtime of ["thread", "process"] as const) {
         assert.strictEqual(stats.running + stats.queued, 0, "the jobs still in flight were cancelled")
       }))
 
+    it.live("imap is back-pressured: a slow consumer bounds how far ahead inputs are read", () =>
+      Effect.gen(function*() {
+        // window = size × maxInFlightPerWorker × 2 = 2 × 4 × 2 = 16 jobs in flight or buffered
+        const pool = yield* makePool({ runtime, maxInFlightPerWorker: 4 })
+        let read = 0
+        function* naturals() {
+          for (let i = 0;; i++) {
+            read++
+            yield i
+          }
+        }
+        for (const ordered of [true, false]) {
+          read = 0
+          let consumed = 0
+          let maxLead = 0
+          const stream = ordered ? pool.imap(T.noop, naturals()) : pool.imapUnordered(T.noop, naturals())
+          yield* Stream.runDrain(
+            stream.pipe(
+              Stream.take(60),
+              Stream.tap(() =>
+                Effect.flatMap(Effect.sleep(2), () =>
+                  Effect.sync(() => {
+                    consumed++
+                    maxLead = Math.max(maxLead, read - consumed)
+                  }))
+              )
+            )
+          )
+          assert.strictEqual(consumed, 60)
+          // at most a window of jobs in flight or buffered, plus one chunk handed downstream
+          assert.isAtMost(maxLead, 2 * 16 + 1, `read ${maxLead} inputs ahead of the consumer`)
+        }
+      }))
+
     it.live("progress values stream to the caller while the task runs", () =>
       Effect.gen(function*() {
         const pool = yield* makePool({ runtime })
