@@ -140,7 +140,7 @@ class BarrierImpl<E> implements Barrier<E> {
         if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
         // Python blocks new arrivals while the previous round drains.
         if (this.releasing !== undefined) {
-          return Effect.flatMap(restore(Deferred.await(this.releasing)), () => this.wait(options))
+          return restore(Effect.andThen(Deferred.await(this.releasing), this.wait(options)))
         }
         if (this.isBroken) return Effect.fail(brokenError("the barrier is broken"))
         const round = this.round

@@ -27,7 +27,8 @@
  * | `q.join()`                              | `q.join`                                       |
  * | `q.shutdown(immediate=False)` (3.13)    | `q.shutdown({ immediate })` → later `put` / `get` fail with `QueueShutDown` |
  *
- * Semantics (Python's, checked against CPython's `test_queue.py`):
+ * Semantics (Python's; CPython's `queue.py` and `test_queue.py` decide the
+ * corners):
  *
  * - `maxsize <= 0` means unbounded. `put` waits while the queue is full,
  *   `get` while it is empty; a `timeout` gives up with `QueueFull` /
@@ -48,12 +49,15 @@
  *   interrupted or timed out is passed on to the next waiter.
  *
  * Why this is not a wrapper around Effect's `Queue`: it has no LIFO or
- * priority order, no task accounting, and its shutdown states do not match
- * Python 3.13's; and its timeouts (`Effect.timeout` on `offer`) cannot tell
- * "gave up" from "was admitted just then". So the buffer and the waiting
- * lists are written here, once for all three orders; the waiting itself is
- * Effect's (`Effect.callback`, `Latch` for `join`), and it is measured
- * against Effect's bounded `Queue` in `bench/toolbox.bench.ts`.
+ * priority order and no task accounting, and its end states (`end`, `fail`,
+ * `shutdown`) do not match Python 3.13's shutdown (graceful drain vs
+ * immediate drop, with task accounting). Wrapping it for FIFO only would
+ * still need all of that around it, plus a second implementation for the
+ * other two orders. So the buffer and the waiting lists are written here,
+ * once for all three orders; the waiting itself is Effect's
+ * (`Effect.callback`, `Effect.timeoutOption`, `Latch` for `join`), and it is
+ * measured against Effect's bounded `Queue` in `bench/toolbox.bench.ts`
+ * (it is faster there: blocked producers are woken in one batch per tick).
  *
  * @since 0.1.0
  */

@@ -128,6 +128,24 @@ describe("Barrier", () => {
     }))
 })
 
+describe("Barrier (interruption after waiting for the action)", () => {
+  it.effect("an arrival that waited for the action stays interruptible in the next round", () =>
+    Effect.gen(function*() {
+      const barrier = yield* Barrier.make(2, { action: Effect.sleep(100) })
+      const first = yield* Effect.forkChild(Effect.all([barrier.wait(), barrier.wait()], { concurrency: "unbounded" }))
+      yield* settle
+      const early = yield* Effect.forkChild(barrier.wait())
+      yield* settle
+      yield* TestClock.adjust(100)
+      yield* Fiber.join(first)
+      yield* settle
+      assert.strictEqual(yield* barrier.nWaiting, 1)
+      yield* Fiber.interrupt(early)
+      assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(early)))
+      assert.isTrue(yield* barrier.broken)
+    }))
+})
+
 // CPython's lock_tests.py BarrierTests, in fibers (N = 5).
 describe("Barrier (CPython lock_tests scenarios)", () => {
   const N = 5
