@@ -401,6 +401,7 @@ class NodePoolImpl implements Pool.PoolService {
   readonly codecs = new Map<Task.Any, Codecs>()
   readonly progressStates = new WeakMap<object, ProgressState>()
   exitWaiters: Array<() => void> = []
+  readyWaiters: Array<() => void> = []
 
   constructor(options: Options<any>) {
     this.options = options
@@ -518,6 +519,31 @@ class NodePoolImpl implements Pool.PoolService {
     return handle
   }
 
+  /** Whether no worker is still starting (each live one is ready, or none is left to start). */
+  allStarted(): boolean {
+    for (const w of this.workers) if (!w.ready && !w.exited) return false
+    return true
+  }
+
+  notifyStarted() {
+    if (this.readyWaiters.length === 0 || !this.allStarted()) return
+    const waiters = this.readyWaiters
+    this.readyWaiters = []
+    for (const waiter of waiters) waiter()
+  }
+
+  get awaitStarted(): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      if (this.allStarted()) return resume(Effect.void)
+      const waiter = () => resume(Effect.void)
+      this.readyWaiters.push(waiter)
+      return Effect.sync(() => {
+        const index = this.readyWaiters.indexOf(waiter)
+        if (index >= 0) this.readyWaiters.splice(index, 1)
+      })
+    })
+  }
+
   onReady(w: WorkerHandle) {
     if (w.exited) return
     w.ready = true
@@ -529,6 +555,7 @@ class NodePoolImpl implements Pool.PoolService {
       this.schedule()
       if (w.inflightCount === 0) this.onIdle(w)
     }
+    this.notifyStarted()
   }
 
   /** Starts workers until there are as many as needed. */
@@ -699,6 +726,7 @@ class NodePoolImpl implements Pool.PoolService {
     this.schedule()
     for (const [job, exit] of completions) this.finish(job, exit)
     if (failStartup) this.failQueued((name) => this.crashedError(w, name))
+    this.notifyStarted()
     this.checkExited()
   }
 
@@ -1609,3 +1637,15 @@ export const workers = (
   pool: Pool.PoolService
 ): Effect.Effect<Array<{ readonly id: number; readonly pid: number; readonly threadId: number }>> =>
   Effect.sync(() => pool instanceof NodePoolImpl ? pool.workerIds() : [])
+
+/**
+ * Waits until every worker of a pool made by `NodePool` has started (loaded
+ * the tasks module and run the initializer) — or failed to. Tasks never need
+ * it (they wait for a worker on their own); it lets a server pay the start-up
+ * before taking traffic, and a benchmark measure a warm pool.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const awaitReady = (pool: Pool.PoolService): Effect.Effect<void> =>
+  pool instanceof NodePoolImpl ? pool.awaitStarted : Effect.void

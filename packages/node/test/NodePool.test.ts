@@ -31,6 +31,20 @@ for (const runtime of ["thread", "process"] as const) {
         assert.isTrue(me.workerId >= 1)
       }))
 
+    it.live("awaitReady waits until every worker has started", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime, initializer: T.openResource, initargs: "db" })
+        yield* NodePool.awaitReady(pool)
+        const workers = yield* NodePool.workers(pool)
+        assert.strictEqual(workers.length, 2)
+        for (const w of workers) assert.isAbove(w.pid, 0)
+        const stats = yield* pool.stats
+        assert.strictEqual(stats.workers, 2)
+        const broken = yield* makePool({ runtime, initializer: T.boom, initargs: "no" })
+        yield* NodePool.awaitReady(broken) // returns once the start-up has failed
+        assert.strictEqual((yield* Effect.flip(broken.apply(T.noop, 1)))._tag, "WorkerCrashed")
+      }))
+
     it.live("typed errors come back as the task's error class; defects as defects", () =>
       Effect.gen(function*() {
         const pool = yield* makePool({ runtime })
