@@ -7,7 +7,8 @@
  *   (`put` / `get`, plus `taskDone` in a second variant) vs Effect's
  *   `Queue.bounded(1000)` (`offer` / `take`).
  * - Lock: 1,000,000 uncontended `Lock.withLock` vs Effect's
- *   `Semaphore.withPermits(1)` on a trivial effect.
+ *   `Semaphore.withPermits(1)` on a trivial effect; and (for information)
+ *   100,000 contended ones, 4 fibers whose body yields while holding it.
  *
  * Each case runs `ROUNDS` times, interleaved (A, B, A, B, …) so that JIT
  * warm-up and GC hit both alike; the first round of each is a warm-up and is
@@ -96,6 +97,30 @@ const corunLock = Effect.gen(function*() {
 // CPU time of this process (all the work runs on its main thread): on a
 // shared, loaded machine it is far steadier than wall time, which is printed
 // beside it.
+// Contended: 4 fibers take turns; the body yields while holding the lock, so
+// every acquisition after the first has to wait for a hand-over.
+const CONTENDED = Math.max(1, Math.floor(ITEMS / 10))
+const contended = (guard: (body: Effect.Effect<void>) => Effect.Effect<void>) =>
+  Effect.gen(function*() {
+    let n = 0
+    const body = Effect.andThen(Effect.yieldNow, Effect.sync(() => void n++))
+    const worker = Effect.gen(function*() {
+      for (let i = 0; i < CONTENDED / 4; i++) yield* guard(body)
+    })
+    yield* Effect.all([worker, worker, worker, worker], { concurrency: "unbounded", discard: true })
+    return n
+  })
+
+const effectLockContended = Effect.suspend(() => {
+  const semaphore = Semaphore.makeUnsafe(1)
+  return contended(semaphore.withPermits(1))
+})
+
+const corunLockContended = Effect.suspend(() => {
+  const lock = Lock.makeUnsafe()
+  return contended((body) => lock.withLock(body))
+})
+
 const time = async (effect: Effect.Effect<number, unknown>) => {
   const cpu = process.cpuUsage()
   const start = performance.now()
@@ -111,7 +136,11 @@ const median = (xs: Array<number>) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-const compare = async (title: string, cases: Array<[string, Effect.Effect<number, unknown>]>) => {
+const compare = async (
+  title: string,
+  cases: Array<[string, Effect.Effect<number, unknown>]>,
+  ops = ITEMS
+) => {
   const times: Array<Array<number>> = cases.map(() => [])
   const walls: Array<Array<number>> = cases.map(() => [])
   let expected: number | undefined
@@ -127,11 +156,11 @@ const compare = async (title: string, cases: Array<[string, Effect.Effect<number
     }
   }
   const base = median(times[0])
-  console.log(`\n${title}  (${ITEMS.toLocaleString("en")} ops, median of ${ROUNDS - 1} runs after 1 warm-up)`)
+  console.log(`\n${title}  (${ops.toLocaleString("en")} ops, median of ${ROUNDS - 1} runs after 1 warm-up)`)
   console.log(`  ${"".padEnd(44)} ${"CPU ms".padStart(8)}  ${"M ops/s".padStart(7)}  ${"ratio".padStart(6)}  ${"wall ms".padStart(8)}`)
   for (let i = 0; i < cases.length; i++) {
     const m = median(times[i])
-    const rate = ((ITEMS / m) * 1000) / 1e6
+    const rate = ((ops / m) * 1000) / 1e6
     console.log(
       `  ${cases[i][0].padEnd(44)} ${m.toFixed(1).padStart(8)}  ${rate.toFixed(2).padStart(7)}  ${
         (i === 0 ? "1.00" : (m / base).toFixed(2)).padStart(5)
@@ -149,3 +178,7 @@ await compare("Lock: uncontended", [
   ["effect Semaphore.withPermits(1)", effectLock],
   ["corun Lock.withLock", corunLock]
 ])
+await compare("Lock: 4 fibers contending (the body yields while holding it)", [
+  ["effect Semaphore.withPermits(1)", effectLockContended],
+  ["corun Lock.withLock", corunLockContended]
+], CONTENDED)

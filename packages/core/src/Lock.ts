@@ -114,6 +114,8 @@ const resumeVoid = (waiter: Waiter) => waiter.resume?.(Effect.void)
  * own `Semaphore` does), so a woken fiber does not run inside the stack of
  * the fiber that woke it.
  *
+ * @since 0.1.0
+ * @category internals
  * @internal
  */
 export const scheduleUnsafe = (f: () => void): void => {
@@ -126,6 +128,8 @@ export const scheduleUnsafe = (f: () => void): void => {
  * Turns a `timeout` option into milliseconds: `undefined` when there is none
  * (wait forever), an `InvalidArgumentError` for a negative or malformed one.
  *
+ * @since 0.1.0
+ * @category internals
  * @internal
  */
 export const timeoutMillis = (
@@ -151,6 +155,8 @@ export const timeoutMillis = (
  * Python refuses `acquire(blocking=False, timeout=t)`: a timeout makes no
  * sense for a call that does not wait.
  *
+ * @since 0.1.0
+ * @category internals
  * @internal
  */
 export const nonBlockingCheck = (options: AcquireOptions): InvalidArgumentError | undefined =>
