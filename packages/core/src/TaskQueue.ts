@@ -251,60 +251,85 @@ class LifoBuffer<A> implements Buffer<A> {
   }
 }
 
-/** A binary min-heap; the insertion sequence breaks ties, so equal items stay FIFO. */
+/**
+ * A binary min-heap; the insertion sequence breaks ties, so equal items stay
+ * FIFO. Each operation first finds where the moving item lands using only
+ * comparisons, then moves items without comparing: an `order` that throws
+ * leaves the heap exactly as it was (Python's `heapq` would keep the half-
+ * inserted item).
+ */
 class PriorityBuffer<A> implements Buffer<A> {
   items: Array<A> = []
   seqs: Array<number> = []
   size = 0
   seq = 0
+  readonly path: Array<number> = []
   readonly order: Order.Order<A>
 
   constructor(order: Order.Order<A>) {
     this.order = order
   }
 
-  less(i: number, j: number): boolean {
-    const c = this.order(this.items[i], this.items[j])
-    return c < 0 || (c === 0 && this.seqs[i] < this.seqs[j])
-  }
-
-  swap(i: number, j: number): void {
-    const item = this.items[i]
-    this.items[i] = this.items[j]
-    this.items[j] = item
-    const seq = this.seqs[i]
-    this.seqs[i] = this.seqs[j]
-    this.seqs[j] = seq
+  /** Whether `item` (inserted as `seq`) comes before the item at `k`. */
+  before(item: A, seq: number, k: number): boolean {
+    const c = this.order(item, this.items[k])
+    return c < 0 || (c === 0 && seq < this.seqs[k])
   }
 
   push(item: A): void {
-    let i = this.size++
-    this.items.push(item)
-    this.seqs.push(this.seq++)
+    const seq = this.seq
+    let i = this.size
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if (!this.less(i, parent)) break
-      this.swap(i, parent)
+      if (!this.before(item, seq, parent)) break
       i = parent
     }
+    // No comparison from here on.
+    let j = this.size
+    this.items.push(item)
+    this.seqs.push(seq)
+    while (j > i) {
+      const parent = (j - 1) >> 1
+      this.items[j] = this.items[parent]
+      this.seqs[j] = this.seqs[parent]
+      j = parent
+    }
+    this.items[i] = item
+    this.seqs[i] = seq
+    this.size++
+    this.seq++
   }
 
   pop(): A {
     const top = this.items[0]
-    const last = --this.size
-    this.swap(0, last)
-    this.items.pop()
-    this.seqs.pop()
+    const n = this.size - 1
+    const last = this.items[n]
+    const lastSeq = this.seqs[n]
+    const path = this.path
+    path.length = 0
     let i = 0
     while (true) {
       const left = 2 * i + 1
-      if (left >= last) break
+      if (left >= n) break
       const right = left + 1
-      const child = right < last && this.less(right, left) ? right : left
-      if (!this.less(child, i)) break
-      this.swap(i, child)
+      const child = right < n && this.before(this.items[right], this.seqs[right], left) ? right : left
+      if (!this.before(this.items[child], this.seqs[child], n)) break
+      path.push(child)
       i = child
     }
+    // No comparison from here on.
+    let hole = 0
+    for (let k = 0; k < path.length; k++) {
+      const child = path[k]
+      this.items[hole] = this.items[child]
+      this.seqs[hole] = this.seqs[child]
+      hole = child
+    }
+    this.items[hole] = last
+    this.seqs[hole] = lastSeq
+    this.items.pop()
+    this.seqs.pop()
+    this.size = n
     return top
   }
 

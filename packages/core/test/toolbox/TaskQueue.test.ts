@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Order } from "effect"
+import { Cause, Effect, Exit, Fiber, Order } from "effect"
 import { TestClock } from "effect/testing"
 import { TaskQueue } from "@corun/core"
 
@@ -84,6 +84,42 @@ describe("TaskQueue", () => {
       assert.strictEqual(TaskQueue.pythonOrder([1, 2], [1, 2, 0]), -1)
       assert.strictEqual(TaskQueue.pythonOrder("b", "a"), 1)
       assert.throws(() => TaskQueue.pythonOrder({}, {}), /pass an 'order'/)
+    }))
+
+  it.effect("an order that throws is a defect of put / get (Python's TypeError), never a retry or a wait", () =>
+    Effect.gen(function*() {
+      const q = yield* TaskQueue.priority<{ readonly n: number }>()
+      yield* q.put({ n: 1 }) // the first item is never compared
+      const putExit = yield* Effect.exit(q.put({ n: 2 }))
+      assert.isTrue(Exit.isFailure(putExit) && Cause.hasDies(putExit.cause))
+      assert.match(String(Cause.squash((putExit as Exit.Failure<void, never>).cause)), /pass an 'order'/)
+      const bad = yield* TaskQueue.priority<number>({
+        order: () => {
+          throw new Error("bad order")
+        }
+      })
+      yield* bad.put(1)
+      const exit = yield* Effect.exit(bad.putNowait(2))
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
+      // The failed put left nothing behind: the queue still holds only `1`.
+      assert.strictEqual(yield* bad.qsize, 1)
+      assert.strictEqual(yield* bad.unfinishedTasks, 1)
+      assert.strictEqual(yield* bad.get(), 1)
+      // get re-sifts with the order too: its defect surfaces, and nothing is lost.
+      let throwing = false
+      const flaky = yield* TaskQueue.priority<number>({
+        order: (a, b) => {
+          if (throwing) throw new Error("bad order")
+          return a < b ? -1 : a > b ? 1 : 0
+        }
+      })
+      for (const n of [3, 1, 2]) yield* flaky.put(n)
+      throwing = true
+      const getExit = yield* Effect.exit(flaky.get())
+      assert.isTrue(Exit.isFailure(getExit) && Cause.hasDies(getExit.cause))
+      throwing = false
+      assert.strictEqual(yield* flaky.qsize, 3)
+      assert.deepStrictEqual(yield* drain(flaky), [1, 2, 3])
     }))
 
   it.effect("put waits while full; get waits while empty", () =>

@@ -26,12 +26,13 @@ const rng = (seed: number) => {
 
 const property = <Ts extends [unknown, ...Array<unknown>]>(
   arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
-  body: (...args: Ts) => Effect.Effect<void, unknown>
+  body: (...args: Ts) => Effect.Effect<void, unknown>,
+  numRuns = NUM_RUNS
 ) =>
   Effect.promise(() =>
     fc.assert(
       (fc.asyncProperty as any)(...(arbitraries as Array<fc.Arbitrary<unknown>>), (...args: Ts) => Effect.runPromise(body(...args))),
-      { numRuns: NUM_RUNS }
+      { numRuns }
     )
   )
 
@@ -267,6 +268,90 @@ describe("Lock / RLock / BoundedSemaphore properties", () => {
           assert.isAtMost(peak, k)
           assert.strictEqual(held, 0)
           assert.strictEqual(yield* sem.value, k)
+        })
+    ))
+})
+
+describe("timeouts under random interleavings", () => {
+  let timeoutsSeen = 0
+  it.effect("TaskQueue put/get with timeouts: every successful put is got exactly once or left in the queue", () =>
+    property(
+      [fc.integer({ min: 1, max: 4 }), fc.array(fc.integer({ min: 0, max: 25 }), { minLength: 1, maxLength: 3 }), fc.integer()],
+      (maxsize, counts, seed) =>
+        Effect.gen(function*() {
+          const q = yield* TaskQueue.fifo<string>({ maxsize })
+          const next = rng(seed)
+          const accepted: Array<string> = []
+          const got: Array<string> = []
+          let fulls = 0
+          let empties = 0
+          const producers = counts.map((n, p) =>
+            Effect.forEach(Array.from({ length: n }), (_, i) =>
+              Effect.gen(function*() {
+                yield* yields(next(3))
+                const exit = yield* Effect.exit(q.put(`${p}:${i}`, { timeout: next(3) + 1 }))
+                if (Exit.isSuccess(exit)) accepted.push(`${p}:${i}`)
+                else fulls++
+              }), { discard: true }))
+          let producing = counts.length
+          const consumer = Effect.gen(function*() {
+            while (producing > 0 || !(yield* q.empty)) {
+              yield* yields(next(4))
+              if (next(3) === 0) yield* Effect.sleep(next(4)) // a slow consumer: puts time out
+              const exit = yield* Effect.exit(q.get({ timeout: next(3) + 1 }))
+              if (Exit.isSuccess(exit)) got.push(exit.value)
+              else empties++
+            }
+          })
+          yield* Effect.all(
+            [...producers.map((p) => Effect.ensuring(p, Effect.sync(() => producing--))), consumer, consumer],
+            { concurrency: "unbounded", discard: true }
+          )
+          const left: Array<string> = []
+          while (!(yield* q.empty)) left.push(yield* q.getNowait)
+          const all = [...got, ...left].sort()
+          assert.deepStrictEqual(all, [...accepted].sort())
+          assert.strictEqual(yield* q.unfinishedTasks, accepted.length)
+          timeoutsSeen += fulls + empties
+        }),
+      20
+    ).pipe(
+      Effect.andThen(Effect.sync(() => {
+        assert.isAbove(timeoutsSeen, 0, "no put or get ever timed out: the property tested nothing")
+      }))
+    ))
+
+  it.effect("Lock.acquire with timeouts and interruptions: one holder at a time, free at the end", () =>
+    property(
+      [fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 1, maxLength: 10 }), fc.integer()],
+      (plan, seed) =>
+        Effect.gen(function*() {
+          const lock = yield* Lock.make()
+          const next = rng(seed)
+          let held = 0
+          let peak = 0
+          const fibers = yield* Effect.forEach(plan, ([timeout]) =>
+            Effect.forkChild(Effect.uninterruptibleMask((restore) =>
+              Effect.gen(function*() {
+                const ok = yield* restore(lock.acquire({ timeout }))
+                if (!ok) return
+                held++
+                peak = Math.max(peak, held)
+                yield* Effect.exit(restore(yields(next(4))))
+                held--
+                yield* lock.release
+              })
+            )))
+          for (let i = 0; i < plan.length; i++) {
+            if (plan[i][1]) {
+              yield* yields(next(5))
+              yield* Fiber.interrupt(fibers[i])
+            }
+          }
+          yield* Effect.forEach(fibers, Fiber.await)
+          assert.isAtMost(peak, 1)
+          assert.strictEqual(held, 0)
+          assert.isFalse(yield* lock.locked)
         })
     ))
 })
