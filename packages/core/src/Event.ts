@@ -93,9 +93,9 @@ class EventImpl implements Event {
   wait(options: WaitOptions): Effect.Effect<boolean, InvalidArgumentError>
   wait(options?: WaitOptions): Effect.Effect<boolean, InvalidArgumentError> {
     return Effect.suspend(() => {
-      if (this.latch.isOpen()) return succeedTrue
       const millis = timeoutMillis(options?.timeout)
       if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+      if (this.latch.isOpen()) return succeedTrue
       if (millis === undefined) return Effect.as(this.latch.await, true)
       if (millis === 0) return succeedFalse
       return Effect.map(Effect.timeoutOption(this.latch.await, millis), Option.isSome)

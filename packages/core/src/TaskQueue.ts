@@ -627,9 +627,11 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
     return Effect.void
   })
 
-  get join(): Effect.Effect<void> {
-    return this.allDone.await
-  }
+  // As Python's `join`, re-check after every wake-up: tasks put between the
+  // count reaching zero and the joiner running must be done too.
+  readonly join: Effect.Effect<void> = Effect.suspend(() =>
+    this.unfinished === 0 ? Effect.void : Effect.andThen(this.allDone.await, this.join)
+  )
 
   get unfinishedTasks(): Effect.Effect<number> {
     return Effect.sync(() => this.unfinished)

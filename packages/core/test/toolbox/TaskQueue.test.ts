@@ -272,6 +272,22 @@ describe("TaskQueue", () => {
         yield* Fiber.join(again)
       }))
 
+    it.effect("a joiner woken as the count hits zero re-checks, as Python's join does", () =>
+      Effect.gen(function*() {
+        const q = yield* TaskQueue.fifo<number>()
+        yield* q.put(1)
+        const joiner = yield* Effect.forkChild(q.join)
+        yield* settle
+        yield* q.get()
+        // The count reaches zero and a new item arrives before the joiner runs.
+        yield* Effect.andThen(q.taskDone, q.put(2))
+        yield* settle
+        assert.isUndefined(joiner.pollUnsafe())
+        yield* q.get()
+        yield* q.taskDone
+        yield* Fiber.join(joiner)
+      }))
+
     it.effect("taskDone more times than items were put fails with TaskDoneTooManyTimesError", () =>
       Effect.gen(function*() {
         const q = yield* TaskQueue.fifo<number>()
