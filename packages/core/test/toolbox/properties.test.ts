@@ -1,7 +1,7 @@
 /**
  * Property tests (fast-check) for the invariants of the toolbox, under random
  * sizes, random interleavings (random `yieldNow`s between steps) and random
- * interruptions. Each property runs on Effect's live runtime.
+ * interruptions. Each property runs on Effect's live runtime (real clock).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
@@ -37,7 +37,7 @@ const property = <Ts extends [unknown, ...Array<unknown>]>(
   )
 
 describe("TaskQueue properties", () => {
-  it.effect("N producers / M consumers: nothing lost or duplicated, per-producer FIFO order", () =>
+  it.live("N producers / M consumers: nothing lost or duplicated, per-producer FIFO order", () =>
     property(
       [fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 8 }), fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 5, maxLength: 5 }), fc.integer()],
       (producers, consumers, maxsize, counts, seed) =>
@@ -85,7 +85,7 @@ describe("TaskQueue properties", () => {
         })
     ))
 
-  it.effect("nothing is lost when consumers and producers are interrupted at random", () =>
+  it.live("nothing is lost when consumers and producers are interrupted at random", () =>
     property(
       [fc.integer({ min: 0, max: 6 }), fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 4 }), fc.integer()],
       (maxsize, counts, seed) =>
@@ -120,7 +120,7 @@ describe("TaskQueue properties", () => {
         })
     ))
 
-  it.effect("lifo and priority follow their order under random puts and gets (model-based)", () =>
+  it.live("lifo and priority follow their order under random puts and gets (model-based)", () =>
     property(
       [fc.array(fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constant<"get">("get")), { maxLength: 60 }), fc.boolean()],
       (ops, useLifo) =>
@@ -153,7 +153,7 @@ describe("TaskQueue properties", () => {
         })
     ))
 
-  it.effect("join returns only after the last taskDone", () =>
+  it.live("join returns only after the last taskDone", () =>
     property(
       [fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 4 }), fc.integer()],
       (items, workers, seed) =>
@@ -217,27 +217,27 @@ describe("Lock / RLock / BoundedSemaphore properties", () => {
         })
     )
 
-  it.effect("a Lock never admits two holders, and is free after random interruptions", () =>
+  it.live("a Lock never admits two holders, and is free after random interruptions", () =>
     exclusion(() => {
       const lock = Lock.makeUnsafe()
       return { limit: 1, guard: (e) => lock.withLock(e), free: Effect.map(lock.locked, (l) => !l) }
     }))
 
-  it.effect("an RLock (nested) never admits two fibers, and is free after random interruptions", () =>
+  it.live("an RLock (nested) never admits two fibers, and is free after random interruptions", () =>
     exclusion(() => {
       const rlock = RLock.makeUnsafe()
       return { limit: 1, guard: (e) => rlock.withLock(rlock.withLock(e)), free: Effect.map(rlock.locked, (l) => !l) }
     }))
 
   for (const k of [1, 2, 3]) {
-    it.effect(`a BoundedSemaphore(${k}) never admits more than ${k} holders and leaks no permit`, () =>
+    it.live(`a BoundedSemaphore(${k}) never admits more than ${k} holders and leaks no permit`, () =>
       exclusion(() => {
         const sem = BoundedSemaphore.makeUnsafe(k)
         return { limit: k, guard: (e) => sem.withPermit(e), free: Effect.map(sem.value, (v) => v === k) }
       }))
   }
 
-  it.effect("acquire with timeouts and interruptions: a Semaphore's permits add up", () =>
+  it.live("acquire with timeouts and interruptions: a Semaphore's permits add up", () =>
     property(
       [fc.integer({ min: 1, max: 3 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 1, maxLength: 10 }), fc.integer()],
       (k, plan, seed) =>
@@ -274,7 +274,7 @@ describe("Lock / RLock / BoundedSemaphore properties", () => {
 
 describe("timeouts under random interleavings", () => {
   let timeoutsSeen = 0
-  it.effect("TaskQueue put/get with timeouts: every successful put is got exactly once or left in the queue", () =>
+  it.live("TaskQueue put/get with timeouts: every successful put is got exactly once or left in the queue", () =>
     property(
       [fc.integer({ min: 1, max: 4 }), fc.array(fc.integer({ min: 0, max: 25 }), { minLength: 1, maxLength: 3 }), fc.integer()],
       (maxsize, counts, seed) =>
@@ -321,7 +321,7 @@ describe("timeouts under random interleavings", () => {
       }))
     ))
 
-  it.effect("Lock.acquire with timeouts and interruptions: one holder at a time, free at the end", () =>
+  it.live("Lock.acquire with timeouts and interruptions: one holder at a time, free at the end", () =>
     property(
       [fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 1, maxLength: 10 }), fc.integer()],
       (plan, seed) =>
