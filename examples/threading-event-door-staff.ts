@@ -129,7 +129,7 @@ const program = Effect.gen(function*() {
   }
   yield* Fiber.joinAll(staffFibers)
   yield* Fiber.join(doorFiber) // the door notices everyone passed and stops
-  console.log(`all ${passed} staff passed; ${swipes} swipes, the door opened ${doorOpenings} times on a swipe`)
+  console.log(`all ${passed} staff passed; ${swipes} card swipes, ${doorOpenings} of them woke the waiting door`)
   yield* check(passed === STAFF, `all ${STAFF} staff passed`)
   yield* check(wrongPasses.length === 0 && swipes > 0, "a swipe opens the door at once")
 })
