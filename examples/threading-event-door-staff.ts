@@ -80,7 +80,6 @@ const program = Effect.gen(function*() {
   const doorSwipingEvent = yield* Event.make()
   let passed = 0
   let swipes = 0
-  let doorOpenings = 0
   const wrongPasses: Array<number> = []
 
   const door = Effect.gen(function*() {
@@ -93,7 +92,7 @@ const program = Effect.gen(function*() {
         console.log("door closed...., swipe to open.")
         doorOpenTimeCounter = 0
         // Wake up at the latest every second to notice that everyone passed.
-        if (yield* doorSwipingEvent.wait({ timeout: SECOND })) doorOpenings++
+        yield* doorSwipingEvent.wait({ timeout: SECOND })
       }
       if (doorOpenTimeCounter > 3) {
         yield* doorSwipingEvent.clear // open for 3 ticks: close
@@ -129,7 +128,7 @@ const program = Effect.gen(function*() {
   }
   yield* Fiber.joinAll(staffFibers)
   yield* Fiber.join(doorFiber) // the door notices everyone passed and stops
-  console.log(`all ${passed} staff passed; ${swipes} card swipes, ${doorOpenings} of them woke the waiting door`)
+  console.log(`all ${passed} staff passed; ${swipes} card swipes`)
   yield* check(passed === STAFF, `all ${STAFF} staff passed`)
   yield* check(wrongPasses.length === 0 && swipes > 0, "a swipe opens the door at once")
 })
