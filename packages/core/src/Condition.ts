@@ -37,6 +37,7 @@
  * @since 0.1.0
  */
 import { Clock, Duration, Effect, Exit, Option } from "effect"
+import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
@@ -307,5 +308,18 @@ export const notifyAll = (self: Condition): Effect.Effect<void, LockNotOwnedErro
  * @since 0.1.0
  * @category locking
  */
-export const withLock = (self: Condition) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  self.withLock(effect)
+export const withLock: {
+  (self: Condition): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Condition): Effect.Effect<A, E, R>
+} = dual(
+  (args) => isCondition(args[1]),
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Condition): Effect.Effect<A, E, R> => self.withLock(effect)
+)
+
+/**
+ * Whether a value is a `Condition`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isCondition = (u: unknown): u is Condition => u instanceof ConditionImpl

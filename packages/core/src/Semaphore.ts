@@ -30,6 +30,7 @@
  * @since 0.1.0
  */
 import { Effect, Option, Semaphore as EffectSemaphore } from "effect"
+import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, SemaphoreOverReleaseError } from "./Errors.ts"
@@ -250,8 +251,13 @@ export const release = (
  * @since 0.1.0
  * @category permits
  */
-export const withPermit = (self: Semaphore) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  self.withPermit(effect)
+export const withPermit: {
+  (self: Semaphore): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Semaphore): Effect.Effect<A, E, R>
+} = dual(
+  (args) => isSemaphore(args[1]),
+  <A, E, R>(effect: Effect.Effect<A, E, R>, self: Semaphore): Effect.Effect<A, E, R> => self.withPermit(effect)
+)
 
 /**
  * How many permits are free now.

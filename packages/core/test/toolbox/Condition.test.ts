@@ -62,6 +62,9 @@ describe("Condition", () => {
       yield* cond.withLock(cond.notifyAll)
       assert.deepStrictEqual(yield* Fiber.joinAll(fibers), [true, true, true, true])
       assert.isFalse(yield* cond.lock.locked)
+      assert.isTrue(Condition.isCondition(cond))
+      assert.strictEqual(yield* Effect.succeed(1).pipe(Condition.withLock(cond)), 1)
+      assert.strictEqual(yield* Condition.withLock(Effect.succeed(2), cond), 2)
     }))
 
   it.effect("wait with a timeout returns false and re-acquires the lock", () =>

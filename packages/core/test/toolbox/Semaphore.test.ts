@@ -89,6 +89,8 @@ describe("Semaphore", () => {
       assert.strictEqual(yield* Semaphore.withPermit(sem)(Effect.map(sem.value, (v) => v)), 1)
       assert.strictEqual(yield* sem.value, 2)
       assert.deepStrictEqual(yield* Effect.exit(sem.withPermit(Effect.fail("x"))), Exit.fail("x"))
+      assert.strictEqual(yield* Effect.succeed(7).pipe(Semaphore.withPermit(sem)), 7)
+      assert.strictEqual(yield* Semaphore.withPermit(Effect.succeed(8), sem), 8)
       assert.strictEqual(yield* sem.value, 2)
       const holders = yield* Effect.forkChild(
         Effect.all([sem.withPermit(Effect.never), sem.withPermit(Effect.never), sem.withPermit(Effect.never)], {
