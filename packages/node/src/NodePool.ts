@@ -20,11 +20,13 @@
  *
  * ## What is Effect's and what is hand-written
  *
- * Workers are spawned and spoken to through `effect/workers`:
- * `@effect/platform-node`'s `NodeWorker` platform on this side (message
- * framing, the ready handshake, graceful close in the worker's scope) and
- * `NodeWorkerRunner` in the worker (`NodeWorkerMain.ts`). Measured here, that
- * transport moves ≈ 230k echo messages/s on one worker, so it is not the
+ * Workers are spoken to through `effect/workers`: `@effect/platform-node`'s
+ * `NodeWorker` platform on this side (receiving, the ready handshake,
+ * graceful close in the worker's scope) and `NodeWorkerRunner` in the worker
+ * (`NodeWorkerMain.ts`); batches are posted in the platform's wire format
+ * directly (see `WorkerHandle.send`). Measured here, that transport moves
+ * ≈ 220k echo messages/s on one worker
+ * (`packages/node/test/scripts/transport-throughput.ts`), so it is not the
  * bottleneck.
  *
  * The task protocol on top is hand-written rather than `effect/rpc`'s
@@ -243,7 +245,7 @@ class WorkerHandle {
   closeTimer: ReturnType<typeof setTimeout> | undefined = undefined
   pid = 0
   threadId = 0
-  /** The `effect/workers` handle: messages in both directions, graceful close. */
+  /** The `effect/workers` handle: receives the worker's messages; closing its run closes the worker gracefully. */
   worker: Worker.Worker<Array<unknown>, Array<unknown>> | undefined = undefined
   /** The fiber running `worker.run`; interrupting it closes the worker gracefully. */
   runFiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
@@ -255,11 +257,22 @@ class WorkerHandle {
     this.thread = thread
     this.child = child
   }
-  send(message: Array<unknown>, transfer: ReadonlyArray<unknown> | undefined) {
-    if (this.child !== undefined && !this.child.connected) return undefined
-    const exit = Effect.runSyncExit(this.worker!.send(message, transfer))
-    // A value that cannot be cloned: the worker never saw the batch.
-    return Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+  /**
+   * Posts a batch in `effect/workers`' wire format (`[0, payload]`, the data
+   * case of `WorkerRunner.PlatformMessage`) straight to the thread / process.
+   * Jobs only go to workers whose runner has signalled readiness, so the
+   * platform's `send` (which buffers until its handshake completes, and ends
+   * the worker's run if a buffered value cannot be cloned) is not needed; a
+   * value that cannot be cloned fails here, at once, for this batch only.
+   */
+  send(message: Array<unknown>, transfer: ReadonlyArray<unknown> | undefined): unknown {
+    try {
+      if (this.thread !== undefined) this.thread.postMessage([0, message], transfer as any)
+      else if (this.child!.connected) this.child!.send([0, message])
+    } catch (error) {
+      return error
+    }
+    return undefined
   }
   kill() {
     if (this.exited) return
