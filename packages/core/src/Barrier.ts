@@ -39,7 +39,7 @@ import { Cause, Context, Deferred, Effect, Exit, Option } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { BrokenBarrierError, InvalidArgumentError } from "./Errors.ts"
-import { timeoutMillis } from "./Lock.ts"
+import { timeoutMillis } from "./internal/options.ts"
 
 const TypeId = "~@corun/core/Barrier" as const
 

@@ -41,6 +41,7 @@ import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
+import { scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
 import * as Lock from "./Lock.ts"
 import * as RLock from "./RLock.ts"
 
@@ -141,14 +142,14 @@ class ConditionImpl implements Condition {
       this.waiters.delete(waiter)
       waiter.notified = true
       const resume = waiter.resume
-      if (resume !== undefined) Lock.scheduleUnsafe(() => resume(Effect.void))
+      if (resume !== undefined) scheduleUnsafe(() => resume(Effect.void))
     }
   }
 
   wait(options?: WaitOptions): Effect.Effect<boolean, LockNotOwnedError | InvalidArgumentError> {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber): Effect.Effect<boolean, LockNotOwnedError | InvalidArgumentError> => {
-        const millis = Lock.timeoutMillis(options?.timeout)
+        const millis = timeoutMillis(options?.timeout)
         if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
         const id = fiber.id
         if (this.owner() !== id) return Effect.fail(notOwned("wait on"))
@@ -186,7 +187,7 @@ class ConditionImpl implements Condition {
     const check: Effect.Effect<boolean, E, R> = Effect.isEffect(predicate) ? predicate : Effect.sync(predicate)
     const self = this
     return Effect.gen(function*() {
-      const millis = Lock.timeoutMillis(options?.timeout)
+      const millis = timeoutMillis(options?.timeout)
       if (millis instanceof InvalidArgumentError) return yield* millis
       const owner = self.owner()
       if (owner !== (yield* Effect.fiberId)) return yield* notOwned("wait on")

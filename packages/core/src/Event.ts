@@ -28,7 +28,7 @@ import { Effect, Latch, Option } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError } from "./Errors.ts"
-import { timeoutMillis } from "./Lock.ts"
+import { timeoutMillis } from "./internal/options.ts"
 
 const TypeId = "~@corun/core/Event" as const
 

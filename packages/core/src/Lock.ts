@@ -40,11 +40,12 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Fiber, Option } from "effect"
+import { type Duration, Effect, Option } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
+import { nonBlockingCheck, scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
 
 const TypeId = "~@corun/core/Lock" as const
 
@@ -108,64 +109,6 @@ interface Waiter {
 }
 
 const resumeVoid = (waiter: Waiter) => waiter.resume?.(Effect.void)
-
-/**
- * Schedules `f` on the dispatcher of the fiber that is running (as Effect's
- * own `Semaphore` does), so a woken fiber does not run inside the stack of
- * the fiber that woke it.
- *
- * @since 0.1.0
- * @category internals
- * @internal
- */
-export const scheduleUnsafe = (f: () => void): void => {
-  const fiber = Fiber.getCurrent()
-  if (fiber === undefined) Promise.resolve().then(f)
-  else fiber.currentDispatcher.scheduleTask(f, 0)
-}
-
-/**
- * Turns a `timeout` option into milliseconds: `undefined` when there is none
- * (wait forever), an `InvalidArgumentError` for a negative or malformed one.
- *
- * @since 0.1.0
- * @category internals
- * @internal
- */
-export const timeoutMillis = (
-  timeout: Duration.Input | undefined,
-  argument = "timeout"
-): number | undefined | InvalidArgumentError => {
-  if (timeout === undefined) return undefined
-  const duration = Duration.fromInput(timeout)
-  if (
-    Option.isNone(duration) || Duration.isNegative(duration.value) ||
-    (typeof timeout === "number" && Number.isNaN(timeout))
-  ) {
-    return new InvalidArgumentError({
-      argument,
-      message: `'${argument}' must be a non-negative duration, got ${String(timeout)}`
-    })
-  }
-  const millis = Duration.toMillis(duration.value)
-  return millis === Infinity ? undefined : millis
-}
-
-/**
- * Python refuses `acquire(blocking=False, timeout=t)`: a timeout makes no
- * sense for a call that does not wait.
- *
- * @since 0.1.0
- * @category internals
- * @internal
- */
-export const nonBlockingCheck = (options: AcquireOptions): InvalidArgumentError | undefined =>
-  options.blocking === false && options.timeout !== undefined
-    ? new InvalidArgumentError({
-      argument: "timeout",
-      message: "can't specify a timeout for a non-blocking acquire: pass either blocking: false or a timeout"
-    })
-    : undefined
 
 class LockImpl implements Lock {
   readonly [TypeId] = TypeId

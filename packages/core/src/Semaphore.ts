@@ -34,7 +34,8 @@ import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, SemaphoreOverReleaseError } from "./Errors.ts"
-import { type AcquireOptions, nonBlockingCheck, timeoutMillis } from "./Lock.ts"
+import { nonBlockingCheck, timeoutMillis } from "./internal/options.ts"
+import type { AcquireOptions } from "./Lock.ts"
 
 const TypeId = "~@corun/core/Semaphore" as const
 

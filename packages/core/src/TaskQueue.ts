@@ -72,7 +72,7 @@ import {
   QueueShutDown,
   TaskDoneTooManyTimesError
 } from "./Errors.ts"
-import { scheduleUnsafe, timeoutMillis } from "./Lock.ts"
+import { scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
 
 const TypeId = "~@corun/core/TaskQueue" as const
 

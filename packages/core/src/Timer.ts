@@ -34,7 +34,7 @@ import { Cause, type Context, Deferred, Duration, Effect, Exit, type Fiber, Opti
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, TimerStartedError } from "./Errors.ts"
-import { timeoutMillis } from "./Lock.ts"
+import { timeoutMillis } from "./internal/options.ts"
 
 const TypeId = "~@corun/core/Timer" as const
 
