@@ -237,6 +237,8 @@ class WorkerHandle {
   killing = false
   exited = false
   crash: CrashInfo | undefined = undefined
+  /** V8 reported reaching its heap limit on the worker process's stderr. */
+  outOfMemory = false
   startupError: P.SerializedDefect | undefined = undefined
   outbox: Array<unknown> = []
   outboxTransfer: Array<unknown> | undefined = undefined
@@ -503,10 +505,19 @@ class NodePoolImpl implements Pool.PoolService {
         serialization: "advanced",
         execArgv: [...process.execArgv, ...flags, ...(this.options.execArgv ?? [])],
         env: { ...(this.options.env ?? process.env), [P.INIT_ENV]: v8.serialize(init).toString("base64") },
-        stdio: ["ignore", "inherit", "inherit", "ipc"]
+        stdio: ["ignore", "inherit", "pipe", "ipc"]
       })
       handle = new WorkerHandle(id, undefined, child)
       handle.pid = child.pid ?? 0
+      // The worker's stderr is passed through; V8's report of a heap limit
+      // reached (the process then aborts) tells an out-of-memory death apart.
+      let tail = ""
+      child.stderr?.on("data", (chunk: Buffer) => {
+        process.stderr.write(chunk)
+        if (handle.outOfMemory) return
+        tail = (tail + chunk.toString("latin1")).slice(-512)
+        if (/heap out of memory|Reached heap limit/.test(tail)) handle.outOfMemory = true
+      })
       child.on("error", (error) => {
         if (handle.crash === undefined) handle.crash = { reason: "startup", detail: `could not start: ${describeError(error)}` }
       })
@@ -688,9 +699,15 @@ class NodePoolImpl implements Pool.PoolService {
     const deliberate = w.killing || w.closing
     let crashed: Job | undefined
     if (!deliberate && !this.terminated) {
+      const limit = this.options.resourceLimits?.maxOldGenerationSizeMb
       const crash = w.crash ?? (
         w.startupError !== undefined
           ? { reason: "startup", detail: `failed to start: ${w.startupError.name}: ${w.startupError.message}` }
+          : w.outOfMemory
+          ? {
+            reason: "out-of-memory",
+            detail: `ran out of memory${limit === undefined ? "" : ` (heap limit ${limit} MB)`}`
+          }
           : signal
           ? { reason: "signal", detail: `was killed by signal ${signal}` }
           : { reason: "exit", detail: `exited with code ${code}` }
