@@ -1,0 +1,93 @@
+/**
+ * Port of the process-pool program of seeds/001_50f4aaf9d8527f67.txt
+ * (Chinese notes on threads and processes, "进程池"): `Pool(5)`, ten
+ * `apply_async(func=Foo, args=(i,), callback=Bar)` calls, then `close` and
+ * `join`:
+ *
+ * ```python
+ * from  multiprocessing import Process,Pool
+ * import time
+ *
+ * def Foo(i):
+ *     time.sleep(2)
+ *     return i+100
+ *
+ * def Bar(arg):
+ *     print('-->exec done:',arg)
+ *
+ * pool = Pool(5)
+ *
+ * for i in range(10):
+ *     pool.apply_async(func=Foo, args=(i,),callback=Bar)
+ *     #pool.apply(func=Foo, args=(i,))
+ *
+ * print('end')
+ * pool.close()
+ * pool.join()#进程池中进程执行完毕后再关闭,如果注释,那么程序直接关闭。
+ * ```
+ *
+ * Times, scaled ×0.1: `time.sleep(2)` → 200 ms (ten tasks on five workers:
+ * two waves, ≈ 0.4 s instead of 4 s). `Foo` runs in a worker (it is
+ * declared in `tasks/foo-bar.ts`, which the workers load); `Bar`, the
+ * callback, runs in the main program, as in Python.
+ *
+ * Expected output: `end` first (`apply_async` does not wait), then ten
+ * `-->exec done: 100` … `109` lines, in two waves of five (the order within
+ * a wave may vary).
+ *
+ * Checks: `end` is printed before any callback; `Bar` ran once for each of
+ * 100…109 by the time `join` returns; the ten tasks overlapped (five at a
+ * time: far less than the 2 s they take one after the other).
+ *
+ * Run: `pnpm tsx examples/pool-foo-bar-callback.ts`
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
+import { Pool } from "@corun/core"
+import { NodePool } from "@corun/node"
+import { Foo, SECOND } from "./tasks/foo-bar.ts"
+
+const lines: Array<string> = []
+const print = (line: string) => {
+  lines.push(line)
+  console.log(line)
+}
+const check = (ok: boolean, what: string) => {
+  if (!ok) {
+    console.log(`FAILED CHECK: ${what}`)
+    process.exitCode = 1
+  }
+}
+
+const done: Array<number> = []
+const Bar = (arg: number) =>
+  Effect.sync(() => {
+    done.push(arg)
+    print(`-->exec done: ${arg}`)
+  })
+
+const program = Effect.gen(function*() {
+  const pool = yield* Pool.Pool // pool = Pool(5)
+  yield* NodePool.awaitReady(pool) // (Python starts the five processes in Pool(5) too)
+  const start = Date.now()
+  for (let i = 0; i < 10; i++) {
+    yield* pool.applyAsync(Foo, i, { callback: Bar })
+  }
+  print("end")
+  yield* pool.close
+  yield* pool.join
+  const elapsed = Date.now() - start
+
+  check(lines[0] === "end", `"end" should be printed before any callback (apply_async does not wait), got ${lines[0]}`)
+  check(
+    [...done].sort((a, b) => a - b).join(",") === "100,101,102,103,104,105,106,107,108,109",
+    `Bar should have run once for each of 100..109 by the time join() returns, got [${done}]`
+  )
+  const sequential = 10 * 2 * SECOND
+  check(
+    elapsed < 0.75 * sequential,
+    `the ten tasks should run five at a time (≈ ${4 * SECOND} ms), not one after the other (${sequential} ms): took ${elapsed} ms`
+  )
+})
+
+NodeRuntime.runMain(program.pipe(Effect.provide(NodePool.layer({ tasks: new URL("./tasks/foo-bar.ts", import.meta.url), size: 5 }))))

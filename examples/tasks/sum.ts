@@ -1,0 +1,35 @@
+/**
+ * Tasks of the CPU-bound examples, loaded by the pool's workers:
+ * `pool-sum-8-slices.ts` (the sum of 1..100,000,000 in slices) and
+ * `process-count-workers-vs-fibers.ts` (counting to 100,000,000).
+ * Erasable TypeScript only: workers load it with Node's type stripping.
+ */
+import { Task } from "@corun/core"
+import { Effect, Schema } from "effect"
+
+/** The sum of the integers `from`, `from + 1`, …, `to - 1` (one slice of the big sum). */
+export const sumRange = (from: number, to: number): number => {
+  let total = 0
+  for (let n = from; n < to; n++) total += n
+  return total
+}
+
+/** Python's `task_handler(curr_list, result_queue)`: adds up one slice (sent as its bounds, not as a list). */
+export const sumSlice = Task.make("sumSlice", {
+  input: Schema.Struct({ from: Schema.Number, to: Schema.Number }),
+  output: Schema.Number,
+  run: ({ from, to }) => Effect.sync(() => sumRange(from, to))
+})
+
+/** Python's `pstart(arg)`: `var += 1` a given number of times (100,000,000 in the tutorial). */
+export const countUp = (times: number): number => {
+  let v = 0
+  for (let i = 0; i < times; i++) v += 1
+  return v
+}
+
+export const pstart = Task.make("pstart", {
+  input: Schema.Number,
+  output: Schema.Number,
+  run: (times) => Effect.sync(() => countUp(times))
+})
