@@ -43,7 +43,10 @@ describe("packed packages", () => {
       const manifest = JSON.parse(
         run("tar", ["-xOzf", join(work, "corun-core-0.1.0.tgz"), "package/package.json"], work)
       )
-      expect(manifest.exports["."]).toEqual({ types: "./dist/index.d.ts", import: "./dist/index.js" })
+      expect(manifest.exports).toEqual({
+        ".": { types: "./dist/index.d.ts", import: "./dist/index.js" },
+        "./Task": { types: "./dist/Task.d.ts", import: "./dist/Task.js" }
+      })
 
       const project = join(work, "app")
       run("mkdir", ["-p", project], work)
