@@ -1,0 +1,24 @@
+/**
+ * corun's tasks for bench/pool.bench.ts (loaded by the pool's workers):
+ * the no-op task and one slice of the 8-slice sum (the same loop as the
+ * peers' worker scripts). Erasable TypeScript only.
+ */
+import { Task } from "@corun/core"
+import { Effect, Schema } from "effect"
+
+export const noop = Task.make("noop", {
+  input: Schema.Number,
+  output: Schema.Number,
+  run: (n) => Effect.succeed(n)
+})
+
+export const sum = Task.make("sum", {
+  input: Schema.Struct({ from: Schema.Number, to: Schema.Number }),
+  output: Schema.Number,
+  run: ({ from, to }) =>
+    Effect.sync(() => {
+      let total = 0
+      for (let n = from; n < to; n++) total += n
+      return total
+    })
+})
