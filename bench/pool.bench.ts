@@ -48,6 +48,9 @@ const LAT_N = Number(process.env.LAT_N ?? 10_000)
 const LAT_WARMUP = 1_000
 const WARMUP_TASKS = 2_000
 const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 5))
+// Latency samples are short and their medians swing with where the OS puts
+// the threads (same core or not): three times as many rounds.
+const LAT_ROUNDS = Math.max(1, Number(process.env.LAT_ROUNDS ?? 3 * ROUNDS))
 const PHASES = (process.env.PHASES ?? "throughput,latency,cpu").split(",")
 const FORCE_GC = process.env.GC === "1"
 const SIZE = 2
@@ -240,8 +243,18 @@ const throughputContenders: ReadonlyArray<Contender<number>> = [
 interface Latency {
   readonly p50: number
   readonly p99: number
+  /** CPU time of the main thread per round trip, µs: less sensitive to scheduling than the wall clock. */
+  readonly cpu: number
 }
-const latencyOf = (samples: Array<number>): Latency => ({ p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) })
+const threadCpu = () => {
+  const { system, user } = process.threadCpuUsage()
+  return user + system
+}
+const latencyOf = (samples: Array<number>, cpuMicros: number): Latency => ({
+  p50: quantile(samples, 0.5),
+  p99: quantile(samples, 0.99),
+  cpu: cpuMicros / samples.length
+})
 
 const corunLatency = (runtime: "thread" | "process") => () =>
   corunPool(runtime, (pool) =>
@@ -249,13 +262,14 @@ const corunLatency = (runtime: "thread" | "process") => () =>
       for (let i = 0; i < LAT_WARMUP; i++) yield* pool.apply(noop, i)
       if (FORCE_GC) gc()
       const samples: Array<number> = new Array(LAT_N)
+      const cpu = threadCpu()
       for (let i = 0; i < LAT_N; i++) {
         const start = performance.now()
         const result = yield* pool.apply(noop, i)
         samples[i] = (performance.now() - start) * 1000
         if (result !== i) verify("corun latency", result, i)
       }
-      return latencyOf(samples)
+      return latencyOf(samples, threadCpu() - cpu)
     }))
 
 const peerLatency = (peer: Peer) => async () => {
@@ -264,13 +278,14 @@ const peerLatency = (peer: Peer) => async () => {
     for (let i = 0; i < LAT_WARMUP; i++) await pool.noop(i)
     if (FORCE_GC) gc()
     const samples: Array<number> = new Array(LAT_N)
+    const cpu = threadCpu()
     for (let i = 0; i < LAT_N; i++) {
       const start = performance.now()
       const result = await pool.noop(i)
       samples[i] = (performance.now() - start) * 1000
       if (result !== i) verify(`${peer.name} latency`, result, i)
     }
-    return latencyOf(samples)
+    return latencyOf(samples, threadCpu() - cpu)
   } finally {
     await pool.destroy()
   }
@@ -381,10 +396,11 @@ const cpuContenders = (cold: boolean): ReadonlyArray<Contender<Cpu>> => [
 const runRounds = async <R>(
   title: string,
   contenders: ReadonlyArray<Contender<R>>,
-  show: (r: R) => string
+  show: (r: R) => string,
+  rounds = ROUNDS
 ): Promise<Map<Contender<R>, Array<R>>> => {
   const results = new Map<Contender<R>, Array<R>>(contenders.map((c) => [c, []]))
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     const line: Array<string> = []
     for (const contender of contenders) {
       const r = await contender.sample()
@@ -477,18 +493,30 @@ const main = async () => {
   }
 
   if (PHASES.includes("latency")) {
-    const results = await runRounds("latency", latencyContenders, (l) => `${l.p50.toFixed(0)}/${l.p99.toFixed(0)}µs`)
+    const results = await runRounds(
+      "latency",
+      latencyContenders,
+      (l) => `${l.p50.toFixed(0)}/${l.p99.toFixed(0)}µs`,
+      LAT_ROUNDS
+    )
     const p50 = (c: Contender<Latency>) => median(results.get(c)!.map((l) => l.p50))
     const p99 = (c: Contender<Latency>) => median(results.get(c)!.map((l) => l.p99))
     const [corun, piscina] = latencyContenders
     const perRound = results.get(corun)!.map((l, i) => l.p50 / results.get(piscina)![i].p50)
     header(`(b) Latency: ${LAT_N.toLocaleString("en")} sequential round trips (after ${LAT_WARMUP.toLocaleString("en")})`)
-    report.push(context(), "")
+    report.push(context().replace(`${ROUNDS} interleaved rounds`, `${LAT_ROUNDS} interleaved rounds`), "")
     report.push(markdownTable(
-      ["contender", "code", "p50 µs", "p99 µs", "p50 ÷ Piscina (per-round median)"],
+      ["contender", "code", "p50 µs", "p99 µs", "p50 ÷ Piscina (per-round median)", "main-thread CPU µs / trip"],
       latencyContenders.map((c) => {
         const rounds = results.get(c)!.map((l, i) => l.p50 / results.get(piscina)![i].p50)
-        return [label(c), `\`${c.code}\``, p50(c).toFixed(1), p99(c).toFixed(1), ratio(median(rounds))]
+        return [
+          label(c),
+          `\`${c.code}\``,
+          p50(c).toFixed(1),
+          p99(c).toFixed(1),
+          ratio(median(rounds)),
+          median(results.get(c)!.map((l) => l.cpu)).toFixed(1)
+        ]
       })
     ))
     report.push("")
@@ -519,7 +547,7 @@ const main = async () => {
       ""
     )
     report.push(markdownTable(
-      ["contender", "warm ms", "warm speedup", "cold ms (pool start included)", "cold speedup"],
+      ["contender", "warm ms", "warm speedup", "cold ms (pool start included)", "cold speedup", "start-up ≈ cold − warm ms"],
       warm.map((c, i) => {
         const w = both[2 * i]
         const k = both[2 * i + 1]
@@ -528,7 +556,8 @@ const main = async () => {
           ms(median(results.get(w)!.map((r) => r.pool))),
           ratio(median(speedups(w))),
           ms(median(results.get(k)!.map((r) => r.pool))),
-          ratio(median(speedups(k)))
+          ratio(median(speedups(k))),
+          ms(median(results.get(k)!.map((r) => r.pool)) - median(results.get(w)!.map((r) => r.pool)))
         ]
       })
     ))

@@ -7,7 +7,6 @@
  * between the caller's Effect (resume after `Effect.callback`) and the rest.
  */
 import { Effect } from "effect"
-import { Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { Piscina } from "piscina"
 import { Worker } from "node:worker_threads"
