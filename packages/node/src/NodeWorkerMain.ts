@@ -4,10 +4,23 @@
  * (`.ts` from source under `tsx` / Node's type stripping, `.js` from
  * `dist/`); it is not meant to be imported.
  *
- * It turns on V8's on-disk code cache (`module.enableCompileCache`) before
- * anything else is loaded, so that the second and later starts of a worker —
- * and of `effect`, which every worker imports — compile less; then it loads
- * the worker's body (`internal/worker`).
+ * A worker's start-up is mostly the loading of `effect`'s ES modules (≈ 150
+ * of them for `effect/Effect` + `effect/Schema`, which any tasks module
+ * needs), so before loading anything this module
+ *
+ * - turns on V8's on-disk compile cache (`module.enableCompileCache`), so
+ *   that later starts do not compile them again (`NodePool` turns it on even
+ *   earlier — before this module is compiled — in a thread's bootstrap code
+ *   and with `NODE_COMPILE_CACHE` for child processes; then this call does
+ *   nothing);
+ * - resolves the relative imports between `effect`'s own modules directly
+ *   (`module.registerHooks`): they always name an existing `.js` ES module
+ *   next to the importer, so Node's generic resolution (a `stat`, a
+ *   `realpath` and a `package.json` scope lookup per module) is not needed.
+ *   Measured here: `effect/Effect` + `effect/Schema` load in ≈ 27 ms
+ *   instead of ≈ 40 ms.
+ *
+ * then it loads the worker's body (`internal/worker`).
  *
  * @since 0.1.0
  */
@@ -17,6 +30,29 @@ try {
   ;(Module as any).enableCompileCache?.()
 } catch {
   // no cache: start-up is only slower
+}
+
+const EFFECT_DIST = "/node_modules/effect/dist/"
+
+try {
+  ;(Module as any).registerHooks?.({
+    resolve(
+      specifier: string,
+      context: { readonly parentURL?: string | undefined },
+      next: (specifier: string, context: unknown) => unknown
+    ) {
+      const parent = context.parentURL
+      if (
+        parent !== undefined && specifier.charCodeAt(0) === 46 /* . */ && specifier.endsWith(".js") &&
+        parent.startsWith("file:") && parent.includes(EFFECT_DIST)
+      ) {
+        return { url: new URL(specifier, parent).href, format: "module", shortCircuit: true }
+      }
+      return next(specifier, context)
+    }
+  })
+} catch {
+  // no hooks: Node resolves them itself
 }
 
 const extension = new URL(import.meta.url).pathname.endsWith(".ts") ? "ts" : "js"

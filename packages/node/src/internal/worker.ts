@@ -4,24 +4,24 @@
  * every exported `Task` by name, runs the initializer, then runs the tasks it
  * is sent, one at a time, each as an Effect fiber.
  *
- * Messages travel over `@effect/platform-node`'s `NodeWorkerRunner` (the
- * worker half of `effect/workers`); the task protocol on top of it is
- * hand-written rather than `RpcServer`'s (see the note at the top of
- * `NodePool.ts`). It imports only the `effect` modules it needs, to keep
- * worker start-up short.
+ * It speaks `effect/workers`' wire format (what `@effect/platform-node`'s
+ * `NodeWorkerRunner` speaks, and the parent's `NodeWorker` platform
+ * expects) directly on `parentPort` / the IPC channel: worker → parent `[0]`
+ * (ready) and `[1, message]` (data); parent → worker `[0, message]` (data)
+ * and `[1]` (close). `NodeWorkerRunner` itself is not loaded: it and
+ * `WorkerRunner` add modules (and a scope, a deferred and a fiber per
+ * message) to every worker's start-up for nothing the pool uses. The task
+ * protocol on top is hand-written rather than `RpcServer`'s (see the note
+ * at the top of `NodePool.ts`). Only the `effect` modules a task module
+ * loads anyway (`effect/Effect`, `effect/Exit`, `effect/Schema`) are
+ * imported: worker start-up is dominated by how many ES modules it loads.
  *
  * @internal
  */
-import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
-import * as WorkerRunner from "effect/workers/WorkerRunner"
-import { Buffer } from "node:buffer"
-import * as Module from "node:module"
-import { pathToFileURL } from "node:url"
-import * as v8 from "node:v8"
 import * as WorkerThreads from "node:worker_threads"
 import * as P from "./protocol.ts"
 
@@ -34,20 +34,16 @@ if (!isThread && typeof process.send !== "function") {
 
 const init: P.WorkerInit = isThread
   ? WorkerThreads.workerData
-  : v8.deserialize(Buffer.from(process.env[P.INIT_ENV] ?? "", "base64"))
+  // Built-in modules only some workers need are loaded when needed
+  // (`process.getBuiltinModule`): each one is compiled anew in every worker.
+  : process.getBuiltinModule("node:v8").deserialize(Buffer.from(process.env[P.INIT_ENV] ?? "", "base64"))
 
-// The transport is Effect's worker runner (`@effect/platform-node`'s
-// `NodeWorkerRunner`): it reads the parent's messages from `parentPort` /
-// the IPC channel, signals readiness when `run` starts, and closes when the
-// parent's `NodeWorker` platform asks it to. Its `sendUnsafe` posts replies
-// synchronously, with no fiber per message.
-const runner = Effect.runSync(
-  Effect.flatMap(Effect.service(WorkerRunner.WorkerRunnerPlatform), (platform) =>
-    platform.start<Array<unknown>, Array<unknown>>()).pipe(Effect.provide(NodeWorkerRunner.layer))
-)
-
-const post = (message: Array<unknown>, transfer?: ReadonlyArray<unknown>): void =>
-  runner.sendUnsafe(0, message, transfer)
+/** Posts a reply (`effect/workers`' data message, `[1, message]`). */
+const post: (message: Array<unknown>, transfer?: ReadonlyArray<unknown>) => void = isThread
+  ? (message, transfer) => parentPort!.postMessage([1, message], transfer as any)
+  : (message) => {
+    process.send!([1, message])
+  }
 
 /** Posts one last message and exits once it is on its way. */
 const postAndExit = (message: Array<unknown>, code: number) => {
@@ -56,7 +52,6 @@ const postAndExit = (message: Array<unknown>, code: number) => {
     process.exit(code)
   }
   try {
-    // The runner's wire format for data is `[1, payload]`.
     process.send!([1, message], undefined, undefined, () => process.exit(code))
     setTimeout(() => process.exit(code), 1000).unref()
   } catch {
@@ -320,8 +315,8 @@ const registerTsx = async (api: string) => {
 /** Finds `tsx/esm/api` from the tasks module's location. */
 const findTsx = (): string | undefined => {
   try {
-    const resolved = Module.createRequire(init.tasks).resolve("tsx/esm/api")
-    return pathToFileURL(resolved.replace(/index\.cjs$/, "index.mjs")).href
+    const resolved = process.getBuiltinModule("node:module").createRequire(init.tasks).resolve("tsx/esm/api")
+    return process.getBuiltinModule("node:url").pathToFileURL(resolved.replace(/index\.cjs$/, "index.mjs")).href
   } catch {
     return undefined
   }
@@ -380,9 +375,18 @@ const start = async () => {
       )
     }
   }
-  // `run` signals readiness to the parent and delivers its messages; it
-  // returns when the parent's platform asks this worker to close.
-  Effect.runFork(runner.run((_port, message) => onMessage(message))).addObserver(() => close())
+  const receive = (message: [0, Array<unknown>] | [1]) => {
+    if (message[0] === 0) onMessage(message[1])
+    else close()
+  }
+  if (isThread) parentPort!.on("message", receive)
+  else process.on("message", receive as (message: unknown) => void)
+  // A message that cannot be deserialized here: the jobs it carried would
+  // never answer, so the worker dies as a crash (the parent replaces it).
+  parentPort?.on("messageerror", (error) => postAndExit([P.R_CRASH, P.serializeDefect(error)], 70))
+  // Ready: the parent starts sending jobs.
+  if (isThread) parentPort!.postMessage([0])
+  else process.send!([0])
 }
 
 void start()
