@@ -98,8 +98,13 @@ export interface TaskFuture<out A, out E, out P = never> extends Future.Future<A
 export interface ApplyOptions<P = never> {
   /**
    * Stops the task and fails it with `TaskTimeout` when it has not finished
-   * this long after it was submitted. Default: the pool's `taskTimeout`
-   * (none unless set).
+   * this long after its worker started running it: it bounds the task's own
+   * run time, and time spent waiting for a worker (queued in the pool, or
+   * sent ahead behind another task) does not count. To bound the whole wait
+   * instead, time out the caller — `Effect.timeout(pool.apply(task, input),
+   * d)` (interrupting `apply` stops the task) or `Future.result(future, {
+   * timeout })` (the task goes on). Default: the pool's `taskTimeout` (none
+   * unless set).
    */
   readonly timeout?: Duration.Input | undefined
   /**
@@ -139,7 +144,7 @@ export interface MapOptions {
    * (`ceil(len(inputs) / (4 × size))`), `imap`/`imapUnordered` to 1.
    */
   readonly chunksize?: number | undefined
-  /** A timeout per job (chunk), as in `ApplyOptions.timeout`. */
+  /** A timeout per job (chunk), counted from when its worker starts it, as in `ApplyOptions.timeout`. */
   readonly timeout?: Duration.Input | undefined
 }
 

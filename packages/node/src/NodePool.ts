@@ -128,7 +128,10 @@ export interface Options<Init extends Task.Any | undefined = undefined> {
   readonly idleTimeout?: Duration.Input | undefined
   /** Memory limits of each worker; exceeding them crashes only that worker. */
   readonly resourceLimits?: ResourceLimits | undefined
-  /** A default timeout for every task (see `ApplyOptions.timeout`). */
+  /**
+   * A default timeout for every task, counted from when its worker starts
+   * it (see `ApplyOptions.timeout`).
+   */
   readonly taskTimeout?: Duration.Input | undefined
   /**
    * How long a cancelled (or timed-out) running task has to stop after it
@@ -180,6 +183,8 @@ class Job {
   cancelSent = false
   /** An UNQUEUE (work stealing) was sent for it. */
   stealing = false
+  /** The job's timeout; its timer starts when its worker starts the job (`armTimeout`). */
+  timeoutMs: number | undefined = undefined
   timer: ReturnType<typeof setTimeout> | undefined = undefined
   killTimer: ReturnType<typeof setTimeout> | undefined = undefined
   future: Future.Future<any, any> | undefined = undefined
@@ -765,6 +770,7 @@ class NodePoolImpl implements Pool.PoolService {
         job.worker = undefined
         job.cancelSent = false
         job.stealing = false
+        this.disarmTimeout(job)
         this.queued++
       }
       this.queue = [...requeue, ...this.queue.slice(this.queueHead)]
@@ -876,7 +882,8 @@ class NodePoolImpl implements Pool.PoolService {
     job.sentAt = performance.now()
     if (job.future !== undefined) Future.setRunningUnsafe(job.future)
     w.inflight.push(job)
-    w.inflightCount++
+    // Nothing ahead of it in its worker: it starts now.
+    if (++w.inflightCount === 1) this.armTimeout(job)
     if (w.idleTimer !== undefined) {
       clearTimeout(w.idleTimer)
       w.idleTimer = undefined
@@ -962,9 +969,14 @@ class NodePoolImpl implements Pool.PoolService {
       if (w.inflightHead === inflight.length) {
         w.inflight = []
         w.inflightHead = 0
-      } else if (w.inflightHead > 256 && w.inflightHead * 2 > inflight.length) {
-        w.inflight = inflight.slice(w.inflightHead)
-        w.inflightHead = 0
+      } else {
+        // The worker runs its jobs in the order they were sent: the first
+        // one left in line has started.
+        this.armTimeout(inflight[w.inflightHead])
+        if (w.inflightHead > 256 && w.inflightHead * 2 > inflight.length) {
+          w.inflight = inflight.slice(w.inflightHead)
+          w.inflightHead = 0
+        }
       }
       // Adapt the pipelining depth to how long tasks take.
       const now = performance.now()
@@ -1038,6 +1050,7 @@ class NodePoolImpl implements Pool.PoolService {
     w.inflightCount--
     job.state = QUEUED
     job.worker = undefined
+    this.disarmTimeout(job)
     if (this.queueHead > 0) this.queue[--this.queueHead] = job
     else this.queue.unshift(job)
     this.queued++
@@ -1094,25 +1107,43 @@ class NodePoolImpl implements Pool.PoolService {
 
   start(job: Job, ms: number | undefined) {
     this.pending.set(job.id, job)
-    if (ms !== undefined) {
-      job.timer = setTimeout(() => {
-        job.timer = undefined
-        this.cancel(
-          job,
-          Exit.fail(
-            new Errors.TaskTimeout({
-              task: job.name,
-              timeoutMillis: ms,
-              message: `task "${job.name}" did not finish within ${ms} ms; it was stopped`
-            })
-          )
-        )
-      }, ms)
-    }
+    job.timeoutMs = ms
     this.enqueue(job)
     if (this.startupBlocked) this.replenish(true)
     else if (this.workers.size < this.size) this.replenish()
     this.schedule()
+  }
+
+  /**
+   * Starts a job's timeout when its worker starts running it: `assign` and
+   * `finish` call it for the job first in its worker's line (workers run
+   * their jobs one at a time, in the order sent). Time spent queued — in the
+   * pool, or pipelined behind another job in the worker — is not counted.
+   * One check per dispatch and per completion; no message from the worker.
+   */
+  armTimeout(job: Job) {
+    const ms = job.timeoutMs
+    if (ms === undefined || job.timer !== undefined || job.stopExit !== undefined || job.state !== SENT) return
+    job.timer = setTimeout(() => {
+      this.cancel(
+        job,
+        Exit.fail(
+          new Errors.TaskTimeout({
+            task: job.name,
+            timeoutMillis: ms,
+            message: `task "${job.name}" did not finish within ${ms} ms of starting; it was stopped`
+          })
+        )
+      )
+    }, ms)
+  }
+
+  /** A job goes back to the queue before it started (work stealing, its worker died): its timeout starts again later. */
+  disarmTimeout(job: Job) {
+    if (job.timer !== undefined) {
+      clearTimeout(job.timer)
+      job.timer = undefined
+    }
   }
 
   /** Stops a job: at once if it is queued; else interrupts it in its worker, killing the worker after the grace period. */

@@ -361,6 +361,27 @@ for (const runtime of ["thread", "process"] as const) {
         assert.strictEqual((yield* Effect.flip(layered.apply(T.sleep, 10_000)))._tag, "TaskTimeout")
       }))
 
+    it.live("a task's timeout counts from when its worker starts it, not while it waits", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime, size: 1 })
+        // Short tasks first: the worker's pipeline deepens, so the tasks below
+        // are sent ahead to the worker, behind the busy one.
+        yield* pool.map(T.noop, Array.from({ length: 50 }, (_, i) => i), { chunksize: 1 })
+        const submitted = Date.now()
+        const busy = yield* pool.applyAsync(T.spin, 300)
+        const waiting = yield* pool.applyAsync(T.sleep, 20, { timeout: 150 })
+        const chunked = yield* pool.mapAsync(T.noop, [1, 2, 3, 4], { chunksize: 2, timeout: 150 })
+        const tooLong = yield* pool.applyAsync(T.sleep, 10_000, { timeout: 100 })
+        yield* Future.result(busy)
+        assert.strictEqual(yield* Future.result(waiting), 20)
+        assert.deepStrictEqual(yield* Future.result(chunked), [1, 2, 3, 4])
+        const error = yield* Effect.flip(Future.result(tooLong))
+        assert.strictEqual(error._tag, "TaskTimeout")
+        // It waited ≥ 300 ms for the busy task, then ran for its 100 ms.
+        assert.isAtLeast(Date.now() - submitted, 390)
+        assert.strictEqual(yield* pool.apply(T.noop, 7), 7)
+      }))
+
     it.live("bad options fail with InvalidArgumentError", () =>
       Effect.gen(function*() {
         for (const options of [{ size: 0 }, { size: 1.5 }, { maxTasksPerChild: -1 }, { idleTimeout: -5 }]) {
