@@ -22,8 +22,10 @@
  *
  * Workers are spoken to through `effect/workers`: `@effect/platform-node`'s
  * `NodeWorker` platform on this side (receiving, the ready handshake,
- * graceful close in the worker's scope) and `NodeWorkerRunner` in the worker
- * (`NodeWorkerMain.ts`); batches are posted in the platform's wire format
+ * graceful close in the worker's scope); the worker (`NodeWorkerMain.ts`,
+ * `internal/worker.ts`) speaks the platform's wire format on
+ * `parentPort` / the IPC channel itself rather than loading
+ * `NodeWorkerRunner`, to start sooner, and batches are posted in that format
  * directly (see `WorkerHandle.send`). Measured here, that transport moves
  * ≈ 220k echo messages/s on one worker
  * (`packages/node/test/scripts/transport-throughput.ts`), so it is not the
@@ -253,9 +255,10 @@ class WorkerHandle {
   closeTimer: ReturnType<typeof setTimeout> | undefined = undefined
   pid = 0
   threadId = 0
-  /** The `effect/workers` handle: receives the worker's messages; closing its run closes the worker gracefully. */
-  worker: Worker.Worker<Array<unknown>, Array<unknown>> | undefined = undefined
-  /** The fiber running `worker.run`; interrupting it closes the worker gracefully. */
+  /**
+   * The fiber running the `effect/workers` handle's `run` (which receives the
+   * worker's messages); interrupting it closes the worker gracefully.
+   */
   runFiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   readonly id: number
   readonly thread: WorkerThreads.Worker | undefined
@@ -557,7 +560,8 @@ class NodePoolImpl implements Pool.PoolService {
       child.on("exit", (code, signal) => this.onExit(handle, code, signal))
     }
     // Messages go through `effect/workers` on `@effect/platform-node`'s
-    // NodeWorker platform (the worker side runs `NodeWorkerRunner`). The raw
+    // NodeWorker platform (the worker side speaks its wire format, see
+    // `internal/worker.ts`). The raw
     // thread / process stays ours: its exit code, signal and error event say
     // how a worker died, and a busy worker is terminated directly (the
     // platform's own close waits up to 5 s for the worker to cooperate).
@@ -565,7 +569,6 @@ class NodePoolImpl implements Pool.PoolService {
     const worker = Effect.runSync(
       Effect.provideService(workerPlatform().spawn<Array<unknown>, Array<unknown>>(id), Worker.Spawner, () => raw)
     )
-    handle.worker = worker
     handle.runFiber = Effect.runFork(
       worker.run((message) => {
         this.onMessage(handle, message)
@@ -918,16 +921,17 @@ class NodePoolImpl implements Pool.PoolService {
       w.outboxTransfer = undefined
       if (w.exited || outbox.length === 0) continue
       const error = w.send(outbox, transfer)
-      if (error !== undefined) this.onSendError(w, outbox, error)
+      if (error !== undefined) this.onSendError(w, outbox)
     }
   }
 
   /** A batch could not be cloned: resend its records one by one, failing only the bad ones. */
-  onSendError(w: WorkerHandle, outbox: Array<unknown>, error: unknown) {
+  onSendError(w: WorkerHandle, outbox: Array<unknown>) {
     let i = 0
     while (i < outbox.length) {
       const op = outbox[i]
-      const size = op === P.RUN || op === P.CHUNK ? 4 : op === P.CANCEL ? 2 : 1
+      // `[RUN | CHUNK, id, task, payload]`, `[CANCEL | UNQUEUE, id]`
+      const size = op === P.RUN || op === P.CHUNK ? 4 : 2
       const record = outbox.slice(i, i + size)
       i += size
       const job = size === 4 ? this.pending.get(record[1] as number) : undefined
@@ -938,7 +942,7 @@ class NodePoolImpl implements Pool.PoolService {
           Exit.fail(
             new Errors.InputEncodingError({
               task: job.name,
-              message: `the input of task "${job.name}" cannot be sent to a worker: ${describeError(failed ?? error)}`
+              message: `the input of task "${job.name}" cannot be sent to a worker: ${describeError(failed)}`
             })
           )
         )
@@ -1083,11 +1087,16 @@ class NodePoolImpl implements Pool.PoolService {
 
   // --- submitting ------------------------------------------------------------
 
+  /** A call's timeout in milliseconds, else the pool's `taskTimeout`; throws `InvalidArgumentError`. */
+  timeoutOf(options: { readonly timeout?: Duration.Input | undefined } | undefined): number | undefined {
+    return options?.timeout === undefined ? this.taskTimeoutMs : millis(options.timeout, "timeout")
+  }
+
   submit(task: Task.Any, input: unknown, options: Pool.ApplyOptions<any> | undefined): Job | Pool.SubmitError {
     if (this.closed) return Pool.poolClosed(task.name)
     let timeoutMs: number | undefined
     try {
-      timeoutMs = options?.timeout === undefined ? this.taskTimeoutMs : millis(options.timeout, "timeout")
+      timeoutMs = this.timeoutOf(options)
     } catch (error) {
       return error as Errors.InvalidArgumentError
     }
@@ -1203,20 +1212,7 @@ class NodePoolImpl implements Pool.PoolService {
       const job = this.submit(task, input, options as Pool.ApplyOptions<unknown>)
       if (!(job instanceof Job)) return Effect.fail(job)
       const future = this.makeFuture(job)
-      if (options?.callback !== undefined || options?.errorCallback !== undefined) {
-        const context = fiber.context
-        const { callback, errorCallback } = options
-        Future.observeUnsafe(future, (exit) => {
-          const effect = Exit.isSuccess(exit)
-            ? callback?.(exit.value as O)
-            : errorCallback?.(exit.cause as Cause.Cause<E | Pool.RunError>)
-          if (effect === undefined) return
-          Effect.runForkWith(context)(
-            Effect.catchCause(Effect.suspend(() => effect), (cause) =>
-              Effect.logError(`exception calling callback for ${String(future)}`, cause))
-          )
-        })
-      }
+      observeCallbacks(future, fiber, options)
       return Effect.succeed(future as Pool.TaskFuture<O, E | Pool.RunError, P>)
     })
   }
@@ -1240,7 +1236,7 @@ class NodePoolImpl implements Pool.PoolService {
     let timeoutMs: number | undefined
     try {
       chunksize = positiveInt(options?.chunksize, "chunksize") ?? Math.max(1, Math.ceil(n / (this.size * 4)))
-      timeoutMs = options?.timeout === undefined ? this.taskTimeoutMs : millis(options.timeout, "timeout")
+      timeoutMs = this.timeoutOf(options)
     } catch (error) {
       return error as Errors.InvalidArgumentError
     }
@@ -1320,7 +1316,8 @@ class NodePoolImpl implements Pool.PoolService {
           else resume(exit as any)
         })
       } catch (error) {
-        return resume(Effect.fail(error as any))
+        // iterating the inputs threw: a defect, as in the caller's own code
+        return resume(Effect.die(error))
       }
       if (typeof cancel !== "function") return resume(Effect.fail(cancel))
       const stop = cancel
@@ -1347,23 +1344,13 @@ class NodePoolImpl implements Pool.PoolService {
       try {
         result = this.mapJobs(task, inputs, options, (exit) => Future.completeUnsafe(future, exit as any))
       } catch (error) {
-        return Effect.fail(error as any)
+        // iterating the inputs threw: a defect, as in the caller's own code
+        return Effect.die(error)
       }
       if (typeof result !== "function") return Effect.fail(result)
       cancel = result
       Future.setRunningUnsafe(future)
-      if (options?.callback !== undefined || options?.errorCallback !== undefined) {
-        const context = fiber.context
-        const { callback, errorCallback } = options
-        Future.observeUnsafe(future, (exit) => {
-          const effect = Exit.isSuccess(exit) ? callback?.(exit.value) : errorCallback?.(exit.cause)
-          if (effect === undefined) return
-          Effect.runForkWith(context)(
-            Effect.catchCause(Effect.suspend(() => effect), (cause) =>
-              Effect.logError(`exception calling callback for ${String(future)}`, cause))
-          )
-        })
-      }
+      observeCallbacks(future, fiber, options)
       return Effect.succeed(future)
     })
   }
@@ -1415,7 +1402,7 @@ class NodePoolImpl implements Pool.PoolService {
           let timeoutMs: number | undefined
           try {
             chunksize = positiveInt(options?.chunksize, "chunksize") ?? 1
-            timeoutMs = options?.timeout === undefined ? pool.taskTimeoutMs : millis(options.timeout, "timeout")
+            timeoutMs = pool.timeoutOf(options)
           } catch (error) {
             return Effect.fail(error as Errors.InvalidArgumentError)
           }
@@ -1583,14 +1570,23 @@ class NodePoolImpl implements Pool.PoolService {
 
   progress<A, E, P>(future: Pool.TaskFuture<A, E, P>): Stream.Stream<P> {
     return Stream.callback<P>((queue) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         const state = this.progressStates.get(future)
-        if (state === undefined) return Queue.endUnsafe(queue)
+        if (state === undefined) return Effect.sync(() => Queue.endUnsafe(queue))
         for (const value of state.buffer) Queue.offerUnsafe(queue, value as P)
         state.buffer.length = 0
-        if (state.done) return Queue.endUnsafe(queue)
-        state.listener = (value) => Queue.offerUnsafe(queue, value as P)
-        state.onEnd = () => Queue.endUnsafe(queue)
+        if (state.done) return Effect.sync(() => Queue.endUnsafe(queue))
+        const listener = (value: unknown) => Queue.offerUnsafe(queue, value as P)
+        const onEnd = () => Queue.endUnsafe(queue)
+        state.listener = listener
+        state.onEnd = onEnd
+        // A consumer that stops early lets go of the task's progress.
+        return Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            if (state.listener === listener) state.listener = undefined
+            if (state.onEnd === onEnd) state.onEnd = undefined
+          })
+        )
       })
     )
   }
@@ -1599,14 +1595,14 @@ class NodePoolImpl implements Pool.PoolService {
     return Effect.sync(() => {
       this.closed = true
       if (this.pending.size === 0) this.closeAllIdle()
-    })
+    }).pipe(Effect.withSpan("NodePool.close"))
   }
 
   get terminate(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.terminateUnsafe()
       return this.awaitExited
-    })
+    }).pipe(Effect.withSpan("NodePool.terminate"))
   }
 
   terminateUnsafe() {
@@ -1646,7 +1642,7 @@ class NodePoolImpl implements Pool.PoolService {
             message: "join() waits for the workers to exit: call close() or terminate() first"
           })
         )
-    )
+    ).pipe(Effect.withSpan("NodePool.join"))
   }
 
   get stats(): Effect.Effect<Pool.Stats> {
@@ -1670,6 +1666,36 @@ class NodePoolImpl implements Pool.PoolService {
   }
 }
 
+/**
+ * Python's `callback` / `error_callback` of `apply_async` / `map_async`:
+ * each runs in a new fiber with the submitting fiber's services when the
+ * future completes; a callback's own failure is logged, as Python prints
+ * "exception calling callback for …".
+ */
+const observeCallbacks = <A, E>(
+  future: Future.Future<A, E>,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  options: {
+    readonly callback?: ((value: A) => Effect.Effect<void, unknown>) | undefined
+    readonly errorCallback?: ((cause: Cause.Cause<E>) => Effect.Effect<void, unknown>) | undefined
+  } | undefined
+): void => {
+  const callback = options?.callback
+  const errorCallback = options?.errorCallback
+  if (callback === undefined && errorCallback === undefined) return
+  const context = fiber.context
+  Future.observeUnsafe(future, (exit) => {
+    const effect = Exit.isSuccess(exit) ? callback?.(exit.value) : errorCallback?.(exit.cause)
+    if (effect === undefined) return
+    Effect.runForkWith(context)(
+      Effect.catchCause(
+        Effect.suspend(() => effect),
+        (cause) => Effect.logError(`exception calling callback for ${String(future)}`, cause)
+      )
+    )
+  })
+}
+
 const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 
@@ -1685,23 +1711,26 @@ const describeError = (error: unknown): string =>
  * @since 0.1.0
  * @category constructors
  */
-export const make = <Init extends Task.Any | undefined = undefined>(
+export const make: <Init extends Task.Any | undefined = undefined>(
   options: Options<Init>
-): Effect.Effect<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.try({
-      try: () => {
-        const pool = new NodePoolImpl(options)
-        pool.replenish()
-        return pool
-      },
-      catch: (error) =>
-        error instanceof Errors.InvalidArgumentError
-          ? error
-          : new Errors.InvalidArgumentError({ argument: "options", message: describeError(error) })
-    }),
-    (pool) => pool.terminate
-  )
+) => Effect.Effect<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> = Effect.fn("NodePool.make")(
+  function*(options: Options<any>): Effect.fn.Return<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> {
+    return yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => {
+          const pool = new NodePoolImpl(options)
+          pool.replenish() // every worker starts now, in parallel
+          return pool
+        },
+        catch: (error) =>
+          error instanceof Errors.InvalidArgumentError
+            ? error
+            : new Errors.InvalidArgumentError({ argument: "options", message: describeError(error) })
+      }),
+      (pool) => pool.terminate
+    )
+  }
+)
 
 /**
  * A layer providing the `Pool` service from a pool of Node workers (see
@@ -1736,5 +1765,8 @@ export const workers = (
  * @since 0.1.0
  * @category lifecycle
  */
-export const awaitReady = (pool: Pool.PoolService): Effect.Effect<void> =>
-  pool instanceof NodePoolImpl ? pool.awaitStarted : Effect.void
+export const awaitReady: (pool: Pool.PoolService) => Effect.Effect<void> = Effect.fn("NodePool.awaitReady")(
+  function*(pool: Pool.PoolService) {
+    if (pool instanceof NodePoolImpl) yield* pool.awaitStarted
+  }
+)

@@ -382,6 +382,21 @@ for (const runtime of ["thread", "process"] as const) {
         assert.strictEqual(yield* pool.apply(T.noop, 7), 7)
       }))
 
+    it.live("inputs whose iterator throws: a defect of map / mapAsync, not a typed error", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const broken: Iterable<number> = {
+          [Symbol.iterator]: () => {
+            throw new Error("no inputs today")
+          }
+        }
+        const exit = yield* Effect.exit(pool.map(T.noop, broken))
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
+        const asyncExit = yield* Effect.exit(pool.mapAsync(T.noop, broken))
+        assert.isTrue(Exit.isFailure(asyncExit) && Cause.hasDies(asyncExit.cause))
+        assert.deepStrictEqual(yield* pool.map(T.noop, [1, 2]), [1, 2])
+      }))
+
     it.live("bad options fail with InvalidArgumentError", () =>
       Effect.gen(function*() {
         for (const options of [{ size: 0 }, { size: 1.5 }, { maxTasksPerChild: -1 }, { idleTimeout: -5 }]) {
