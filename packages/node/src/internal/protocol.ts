@@ -48,9 +48,10 @@ export interface WorkerInit {
   readonly workerId: number
   readonly initializer: { readonly task: string; readonly input: unknown } | undefined
   /**
-   * The URL of `tsx/esm/api` when the parent runs under `tsx`: worker threads
-   * do not inherit its module hooks, so a worker whose tasks module needs
-   * tsx registers them itself.
+   * The URL of `tsx/esm/api` when the parent runs under `tsx`: workers are
+   * started without its module hooks (worker threads would not inherit them,
+   * and loading them costs every worker start-up), so a worker whose tasks
+   * module needs tsx registers them itself.
    */
   readonly tsxApi: string | undefined
 }
