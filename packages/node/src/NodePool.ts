@@ -1721,7 +1721,13 @@ export const make: <Init extends Task.Any | undefined = undefined>(
       Effect.try({
         try: () => {
           const pool = new NodePoolImpl(options)
-          pool.replenish() // every worker starts now, in parallel
+          try {
+            pool.replenish() // every worker starts now, in parallel
+          } catch (error) {
+            // e.g. Node refused the workers' `execArgv`: stop those already started
+            pool.terminateUnsafe()
+            throw error
+          }
           return pool
         },
         catch: (error) =>
