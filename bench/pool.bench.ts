@@ -25,6 +25,10 @@
  *     and ran the 8 slices once before timing) and cold (pool creation
  *     included; its destruction is not). On 2 cores the limit is 2.0.
  *
+ * The bench runs on Node's own type stripping (it re-runs itself without
+ * tsx when started under tsx, as `pnpm bench` does), so no contender's
+ * worker threads load tsx.
+ *
  * Each sample creates its pool, warms it, measures, and destroys it, so no
  * contender's idle threads sit beside another's. Contenders run interleaved
  * (A B C …, A B C …) for `ROUNDS` rounds; the report gives medians and the
@@ -38,6 +42,7 @@ import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
+import { fileURLToPath } from "node:url"
 import { Piscina } from "piscina"
 import { Tinypool } from "tinypool"
 import workerpool from "workerpool"
@@ -665,4 +670,18 @@ const main = async () => {
   console.log(report.join("\n"))
 }
 
-await main()
+// `pnpm bench` runs every bench under tsx, whose loader worker threads
+// inherit through `execArgv`: Piscina's, Tinypool's and workerpool's workers
+// would each load tsx (≈ 100 ms more per cold start; corun's pool leaves it
+// out of its threads). So that every contender starts its threads the same
+// way, this bench re-runs itself on Node's own type stripping.
+const underTsx = process.execArgv.some((arg) => /[\\/]tsx[\\/]dist[\\/]/.test(arg))
+if (underTsx && (process.features as { typescript?: unknown }).typescript && process.env.POOL_BENCH_PLAIN !== "1") {
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], {
+    stdio: "inherit",
+    env: { ...process.env, POOL_BENCH_PLAIN: "1" }
+  })
+  process.exit(child.status ?? 1)
+} else {
+  await main()
+}
