@@ -444,6 +444,8 @@ class NodePoolImpl implements Pool.PoolService {
   closed = false
   terminated = false
   startupBlocked = false
+  /** `make` has started the first workers. */
+  started = false
   flushScheduled = false
   readonly dirtyWorkers: Array<WorkerHandle> = []
   readonly codecs = new Map<Task.Any, Codecs>()
@@ -501,7 +503,6 @@ class NodePoolImpl implements Pool.PoolService {
 
   spawn(): WorkerHandle {
     const id = this.nextWorkerId++
-    this.spawned++
     const init: P.WorkerInit = {
       tasks: this.tasksUrl.href,
       workerId: id,
@@ -578,6 +579,7 @@ class NodePoolImpl implements Pool.PoolService {
       }, { onSpawn: Effect.sync(() => this.onReady(handle)) })
     )
     this.workers.add(handle)
+    this.spawned++
     return handle
   }
 
@@ -629,7 +631,38 @@ class NodePoolImpl implements Pool.PoolService {
       : this.size
     let live = 0
     for (const w of this.workers) if (!w.retiring) live++
-    for (; live < wanted; live++) this.spawn()
+    for (; live < wanted; live++) {
+      try {
+        this.spawn()
+      } catch (error) {
+        if (!this.started) throw error // from `make`: the pool is not created (bad options)
+        return this.spawnFailed(live, error)
+      }
+    }
+  }
+
+  /**
+   * Node refused to start a worker after the pool had started (out of
+   * threads or memory…). Called from event handlers, so it must not throw:
+   * with no live worker left, the queued tasks fail with `WorkerCrashed`
+   * (reason `"startup"`) — in a microtask, after their callers are attached —
+   * and the next submission tries again.
+   */
+  spawnFailed(live: number, error: unknown) {
+    if (live > 0) return
+    this.startupBlocked = true
+    queueMicrotask(() =>
+      this.failQueued((task) =>
+        new Errors.WorkerCrashed({
+          task,
+          worker: 0,
+          reason: "startup",
+          exitCode: undefined,
+          signal: undefined,
+          message: `task "${task}" failed: no worker could be started: ${describeError(error)}`
+        })
+      )
+    )
   }
 
   onMessage(w: WorkerHandle, message: Array<unknown>) {
@@ -1723,6 +1756,7 @@ export const make: <Init extends Task.Any | undefined = undefined>(
           const pool = new NodePoolImpl(options)
           try {
             pool.replenish() // every worker starts now, in parallel
+            pool.started = true
           } catch (error) {
             // e.g. Node refused the workers' `execArgv`: stop those already started
             pool.terminateUnsafe()

@@ -159,6 +159,24 @@ for (const runtime of ["thread", "process"] as const) {
   })
 }
 
+describe("NodePool when Node cannot start a worker", () => {
+  it.live("after the pool started, the waiting tasks fail with WorkerCrashed (startup), and the pool recovers", () =>
+    Effect.gen(function*() {
+      const pool = yield* NodePool.make({ tasks, size: 1, maxTasksPerChild: 1 })
+      assert.strictEqual(yield* pool.apply(T.noop, 1), 1) // its worker retires after this task
+      const impl = pool as any
+      const spawn = impl.spawn
+      impl.spawn = () => {
+        throw new Error("ERR_WORKER_INIT_FAILED (simulated)")
+      }
+      const crashed = crashOf(yield* Effect.exit(pool.apply(T.noop, 2)))
+      assert.strictEqual(crashed.reason, "startup")
+      assert.include(crashed.message, "simulated")
+      impl.spawn = spawn
+      assert.strictEqual(yield* pool.apply(T.noop, 3), 3)
+    }))
+})
+
 describe("NodePool crash recovery (process only)", () => {
   it.live("SIGKILL of a worker process fails only its task with WorkerCrashed", () =>
     Effect.gen(function*() {
