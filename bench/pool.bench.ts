@@ -597,6 +597,7 @@ const main = async () => {
     const quiet = (c: Contender<Cpu>) => results.get(c)!.filter((r) => !(r.foreign > DISTURBED))
     const speedup = (rs: ReadonlyArray<Cpu>) => median(rs.map((r) => r.single / r.pool))
     const time = (rs: ReadonlyArray<Cpu>) => median(rs.map((r) => r.pool))
+    const dash = (text: string) => text.startsWith("NaN") ? "–" : text
     // The verdict uses the undisturbed samples when there are at least 3 of them.
     const judged = (c: Contender<Cpu>) => quiet(c).length >= 3 ? quiet(c) : all(c)
     const singles = [...results.values()].flat().map((r) => r.single)
@@ -625,11 +626,11 @@ const main = async () => {
         const k = both[2 * i + 1]
         return [
           label(c),
-          `${ms(time(quiet(w)))} / ${ms(time(all(w)))}`,
-          `${ratio(speedup(quiet(w)))} (n=${quiet(w).length}) / ${ratio(speedup(all(w)))}`,
-          `${ms(time(quiet(k)))} / ${ms(time(all(k)))}`,
-          `${ratio(speedup(quiet(k)))} (n=${quiet(k).length}) / ${ratio(speedup(all(k)))}`,
-          ms(time(quiet(k)) - time(quiet(w)))
+          `${dash(ms(time(quiet(w))))} / ${ms(time(all(w)))}`,
+          `${dash(ratio(speedup(quiet(w))))} (n=${quiet(w).length}) / ${ratio(speedup(all(w)))}`,
+          `${dash(ms(time(quiet(k))))} / ${ms(time(all(k)))}`,
+          `${dash(ratio(speedup(quiet(k))))} (n=${quiet(k).length}) / ${ratio(speedup(all(k)))}`,
+          dash(ms(time(quiet(k)) - time(quiet(w))))
         ]
       })
     ))
