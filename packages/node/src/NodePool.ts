@@ -554,13 +554,34 @@ class NodePoolImpl implements Pool.PoolService {
       child.stderr?.on("data", (chunk: Buffer) => {
         process.stderr.write(chunk)
         if (handle.outOfMemory) return
-        tail = (tail + chunk.toString("latin1")).slice(-512)
-        if (/heap out of memory|Reached heap limit/.test(tail)) handle.outOfMemory = true
+        // Search before trimming: one chunk can hold the report and a long
+        // native stack trace after it. The tail keeps a report split across chunks.
+        const text = tail + chunk.toString("latin1")
+        if (/heap out of memory|Reached heap limit/.test(text)) handle.outOfMemory = true
+        tail = text.slice(-64)
       })
       child.on("error", (error) => {
         if (handle.crash === undefined) handle.crash = { reason: "startup", detail: `could not start: ${describeError(error)}` }
       })
-      child.on("exit", (code, signal) => this.onExit(handle, code, signal))
+      child.on("exit", (code, signal) => {
+        // 'exit' can come before the last of stderr: a worker that died on
+        // its own is classified once V8's report (if any) has been read —
+        // at stderr's end, or after 100 ms (a grandchild may hold the pipe).
+        const stderr = child.stderr
+        if (
+          (code === 0 && signal === null) || handle.outOfMemory || handle.killing || handle.closing ||
+          stderr === null || stderr.readableEnded || stderr.destroyed
+        ) return this.onExit(handle, code, signal)
+        const classify = () => {
+          clearTimeout(timer)
+          stderr.off("end", classify)
+          stderr.off("close", classify)
+          this.onExit(handle, code, signal)
+        }
+        const timer = setTimeout(classify, 100)
+        stderr.once("end", classify)
+        stderr.once("close", classify)
+      })
     }
     // Messages go through `effect/workers` on `@effect/platform-node`'s
     // NodeWorker platform (the worker side speaks its wire format, see
