@@ -3,8 +3,9 @@
  * the no-op task and one slice of the 8-slice sum (the same loop as the
  * peers' worker scripts). Erasable TypeScript only.
  */
-import { Task } from "@corun/core"
-import { Effect, Schema } from "effect"
+import * as Task from "@corun/core/Task"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 export const noop = Task.make("noop", {
   input: Schema.Number,

@@ -2,8 +2,9 @@
  * The task of `pool-foo-bar-callback.ts`: Python's `Foo(i)` (sleep, then
  * return `i + 100`). Erasable TypeScript only.
  */
-import { Task } from "@corun/core"
-import { Effect, Schema } from "effect"
+import * as Task from "@corun/core/Task"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 /** One tutorial second, in milliseconds here (`time.sleep(2)` → 200 ms). */
 export const SECOND = 100

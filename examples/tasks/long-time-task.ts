@@ -4,8 +4,9 @@
  * It also returns its pid and start/end times so that the example can check
  * the pool's behaviour. Erasable TypeScript only.
  */
-import { Task } from "@corun/core"
-import { Effect, Schema } from "effect"
+import * as Task from "@corun/core/Task"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 /** `time.sleep(random.random() * 3)` → `random() * 3 * SCALE` seconds. */
 export const SCALE = 0.1

@@ -3,8 +3,9 @@
  * Python's `func(msg)` (print, sleep 3 s, print "end"). Erasable TypeScript
  * only.
  */
-import { Task } from "@corun/core"
-import { Effect, Schema } from "effect"
+import * as Task from "@corun/core/Task"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 /** One tutorial second, in milliseconds here (`time.sleep(3)` → 300 ms). */
 export const SECOND = 100

@@ -4,8 +4,9 @@
  * `process-count-workers-vs-fibers.ts` (counting to 100,000,000).
  * Erasable TypeScript only: workers load it with Node's type stripping.
  */
-import { Task } from "@corun/core"
-import { Effect, Schema } from "effect"
+import * as Task from "@corun/core/Task"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 /** The sum of the integers `from`, `from + 1`, …, `to - 1` (one slice of the big sum). */
 export const sumRange = (from: number, to: number): number => {

@@ -293,6 +293,13 @@ export interface PoolService {
   readonly join: Effect.Effect<void, PoolStillRunning>
   /** The pool's counters. */
   readonly stats: Effect.Effect<Stats>
+  /**
+   * Waits until every worker has started (loaded the tasks module and run
+   * the initializer) or failed to. Tasks never need it — they wait for a
+   * worker on their own — but it lets a server pay the start-up before
+   * taking traffic, and a benchmark time a warm pool.
+   */
+  readonly awaitReady: Effect.Effect<void>
 }
 
 /**
@@ -444,6 +451,15 @@ export const close: Effect.Effect<void, never, Pool> = Effect.flatMap(Effect.ser
  * @category lifecycle
  */
 export const terminate: Effect.Effect<void, never, Pool> = Effect.flatMap(Effect.service(Pool), (pool) => pool.terminate)
+
+/**
+ * `pool.awaitReady` on the `Pool` service: waits until every worker has
+ * started.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const awaitReady: Effect.Effect<void, never, Pool> = Effect.flatMap(Effect.service(Pool), (pool) => pool.awaitReady)
 
 /**
  * `pool.join` on the `Pool` service: Python's `pool.join()`.

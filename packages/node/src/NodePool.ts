@@ -617,6 +617,10 @@ class NodePoolImpl implements Pool.PoolService {
     for (const waiter of waiters) waiter()
   }
 
+  get awaitReady(): Effect.Effect<void> {
+    return this.awaitStarted
+  }
+
   get awaitStarted(): Effect.Effect<void> {
     return Effect.callback<void>((resume) => {
       if (this.allStarted()) return resume(Effect.void)
@@ -1830,6 +1834,6 @@ export const workers = (
  */
 export const awaitReady: (pool: Pool.PoolService) => Effect.Effect<void> = Effect.fn("NodePool.awaitReady")(
   function*(pool: Pool.PoolService) {
-    if (pool instanceof NodePoolImpl) yield* pool.awaitStarted
+    yield* pool.awaitReady
   }
 )
