@@ -21,14 +21,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect, Random, Stream } from "effect"
 import { asCompleted, Executor, Future } from "@corun/core"
+import { check } from "./support/report.ts"
 
 const FILES = 20
-
-const check = (ok: boolean, what: string) =>
-  ok ? Effect.void : Effect.sync(() => {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  })
 
 interface File {
   readonly url: string

@@ -30,14 +30,9 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect, Random } from "effect"
+import { check } from "./support/report.ts"
 
 const SECOND = 50 // one second of the tutorial, in milliseconds here
-
-const check = (ok: boolean, what: string) =>
-  ok ? Effect.void : Effect.sync(() => {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  })
 
 const downloadTask = (filename: string) =>
   Effect.gen(function*() {

@@ -39,28 +39,8 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Executor, Future } from "@corun/core"
-
-const SECOND = 100 // one second of the tutorial, in milliseconds here
-
-const lines: Array<string> = []
-const print = (line: string) =>
-  Effect.sync(() => {
-    lines.push(line)
-    console.log(line)
-  })
-const check = (ok: boolean, what: string) =>
-  ok ? Effect.void : Effect.sync(() => {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  })
-
-// The parameter `times` simulates how long the network request takes.
-const getHtml = (times: number) =>
-  Effect.gen(function*() {
-    yield* Effect.sleep(times * SECOND)
-    yield* print(`get page ${times}s finished`)
-    return times
-  })
+import { check, lines, print } from "./support/report.ts"
+import { getHtml, SECOND } from "./support/simulate.ts"
 
 // `ThreadPoolExecutor.cancel()` only cancels a task that no worker has taken
 // yet and returns False for a running one. corun's `Future.cancel` follows

@@ -37,28 +37,8 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Executor, wait } from "@corun/core"
-
-const SECOND = 100 // one second of the tutorial, in milliseconds here
-
-const lines: Array<string> = []
-const print = (line: string) =>
-  Effect.sync(() => {
-    lines.push(line)
-    console.log(line)
-  })
-const check = (ok: boolean, what: string) =>
-  ok ? Effect.void : Effect.sync(() => {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  })
-
-// The parameter `times` simulates how long the network request takes.
-const getHtml = (times: number) =>
-  Effect.gen(function*() {
-    yield* Effect.sleep(times * SECOND)
-    yield* print(`get page ${times}s finished`)
-    return times
-  })
+import { check, lines, print } from "./support/report.ts"
+import { getHtml } from "./support/simulate.ts"
 
 const program = Effect.scoped(Effect.gen(function*() {
   const executor = yield* Executor.make({ maxWorkers: 2 })

@@ -55,13 +55,7 @@ import { Effect } from "effect"
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { func } from "./tasks/msg.ts"
-
-const check = (ok: boolean, what: string) => {
-  if (!ok) {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  }
-}
+import { checkNow } from "./support/report.ts"
 
 const program = Effect.gen(function*() {
   const pool = yield* Pool.Pool // pool = multiprocessing.Pool(processes=4)
@@ -81,8 +75,8 @@ const program = Effect.gen(function*() {
   }
   console.log("Sub-process(es) done.")
 
-  check(doneAfterJoin.every((done) => done), "every future should be done once join() has returned")
-  check(
+  checkNow(doneAfterJoin.every((done) => done), "every future should be done once join() has returned")
+  checkNow(
     values.join("|") === "donehello 0|donehello 1|donehello 2",
     `get() should return "done" + msg in submission order, got ${JSON.stringify(values)}`
   )

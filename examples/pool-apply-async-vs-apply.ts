@@ -70,13 +70,7 @@ import { Effect } from "effect"
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { timedFunc } from "./tasks/msg.ts"
-
-const check = (ok: boolean, what: string) => {
-  if (!ok) {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  }
-}
+import { checkNow } from "./support/report.ts"
 
 const PoolLive = NodePool.layer({ tasks: new URL("./tasks/msg.ts", import.meta.url), size: 3 })
 
@@ -109,17 +103,17 @@ const program = Effect.gen(function*() {
   {
     const [h0, h1, h2, h3] = async.runs
     const firstEnd = Math.min(h0.end, h1.end, h2.end)
-    check(async.markAt < firstEnd, "apply_async: Mark~ should be printed before any task ends (apply_async does not block)")
-    check(Math.max(h0.start, h1.start, h2.start) < firstEnd, "apply_async: hello 0, 1 and 2 should run at the same time")
-    check(h3.start >= firstEnd, "apply_async: hello 3 should start after one of hello 0-2 ended (three processes)")
+    checkNow(async.markAt < firstEnd, "apply_async: Mark~ should be printed before any task ends (apply_async does not block)")
+    checkNow(Math.max(h0.start, h1.start, h2.start) < firstEnd, "apply_async: hello 0, 1 and 2 should run at the same time")
+    checkNow(h3.start >= firstEnd, "apply_async: hello 3 should start after one of hello 0-2 ended (three processes)")
   }
   const sync = yield* run("apply")
   {
     const runs = sync.runs
     for (let i = 1; i < runs.length; i++) {
-      check(runs[i].start >= runs[i - 1].end, `apply: hello ${i} should start after hello ${i - 1} ended (apply blocks)`)
+      checkNow(runs[i].start >= runs[i - 1].end, `apply: hello ${i} should start after hello ${i - 1} ended (apply blocks)`)
     }
-    check(sync.markAt >= runs[3].end, "apply: Mark~ should be printed after the last task ended")
+    checkNow(sync.markAt >= runs[3].end, "apply: Mark~ should be printed after the last task ended")
   }
   const span = (r: typeof async) => Math.max(...r.runs.map((x) => x.end)) - Math.min(...r.runs.map((x) => x.start))
   console.log(`(tasks took ${span(async)} ms with apply_async, ${span(sync)} ms with apply)`)

@@ -46,24 +46,13 @@ import { Effect } from "effect"
 import { Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { Foo, SECOND } from "./tasks/foo-bar.ts"
-
-const lines: Array<string> = []
-const print = (line: string) => {
-  lines.push(line)
-  console.log(line)
-}
-const check = (ok: boolean, what: string) => {
-  if (!ok) {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  }
-}
+import { checkNow, lines, printNow } from "./support/report.ts"
 
 const done: Array<number> = []
 const Bar = (arg: number) =>
   Effect.sync(() => {
     done.push(arg)
-    print(`-->exec done: ${arg}`)
+    printNow(`-->exec done: ${arg}`)
   })
 
 const program = Effect.gen(function*() {
@@ -73,18 +62,18 @@ const program = Effect.gen(function*() {
   for (let i = 0; i < 10; i++) {
     yield* pool.applyAsync(Foo, i, { callback: Bar })
   }
-  print("end")
+  printNow("end")
   yield* pool.close
   yield* pool.join
   const elapsed = Date.now() - start
 
-  check(lines[0] === "end", `"end" should be printed before any callback (apply_async does not wait), got ${lines[0]}`)
-  check(
+  checkNow(lines[0] === "end", `"end" should be printed before any callback (apply_async does not wait), got ${lines[0]}`)
+  checkNow(
     [...done].sort((a, b) => a - b).join(",") === "100,101,102,103,104,105,106,107,108,109",
     `Bar should have run once for each of 100..109 by the time join() returns, got [${done}]`
   )
   const sequential = 10 * 2 * SECOND
-  check(
+  checkNow(
     elapsed < 0.75 * sequential,
     `the ten tasks should run five at a time (≈ ${4 * SECOND} ms), not one after the other (${sequential} ms): took ${elapsed} ms`
   )

@@ -61,13 +61,7 @@ import { Effect } from "effect"
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { longTimeTask } from "./tasks/long-time-task.ts"
-
-const check = (ok: boolean, what: string) => {
-  if (!ok) {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  }
-}
+import { checkNow } from "./support/report.ts"
 
 const program = Effect.gen(function*() {
   console.log(`Parent process ${process.pid}.`)
@@ -89,17 +83,17 @@ const program = Effect.gen(function*() {
 
   // The futures are complete once join() has returned.
   const runs = yield* Effect.forEach(futures, (future) => Future.result(future))
-  check(runs.map((run) => run.name).join(",") === "0,1,2,3,4", `all five tasks should have run, got ${runs.map((r) => r.name)}`)
+  checkNow(runs.map((run) => run.name).join(",") === "0,1,2,3,4", `all five tasks should have run, got ${runs.map((r) => r.name)}`)
   const pids = new Set(runs.map((run) => run.pid))
-  check(!pids.has(process.pid), "the tasks should run in child processes, not in the parent")
-  check(pids.size <= 4, `Pool(4) has four processes, the tasks ran on ${pids.size} pids`)
+  checkNow(!pids.has(process.pid), "the tasks should run in child processes, not in the parent")
+  checkNow(pids.size <= 4, `Pool(4) has four processes, the tasks ran on ${pids.size} pids`)
   const mostAtOnce = Math.max(...runs.map((a) => runs.filter((b) => b.start <= a.start && a.start < b.end).length))
-  check(mostAtOnce <= 4, `at most four tasks should run at once on Pool(4), saw ${mostAtOnce}`)
+  checkNow(mostAtOnce <= 4, `at most four tasks should run at once on Pool(4), saw ${mostAtOnce}`)
   const firstEnd = Math.min(...runs.slice(0, 4).map((run) => run.end))
   const firstFour = new Set(runs.slice(0, 4).map((run) => run.pid))
-  check(firstFour.size === 4, `tasks 0-3 should each run in its own process (four idle processes), got pids ${[...firstFour]}`)
-  check(runs[4].start >= firstEnd, `task 4 should start (at ${runs[4].start}) after one of tasks 0-3 ended (${firstEnd})`)
-  check(waitingPrintedAt <= joinedAt && runs.every((run) => run.end <= joinedAt), "join() should return after every task ended")
+  checkNow(firstFour.size === 4, `tasks 0-3 should each run in its own process (four idle processes), got pids ${[...firstFour]}`)
+  checkNow(runs[4].start >= firstEnd, `task 4 should start (at ${runs[4].start}) after one of tasks 0-3 ended (${firstEnd})`)
+  checkNow(waitingPrintedAt <= joinedAt && runs.every((run) => run.end <= joinedAt), "join() should return after every task ended")
 })
 
 NodeRuntime.runMain(

@@ -85,20 +85,13 @@ import { Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { availableParallelism } from "node:os"
 import { sumRange, sumSlice } from "./tasks/sum.ts"
+import { checkNow } from "./support/report.ts"
+import { seconds } from "./support/simulate.ts"
 
 const N = 100_000_000
 const SLICES = 8
 const ROUNDS = 3 // the machine is shared: the best of three rounds is printed
 const EXPECTED = (N * (N + 1)) / 2 // 5,000,000,050,000,000 < 2^53: exact in a double
-
-const check = (ok: boolean, what: string) => {
-  if (!ok) {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  }
-}
-
-const seconds = (ms: number) => (ms / 1000).toFixed(3)
 
 const slices = Array.from({ length: SLICES }, (_, k) => ({
   from: 1 + k * (N / SLICES),
@@ -118,7 +111,7 @@ const program = Effect.gen(function*() {
     singles.push(performance.now() - start)
     console.log(single)
     console.log(`Execution time: ${seconds(singles[round - 1])}s   (one thread)`)
-    check(single === EXPECTED, `the single-thread sum should be ${EXPECTED}, got ${single}`)
+    checkNow(single === EXPECTED, `the single-thread sum should be ${EXPECTED}, got ${single}`)
 
     // The second program: the 8 slices on the pool.
     start = performance.now()
@@ -128,7 +121,7 @@ const program = Effect.gen(function*() {
     pooled.push(performance.now() - start)
     console.log(total)
     console.log(`Execution time: ${seconds(pooled[round - 1])}s   (${SLICES} slices on ${pool.size} workers)`)
-    check(total === EXPECTED, `the sum of the ${SLICES} slices should be ${EXPECTED}, got ${total}`)
+    checkNow(total === EXPECTED, `the sum of the ${SLICES} slices should be ${EXPECTED}, got ${total}`)
   }
   const best = (times: Array<number>) => Math.min(...times)
   console.log(

@@ -70,18 +70,12 @@ import { Executor, Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { availableParallelism } from "node:os"
 import { pstart } from "./tasks/sum.ts"
+import { checkNow } from "./support/report.ts"
+import { seconds } from "./support/simulate.ts"
 
 const ADDITIONS = 100_000_000 // as in the tutorial
 const SWITCH_EVERY = 1_000_000 // additions between two yields of a fiber (the GIL's switch interval)
 const ROUNDS = 5
-
-const check = (ok: boolean, what: string) => {
-  if (!ok) {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  }
-}
-const seconds = (millis: number) => (millis / 1000).toFixed(3)
 
 /** `pstart` on a fiber: counts, yielding to the other fibers now and then. */
 const fiberCount = Effect.gen(function*() {
@@ -110,7 +104,7 @@ const twoFibers = (print: boolean) =>
       console.log("This is fiber 2", v2)
       console.log(`Two fibers cost time: ${seconds(elapsed)}`)
     }
-    check(v1 === ADDITIONS && v2 === ADDITIONS, `each fiber should count to ${ADDITIONS}, got ${v1} and ${v2}`)
+    checkNow(v1 === ADDITIONS && v2 === ADDITIONS, `each fiber should count to ${ADDITIONS}, got ${v1} and ${v2}`)
     return elapsed
   }))
 
@@ -146,7 +140,7 @@ const twoWorkers = (pool: Pool.PoolService, print: boolean) =>
       console.log("1", v1)
       console.log("2", v2)
     }
-    check(v1 === ADDITIONS && v2 === ADDITIONS, `each worker should count to ${ADDITIONS}, got ${v1} and ${v2}`)
+    checkNow(v1 === ADDITIONS && v2 === ADDITIONS, `each worker should count to ${ADDITIONS}, got ${v1} and ${v2}`)
     return elapsed
   })
 
@@ -186,7 +180,7 @@ const program = Effect.gen(function*() {
   const oneCount = threadCpuMillis() - mainCpu
   console.log("0", v0)
   console.log(`Current process cost time: ${seconds(performance.now() - start)}`)
-  check(v0 === ADDITIONS, `the main thread should count to ${ADDITIONS}, got ${v0}`)
+  checkNow(v0 === ADDITIONS, `the main thread should count to ${ADDITIONS}, got ${v0}`)
 
   const speedup = Math.min(...fibers) / Math.min(...workers)
   const cores = availableParallelism()
@@ -195,13 +189,13 @@ const program = Effect.gen(function*() {
   // What does not depend on how busy the machine is: the fibers count on the
   // main thread (the event loop spends about two counts of CPU), the workers
   // on their own threads (it spends almost none).
-  check(
+  checkNow(
     fibersMainCpu > 1.5 * oneCount,
     `two fibers should count on the main thread (${fibersMainCpu.toFixed(0)} ms of its CPU for two counts of ${
       oneCount.toFixed(0)
     } ms)`
   )
-  check(
+  checkNow(
     workersMainCpu < 0.5 * oneCount,
     `two workers should count off the main thread (it used ${workersMainCpu.toFixed(0)} ms of CPU; one count: ${
       oneCount.toFixed(0)

@@ -42,17 +42,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { TaskQueue } from "@corun/core"
+import { checkAloud } from "./support/report.ts"
 
 const SECOND = 20
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
 
 let seed = 2024
 const randrange = (n: number) => {
@@ -97,8 +89,8 @@ const program = Effect.gen(function*() {
   yield* Effect.all([producer("A"), consumer("B")], { concurrency: "unbounded", discard: true })
   const left = yield* q.qsize
   console.log(`B ate ${eaten.length} baozi, found none ${empties} times; ${left} left in the queue`)
-  yield* check(eaten.length > 0 && eaten.every((data, i) => data === i), "B ate baozi, in the order A made them")
-  yield* check(eaten.length + left === 20, "eaten + left = 20: none lost, none twice")
+  yield* checkAloud(eaten.length > 0 && eaten.every((data, i) => data === i), "B ate baozi, in the order A made them")
+  yield* checkAloud(eaten.length + left === 20, "eaten + left = 20: none lost, none twice")
 })
 
 NodeRuntime.runMain(program)

@@ -35,15 +35,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Fiber } from "effect"
 import { TaskQueue } from "@corun/core"
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
+import { checkAloud } from "./support/report.ts"
 
 const program = Effect.gen(function*() {
   const q = yield* TaskQueue.fifo<string>()
@@ -76,10 +68,10 @@ const program = Effect.gen(function*() {
   yield* consumer("李闯") //                        c1 = consumer("李闯")
   yield* Fiber.join(p)
 
-  yield* check(taken.length === 10 && taken.every((bone, i) => bone === `骨头 ${i}`), "the 10 bones were taken in order")
-  yield* check(doneWhenJoinReturned === 10, "join returned only after the 10th task_done")
+  yield* checkAloud(taken.length === 10 && taken.every((bone, i) => bone === `骨头 ${i}`), "the 10 bones were taken in order")
+  yield* checkAloud(doneWhenJoinReturned === 10, "join returned only after the 10th task_done")
   const error = yield* Effect.flip(q.taskDone)
-  yield* check(error._tag === "TaskDoneTooManyTimesError", "an 11th task_done is refused")
+  yield* checkAloud(error._tag === "TaskDoneTooManyTimesError", "an 11th task_done is refused")
 })
 
 NodeRuntime.runMain(program)

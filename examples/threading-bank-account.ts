@@ -39,17 +39,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Lock } from "@corun/core"
+import { checkAloud } from "./support/report.ts"
 
 const DEPOSITORS = 100
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
 
 class Account {
   balance = 0
@@ -85,8 +77,8 @@ const program = Effect.gen(function*() {
   const start = Date.now()
   const locked = yield* run(new Account(yield* Lock.make()))
   console.log(`(the locked deposits ran one after the other: ${Date.now() - start} ms)`)
-  yield* check(unlocked < DEPOSITORS, `without a lock deposits were lost (balance ${unlocked} < ${DEPOSITORS})`)
-  yield* check(locked === DEPOSITORS, `with a lock the balance is exactly ${DEPOSITORS}`)
+  yield* checkAloud(unlocked < DEPOSITORS, `without a lock deposits were lost (balance ${unlocked} < ${DEPOSITORS})`)
+  yield* checkAloud(locked === DEPOSITORS, `with a lock the balance is exactly ${DEPOSITORS}`)
 })
 
 NodeRuntime.runMain(program)

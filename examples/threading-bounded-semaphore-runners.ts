@@ -32,17 +32,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { BoundedSemaphore } from "@corun/core"
+import { checkAloud } from "./support/report.ts"
 
 const SECOND = 200
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
 
 const program = Effect.gen(function*() {
   const num = 0
@@ -65,11 +57,11 @@ const program = Effect.gen(function*() {
   console.log("----all threads done---")
   console.log(num)
 
-  yield* check(peak === 5, `at most 5 runners at once (peak ${peak})`)
-  yield* check(elapsed >= 4 * SECOND * 0.95, `20 runners took 4 waves (${elapsed} ms ≥ ${4 * SECOND} ms)`)
-  yield* check((yield* semaphore.value) === 5, "all 5 permits are back")
+  yield* checkAloud(peak === 5, `at most 5 runners at once (peak ${peak})`)
+  yield* checkAloud(elapsed >= 4 * SECOND * 0.95, `20 runners took 4 waves (${elapsed} ms ≥ ${4 * SECOND} ms)`)
+  yield* checkAloud((yield* semaphore.value) === 5, "all 5 permits are back")
   const overRelease = yield* Effect.flip(semaphore.release())
-  yield* check(overRelease._tag === "SemaphoreOverReleaseError", "one release too many is refused")
+  yield* checkAloud(overRelease._tag === "SemaphoreOverReleaseError", "one release too many is refused")
 })
 
 NodeRuntime.runMain(program)

@@ -56,19 +56,11 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Fiber } from "effect"
 import { Event } from "@corun/core"
+import { checkAloud } from "./support/report.ts"
 
 const HALF_SECOND = 20
 const SECOND = 2 * HALF_SECOND
 const STAFF = 5
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
 
 let seed = 7
 const randrange = (n: number) => {
@@ -129,8 +121,8 @@ const program = Effect.gen(function*() {
   yield* Fiber.joinAll(staffFibers)
   yield* Fiber.join(doorFiber) // the door notices everyone passed and stops
   console.log(`all ${passed} staff passed; ${swipes} card swipes`)
-  yield* check(passed === STAFF, `all ${STAFF} staff passed`)
-  yield* check(wrongPasses.length === 0 && swipes > 0, "a swipe opens the door at once")
+  yield* checkAloud(passed === STAFF, `all ${STAFF} staff passed`)
+  yield* checkAloud(wrongPasses.length === 0 && swipes > 0, "a swipe opens the door at once")
 })
 
 NodeRuntime.runMain(program)

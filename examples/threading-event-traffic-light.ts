@@ -51,18 +51,10 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Event } from "@corun/core"
+import { checkAloud } from "./support/report.ts"
 
 const TICK = 25 // one second of the tutorial
 const TICKS = 42 // two full cycles of the light
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
 
 let seed = 42
 const randrange = (n: number) => {
@@ -124,8 +116,8 @@ const program = Effect.gen(function*() {
 
   yield* Effect.all([light, car(0), car(1), car(2)], { concurrency: "unbounded", discard: true })
   console.log(`light done after ${TICKS} ticks: ${runs} car passes, ${waits} stops at red`)
-  yield* check(violations.length === 0, "no car ran while the event was clear (red)")
-  yield* check(runs > 0 && waits > 0, "cars both drove on green and waited on red")
+  yield* checkAloud(violations.length === 0, "no car ran while the event was clear (red)")
+  yield* checkAloud(runs > 0 && waits > 0, "cars both drove on green and waited on red")
 })
 
 NodeRuntime.runMain(program)

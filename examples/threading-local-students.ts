@@ -33,15 +33,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { FiberLocal } from "@corun/core"
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
+import { checkAloud } from "./support/report.ts"
 
 const localSchool = FiberLocal.makeUnsafe<string | undefined>(() => undefined) // local_school = threading.local()
 const threadName = FiberLocal.makeUnsafe(() => "MainThread")
@@ -69,11 +61,11 @@ const program = Effect.gen(function*() {
     concurrency: "unbounded",
     discard: true
   })
-  yield* check(
+  yield* checkAloud(
     lines.join("|") === "Hello, Alice (in Thread-A)|Hello, Bob (in Thread-B)",
     "each thread saw its own student"
   )
-  yield* check((yield* localSchool.get) === undefined, "the main fiber has no student bound")
+  yield* checkAloud((yield* localSchool.get) === undefined, "the main fiber has no student bound")
 })
 
 NodeRuntime.runMain(program)

@@ -36,18 +36,10 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Lock } from "@corun/core"
+import { checkAloud } from "./support/report.ts"
 
 const SECOND = 100
 const THREADS = 100
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
 
 const run = (lock: Lock.Lock | undefined) =>
   Effect.gen(function*() {
@@ -74,8 +66,8 @@ const program = Effect.gen(function*() {
   const unlocked = yield* run(undefined)
   console.log("--- 加锁版本 (with lock) ---")
   const locked = yield* run(yield* Lock.make())
-  yield* check(unlocked > 0, `without the lock decrements were lost (final num ${unlocked} > 0)`)
-  yield* check(locked === 0, "with the lock the final num is exactly 0")
+  yield* checkAloud(unlocked > 0, `without the lock decrements were lost (final num ${unlocked} > 0)`)
+  yield* checkAloud(locked === 0, "with the lock the final num is exactly 0")
 })
 
 NodeRuntime.runMain(program)

@@ -36,17 +36,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Lock } from "@corun/core"
+import { checkAloud } from "./support/report.ts"
 
 const LOOP = Number(process.env.LOOP ?? 20_000)
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
 
 const run = (lock: Lock.Lock | undefined) =>
   Effect.gen(function*() {
@@ -83,8 +75,8 @@ const program = Effect.gen(function*() {
   const unlocked = yield* run(undefined)
   console.log("--- with a lock ---")
   const locked = yield* run(yield* Lock.make())
-  yield* check(unlocked !== 0, `without the lock the balance drifted (${unlocked} instead of 0)`)
-  yield* check(locked === 0, "with the lock the balance is 0")
+  yield* checkAloud(unlocked !== 0, `without the lock the balance drifted (${unlocked} instead of 0)`)
+  yield* checkAloud(locked === 0, "with the lock the balance is 0")
 })
 
 NodeRuntime.runMain(program)

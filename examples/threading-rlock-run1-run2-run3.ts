@@ -47,15 +47,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { RLock } from "@corun/core"
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
+import { checkAloud } from "./support/report.ts"
 
 const program = Effect.gen(function*() {
   let num = 0
@@ -91,9 +83,9 @@ const program = Effect.gen(function*() {
   console.log("----all threads done---")
   console.log(num, num2)
 
-  yield* check(num === 10 && num2 === 10, "num and num2 are both 10")
-  yield* check(pairs.every(([a, b]) => a === b), "each run3 saw run1 and run2 in one piece (res == res2)")
-  yield* check(!(yield* lock.locked), "the RLock is free at the end")
+  yield* checkAloud(num === 10 && num2 === 10, "num and num2 are both 10")
+  yield* checkAloud(pairs.every(([a, b]) => a === b), "each run3 saw run1 and run2 in one piece (res == res2)")
+  yield* checkAloud(!(yield* lock.locked), "the RLock is free at the end")
 })
 
 NodeRuntime.runMain(program)

@@ -36,17 +36,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Lock } from "@corun/core"
+import { checkAloud } from "./support/report.ts"
 
 const LOOP = Number(process.env.LOOP ?? 100_000)
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
 
 const race = (lock: Lock.Lock | undefined) =>
   Effect.gen(function*() {
@@ -72,8 +64,8 @@ const program = Effect.gen(function*() {
   const unlocked = yield* race(undefined)
   console.log(`--- with threading.Lock → Lock.withLock ---`)
   const locked = yield* race(yield* Lock.make())
-  yield* check(unlocked < 2 * LOOP, `the unlocked counter lost updates (${2 * LOOP - unlocked} lost)`)
-  yield* check(locked === 2 * LOOP, `the locked counter reached exactly ${2 * LOOP}`)
+  yield* checkAloud(unlocked < 2 * LOOP, `the unlocked counter lost updates (${2 * LOOP - unlocked} lost)`)
+  yield* checkAloud(locked === 2 * LOOP, `the locked counter reached exactly ${2 * LOOP}`)
 })
 
 NodeRuntime.runMain(program)

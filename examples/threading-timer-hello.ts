@@ -19,17 +19,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Option } from "effect"
 import { Timer } from "@corun/core"
+import { checkAloud } from "./support/report.ts"
 
 const INTERVAL = 300 // 30 s in the original
-
-const check = (ok: boolean, what: string) =>
-  Effect.sync(() => {
-    if (ok) console.log(`check ok: ${what}`)
-    else {
-      console.log(`FAILED CHECK: ${what}`)
-      process.exitCode = 1
-    }
-  })
 
 const program = Effect.scoped(Effect.gen(function*() {
   let calls = 0
@@ -48,9 +40,9 @@ const program = Effect.scoped(Effect.gen(function*() {
 
   const fired = yield* t.join
   const elapsed = Date.now() - start
-  yield* check(Option.isSome(fired) && calls === 1, "hello() ran exactly once")
-  yield* check(elapsed >= INTERVAL * 0.95, `it ran after the interval (${elapsed} ms)`)
-  yield* check(Option.isNone(yield* cancelled.join), "the cancelled timer never ran")
+  yield* checkAloud(Option.isSome(fired) && calls === 1, "hello() ran exactly once")
+  yield* checkAloud(elapsed >= INTERVAL * 0.95, `it ran after the interval (${elapsed} ms)`)
+  yield* checkAloud(Option.isNone(yield* cancelled.join), "the cancelled timer never ran")
 }))
 
 NodeRuntime.runMain(program)

@@ -40,15 +40,11 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect } from "effect"
 import { Executor, Future } from "@corun/core"
+import { check } from "./support/report.ts"
+import { seconds, threadCpuMillis } from "./support/simulate.ts"
 
 const ADDITIONS = 100_000_000 // as in the tutorial
 const SWITCH_EVERY = 1_000_000 // additions between two yields (the GIL's switch interval)
-
-const check = (ok: boolean, what: string) =>
-  ok ? Effect.void : Effect.sync(() => {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  })
 
 const tstart = (arg: string) =>
   Effect.gen(function*() {
@@ -59,16 +55,6 @@ const tstart = (arg: string) =>
     }
     yield* Effect.sync(() => console.log(arg, v))
   })
-
-const seconds = (millis: number) => (millis / 1000).toFixed(3)
-
-// CPU time of this (the main) thread, in ms: unlike the wall clock it does
-// not grow when other processes keep the machine busy, so the check compares
-// these.
-const threadCpuMillis = Effect.sync(() => {
-  const { system, user } = process.threadCpuUsage()
-  return (user + system) / 1000
-})
 
 // Wall-clock time (printed, as Python's time.time() differences) and CPU time
 // (checked) of an effect.

@@ -42,14 +42,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect, Random } from "effect"
 import { Executor, Future } from "@corun/core"
+import { check } from "./support/report.ts"
 
 const SECOND = 50 // one second of the tutorial, in milliseconds here
-
-const check = (ok: boolean, what: string) =>
-  ok ? Effect.void : Effect.sync(() => {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  })
 
 class DownloadTask {
   private readonly filename: string

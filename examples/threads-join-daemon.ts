@@ -52,20 +52,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect } from "effect"
 import { Executor, Future, wait } from "@corun/core"
+import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here
-
-const lines: Array<string> = []
-const print = (line: string) =>
-  Effect.sync(() => {
-    lines.push(line)
-    console.log(line)
-  })
-const check = (ok: boolean, what: string) =>
-  ok ? Effect.void : Effect.sync(() => {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  })
 
 // Python's thread.join(timeout): wait at most `timeout`, then go on.
 const joinWithin = <A, E>(future: Future.Future<A, E>, timeout: number) => wait([future], { timeout })

@@ -28,20 +28,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Executor, Future } from "@corun/core"
+import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here
-
-const lines: Array<string> = []
-const print = (line: string) =>
-  Effect.sync(() => {
-    lines.push(line)
-    console.log(line)
-  })
-const check = (ok: boolean, what: string) =>
-  ok ? Effect.void : Effect.sync(() => {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  })
 
 const run = Effect.gen(function*() {
   for (let i = 0; i < 5; i++) {

@@ -34,22 +34,11 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect } from "effect"
 import { Executor } from "@corun/core"
+import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here
 const LISTEN_ROUNDS = 6 // `while True` in the tutorial
 const DOWNLOAD_ROUNDS = 3 // `while True` in the tutorial
-
-const lines: Array<string> = []
-const print = (line: string) =>
-  Effect.sync(() => {
-    lines.push(line)
-    console.log(line)
-  })
-const check = (ok: boolean, what: string) =>
-  ok ? Effect.void : Effect.sync(() => {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  })
 
 const listenMusic = (name: string) =>
   Effect.gen(function*() {

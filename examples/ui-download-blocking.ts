@@ -40,14 +40,9 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect, Queue } from "effect"
+import { check } from "./support/report.ts"
 
 const SECOND = 50 // one second of the tutorial, in milliseconds here
-
-const check = (ok: boolean, what: string) =>
-  ok ? Effect.void : Effect.sync(() => {
-    console.log(`FAILED CHECK: ${what}`)
-    process.exitCode = 1
-  })
 
 type Click = "Download" | "About" | "Close window"
 // What the user does, and when (tutorial seconds).

@@ -1,0 +1,41 @@
+/**
+ * Output and self-checks shared by the example programs: each example prints
+ * its lines like the Python program it ports, then checks its own result and,
+ * on a wrong one, prints `FAILED CHECK: …` and exits non-zero.
+ *
+ * Not a program itself (the harness runs only the top-level `examples/*.ts`).
+ */
+import { Effect } from "effect"
+
+const printed: Array<string> = []
+
+/** Every line written by `print` or `printNow` so far, in order, for the example's checks. */
+export const lines: ReadonlyArray<string> = printed
+
+/** Writes `line` to the console and records it in `lines`, at once (for callbacks outside an effect). */
+export const printNow = (line: string): void => {
+  printed.push(line)
+  console.log(line)
+}
+
+/** An effect that writes `line` to the console and records it in `lines`. */
+export const print = (line: string): Effect.Effect<void> => Effect.sync(() => printNow(line))
+
+/** Reports a wrong result at once: prints `FAILED CHECK: what` and sets a failing exit code unless `ok`. */
+export const checkNow = (ok: boolean, what: string): void => {
+  if (!ok) {
+    console.log(`FAILED CHECK: ${what}`)
+    process.exitCode = 1
+  }
+}
+
+/** An effect that prints `FAILED CHECK: what` and sets a failing exit code unless `ok`; silent when `ok`. */
+export const check = (ok: boolean, what: string): Effect.Effect<void> =>
+  ok ? Effect.void : Effect.sync(() => checkNow(ok, what))
+
+/** Like `check`, but also says `check ok: what` when the check passes. */
+export const checkAloud = (ok: boolean, what: string): Effect.Effect<void> =>
+  Effect.sync(() => {
+    if (ok) console.log(`check ok: ${what}`)
+    else checkNow(ok, what)
+  })
