@@ -160,6 +160,8 @@ class ExecutorImpl implements Executor {
   readonly tasks = new Set<Future.Future<any, any>>()
   readonly daemons = new Set<Future.Future<any, any>>()
   closed = false
+  /** Set by `interruptAll`: a task registered later is interrupted at once. */
+  interrupted = false
 
   constructor(maxWorkers: number) {
     this.maxWorkers = maxWorkers
@@ -187,7 +189,9 @@ class ExecutorImpl implements Executor {
           return effect
         }))
       }
-      if (name !== undefined || daemon) {
+      // Set whenever it differs from what the task would inherit, so a plain
+      // task started from a named or daemon one does not pass for it.
+      if (name !== undefined || daemon || current !== undefined) {
         task = Effect.provideService(task, CurrentTask, { name, daemon })
       }
       if (name !== undefined) {
@@ -199,6 +203,8 @@ class ExecutorImpl implements Executor {
       return Effect.uninterruptible(Effect.map(Effect.forkDetach(task), (fiber) => {
         registry.add(future)
         Future.attachFiberUnsafe(future, fiber, registry)
+        // `interruptAll` may have run since the check above.
+        if (this.interrupted) fiber.interruptUnsafe()
         return future
       }))
     })
@@ -253,6 +259,7 @@ class ExecutorImpl implements Executor {
   interruptAll(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.closed = true
+      this.interrupted = true
       const futures = [...this.tasks, ...this.daemons]
       for (const future of futures) Future.cancelUnsafe(future)
       return Effect.forEach(futures, (future) => Future.await(future), { discard: true })

@@ -547,11 +547,13 @@ export const makeExecutor: Effect.Effect<PoolExecutor, never, Pool | Scope.Scope
         SubmitError | ExecutorShutdownError
       > => {
         if (closed) return Effect.fail(shutdownError("submit"))
-        return Effect.map(pool.applyAsync(task, input, options), (future) => {
+        // Submit and register in one uninterruptible step, so an interrupted
+        // submitter cannot leave a future that `shutdown` does not await.
+        return Effect.uninterruptible(Effect.map(pool.applyAsync(task, input, options), (future) => {
           futures.add(future)
           Future.observeUnsafe(future, () => futures.delete(future))
           return future
-        })
+        }))
       })
     },
     map<I, O, E, P>(task: Task<string, I, O, E, P>, inputs: Iterable<I>, options?: MapOptions) {

@@ -90,11 +90,15 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
               ? effect
               : effect.pipe(Effect.withSpan(name), Effect.annotateLogs("task", name))
             const future = Future.makeUnsafe<A2, E2>({ name })
-            return Effect.map(Effect.forkDetach(Effect.suspend(() => {
+            // Fork and register in one uninterruptible step: a creator paused
+            // and interrupted in between would leave a task outside the group.
+            return Effect.uninterruptible(Effect.map(Effect.forkDetach(Effect.suspend(() => {
               Future.setRunningUnsafe(future)
               return task
             })), (fiber) => {
               tasks.add(fiber)
+              // The group may have started aborting since the check above.
+              if (aborting) fiber.interruptUnsafe()
               Future.setCancellerUnsafe(future, () => fiber.interruptUnsafe())
               fiber.addObserver((exit) => {
                 tasks.delete(fiber)
@@ -110,7 +114,7 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
                 }
               })
               return future
-            })
+            }))
           })
       }
 

@@ -1565,6 +1565,15 @@ class NodePoolImpl implements Pool.PoolService {
           })
 
           const waitForProgress = Effect.callback<void>((resume) => {
+            // Check again on registering: the fiber may have yielded to the
+            // scheduler since \`pull\` looked, and a result may have arrived.
+            if (
+              (ordered ? ready.has(emitted) : arrived.length > 0) ||
+              (exhausted && emitted === nextIndex) ||
+              (pool.closed && outstanding.size === 0)
+            ) {
+              return resume(Effect.void)
+            }
             wake = () => resume(Effect.void)
             return Effect.sync(() => {
               wake = undefined
