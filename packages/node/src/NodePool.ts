@@ -169,10 +169,18 @@ interface Codecs {
   readonly hasProgress: boolean
 }
 
+interface ProgressSubscriber {
+  readonly value: (value: unknown) => void
+  readonly end: () => void
+}
+
+/**
+ * A task's progress: values reported before anyone listens are buffered for
+ * the first subscriber; every subscriber then gets every later value.
+ */
 interface ProgressState {
   readonly buffer: Array<unknown>
-  listener: ((value: unknown) => void) | undefined
-  onEnd: (() => void) | undefined
+  readonly subscribers: Set<ProgressSubscriber>
   done: boolean
 }
 
@@ -736,8 +744,8 @@ class NodePoolImpl implements Pool.PoolService {
         job.onProgress?.(decoded.value)
         const progress = job.progress
         if (progress !== undefined) {
-          if (progress.listener !== undefined) progress.listener(decoded.value)
-          else progress.buffer.push(decoded.value)
+          if (progress.subscribers.size === 0) progress.buffer.push(decoded.value)
+          else for (const subscriber of progress.subscribers) subscriber.value(decoded.value)
         }
         return
       }
@@ -1053,7 +1061,8 @@ class NodePoolImpl implements Pool.PoolService {
     const progress = job.progress
     if (progress !== undefined) {
       progress.done = true
-      progress.onEnd?.()
+      for (const subscriber of progress.subscribers) subscriber.end()
+      progress.subscribers.clear()
     }
     if (job.future !== undefined) Future.completeUnsafe(job.future, exit)
     const onExit = job.onExit
@@ -1236,7 +1245,7 @@ class NodePoolImpl implements Pool.PoolService {
     job.future = future
     if (job.state === SENT) Future.setRunningUnsafe(future)
     if (job.codecs.hasProgress) {
-      const state: ProgressState = { buffer: [], listener: undefined, onEnd: undefined, done: false }
+      const state: ProgressState = { buffer: [], subscribers: new Set(), done: false }
       job.progress = state
       this.progressStates.set(future, state)
     }
@@ -1645,17 +1654,13 @@ class NodePoolImpl implements Pool.PoolService {
         for (const value of state.buffer) Queue.offerUnsafe(queue, value as P)
         state.buffer.length = 0
         if (state.done) return Effect.sync(() => Queue.endUnsafe(queue))
-        const listener = (value: unknown) => Queue.offerUnsafe(queue, value as P)
-        const onEnd = () => Queue.endUnsafe(queue)
-        state.listener = listener
-        state.onEnd = onEnd
+        const subscriber: ProgressSubscriber = {
+          value: (value) => Queue.offerUnsafe(queue, value as P),
+          end: () => Queue.endUnsafe(queue)
+        }
+        state.subscribers.add(subscriber)
         // A consumer that stops early lets go of the task's progress.
-        return Effect.addFinalizer(() =>
-          Effect.sync(() => {
-            if (state.listener === listener) state.listener = undefined
-            if (state.onEnd === onEnd) state.onEnd = undefined
-          })
-        )
+        return Effect.addFinalizer(() => Effect.sync(() => state.subscribers.delete(subscriber)))
       })
     )
   }

@@ -256,6 +256,21 @@ for (const runtime of ["thread", "process"] as const) {
         assert.deepStrictEqual(Array.from(yield* Stream.runCollect(pool.progress(quiet))), [])
       }))
 
+    it.live("two progress streams of one task both see its values and both end", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime })
+        const future = yield* pool.applyAsync(T.countUp, 5)
+        const [first, second] = yield* Effect.all([
+          Stream.runCollect(pool.progress(future)),
+          Stream.runCollect(pool.progress(future))
+        ], { concurrency: 2 }).pipe(Effect.timeout("20 seconds"))
+        const all = [1, 2, 3, 4, 5]
+        assert.deepStrictEqual(Array.from(first).map((p) => p.done), all)
+        const later = Array.from(second).map((p) => p.done)
+        assert.deepStrictEqual(later, all.slice(all.length - later.length))
+        assert.strictEqual(yield* Future.result(future), 5)
+      }))
+
     it.live("the Pool service and its accessors", () =>
       Effect.gen(function*() {
         assert.strictEqual(yield* Pool.apply(T.noop, 7), 7)
