@@ -25,7 +25,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
@@ -69,9 +69,18 @@ export interface RLock extends Pipeable {
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
 }
 
+/**
+ * The one `Lock` internal that `RLock` drives directly, as `Lock.withLock`
+ * does: taking a free lock synchronously, in the step that records it.
+ */
+interface LockInternals {
+  tryAcquireUnsafe(owner: number): boolean
+}
+
 class RLockImpl implements RLock {
   readonly [TypeId] = TypeId
   readonly lock = Lock.makeUnsafe()
+  readonly internals = this.lock as unknown as LockInternals
   count_ = 0
 
   pipe() {
@@ -82,21 +91,46 @@ class RLockImpl implements RLock {
     return Lock.ownerUnsafe(this.lock)
   }
 
+  // As in `Lock.withLock`, the lock is taken and counted in one
+  // uninterruptible step, and only the wait runs in `restore`. (Taking it
+  // inside `restore` and counting it a step later leaked it: a fiber paused
+  // in between, its op budget spent, and interrupted there kept the lock
+  // with a count of 0, so nobody ever released it.)
+
   acquire(): Effect.Effect<boolean>
   acquire(options: Lock.AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
   acquire(options?: Lock.AcquireOptions): Effect.Effect<boolean, InvalidArgumentError> {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
-        if (this.owner === fiber.id) {
+        const id = fiber.id
+        if (this.owner === id) {
           this.count_++
           return succeedTrue
         }
-        return Effect.map(restore(Lock.acquireForUnsafe(this.lock, fiber.id, options)), (acquired) => {
-          if (acquired) this.count_ = 1
-          return acquired
-        })
+        if (this.internals.tryAcquireUnsafe(id)) {
+          this.count_ = 1
+          return succeedTrue
+        }
+        return Effect.onExitPrimitive(
+          restore(Lock.acquireForUnsafe(this.lock, id, options)),
+          (exit) => this.settle(id, exit),
+          true
+        )
       })
     )
+  }
+
+  /**
+   * Records the end of a wait for the lock on behalf of fiber `id` (called
+   * uninterruptibly, once the wait's `restore` has ended): counts the lock
+   * when it was taken, and gives it back when the wait ended otherwise but
+   * left it held by `id` (taken, then interrupted or timed out before this
+   * step), so that no exit path keeps an uncounted lock.
+   */
+  settle(id: number, exit: Exit.Exit<boolean, unknown>): undefined {
+    if (Exit.isSuccess(exit) && exit.value) this.count_ = 1
+    else if (this.owner === id) Lock.releaseUnsafe(this.lock)
+    return undefined
   }
 
   get release(): Effect.Effect<void, LockNotOwnedError> {
@@ -134,13 +168,25 @@ class RLockImpl implements RLock {
             return undefined
           }, true)
         }
-        return Effect.flatMap(restore(Lock.acquireForUnsafe(this.lock, id) as Effect.Effect<boolean>), () => {
+        if (this.internals.tryAcquireUnsafe(id)) {
           this.count_ = 1
           return Effect.onExitPrimitive(restore(effect), () => {
             if (this.owner === id) this.releaseOnceUnsafe()
             return undefined
           }, true)
-        })
+        }
+        return Effect.flatMap(
+          Effect.onExitPrimitive(
+            restore(Lock.acquireForUnsafe(this.lock, id) as Effect.Effect<boolean>),
+            (exit) => this.settle(id, exit),
+            true
+          ),
+          () =>
+            Effect.onExitPrimitive(restore(effect), () => {
+              if (this.owner === id) this.releaseOnceUnsafe()
+              return undefined
+            }, true)
+        )
       })
     )
   }

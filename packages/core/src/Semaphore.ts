@@ -29,7 +29,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option, Semaphore as EffectSemaphore } from "effect"
+import { Effect, Exit, Option, Scope, Semaphore as EffectSemaphore } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
@@ -84,7 +84,6 @@ class SemaphoreImpl implements Semaphore {
     this.bounded = bounded
     this.free = initial
     this.semaphore = EffectSemaphore.makeUnsafe(initial)
-    this.releaseOne = Effect.asVoid(this.semaphore.release(1))
   }
 
   pipe() {
@@ -100,33 +99,58 @@ class SemaphoreImpl implements Semaphore {
     return true
   }
 
-  readonly onTakenOption = (taken: Option.Option<number>): boolean => {
-    if (Option.isNone(taken)) return false
-    this.free--
-    return true
-  }
-
   acquire(): Effect.Effect<boolean>
   acquire(options: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
   acquire(options?: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError> {
-    // The permit is taken and counted in one step: `take` completes inside
-    // the mask, so an interruption cannot fall between the two. A timeout
-    // races `take` in a child fiber whose take-and-complete is one
-    // synchronous step too, so the loser never holds a permit.
+    // Whatever takes the permit runs uninterruptibly, and so does the step
+    // that counts it: only the wait itself is interruptible (see `wait`).
     return Effect.uninterruptibleMask((restore) => {
-      if (options === undefined) return Effect.map(restore(this.semaphore.take(1)), this.onTaken)
+      if (options === undefined) return this.wait(restore, undefined)
       const millis = nonBlockingCheck(options) ?? timeoutMillis(options.timeout)
       if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
       if (options.blocking === false || millis === 0) {
         return Effect.map(this.semaphore.takeIfAvailable(1), (taken) => taken && this.onTaken())
       }
-      if (millis === undefined) return Effect.map(restore(this.semaphore.take(1)), this.onTaken)
-      return Effect.map(restore(Effect.timeoutOption(this.semaphore.take(1), millis)), this.onTakenOption)
+      return this.wait(restore, millis)
+    })
+  }
+
+  /**
+   * Takes a permit, waiting for it (at most `millis` when given); called
+   * inside `acquire`'s mask. `restore(semaphore.take(1))` would leak: `take`
+   * takes the permit inside the interruptible region, and a fiber paused at
+   * the next step boundary (its op budget spent) and interrupted there never
+   * counts it nor gives it back. `takeScoped` instead takes the permit and
+   * adds its release to `scope` in one uninterruptible step, wrapping only
+   * the wait in its own restore; so whatever ends the wait (success, a
+   * timeout, or an interruption after the permit was taken), `scope` holds
+   * the permit's release exactly when a permit is held. On success the permit
+   * is kept and counted (the scope is dropped unclosed); otherwise closing
+   * the scope gives back any permit taken.
+   */
+  wait(
+    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+    millis: number | undefined
+  ): Effect.Effect<boolean> {
+    const scope = Scope.makeUnsafe()
+    const take = Effect.provideService(this.semaphore.takeScoped(1), Scope.Scope, scope)
+    const wait = millis === undefined
+      ? Effect.as(take, true)
+      : Effect.map(Effect.timeoutOption(take, millis), Option.isSome)
+    return Effect.onExit(restore(wait), (exit) => {
+      if (Exit.isSuccess(exit) && exit.value) {
+        this.free--
+        return Effect.void
+      }
+      return Scope.close(scope, exit)
     })
   }
 
   release(n = 1): Effect.Effect<void, SemaphoreOverReleaseError | InvalidArgumentError> {
-    return Effect.suspend((): Effect.Effect<void, SemaphoreOverReleaseError | InvalidArgumentError> => {
+    // Uninterruptible: `free` is raised in this step and the permits are
+    // returned to Effect's semaphore in the next; an interruption in between
+    // would leave `value` counting permits that cannot be taken.
+    return Effect.uninterruptible(Effect.suspend((): Effect.Effect<void, SemaphoreOverReleaseError | InvalidArgumentError> => {
       if (!Number.isInteger(n) || n < 1) {
         return Effect.fail(
           new InvalidArgumentError({ argument: "n", message: `'n' must be a positive integer, got ${n}` })
@@ -142,23 +166,24 @@ class SemaphoreImpl implements Semaphore {
       }
       this.free += n
       return Effect.asVoid(this.semaphore.release(n))
-    })
+    }))
   }
 
   withPermit<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(this.semaphore.take(1)), () => {
-        this.free--
-        return Effect.onExitPrimitive(restore(effect), this.releasePermit, true)
-      })
-    )
+    // Effect's `withPermit` takes the permit and registers its release in one
+    // uninterruptible step (only its wait is interruptible). The body below
+    // then counts the permit, and registers the matching uncount, in one
+    // uninterruptible step of its own: an interruption between the two steps
+    // gives the permit back before it was counted, so `free` stays exact.
+    return this.semaphore.withPermit(Effect.uninterruptibleMask((restore) => {
+      this.free--
+      return Effect.onExitPrimitive(restore(effect), this.uncount, true)
+    }))
   }
 
-  readonly releaseOne: Effect.Effect<void>
-
-  readonly releasePermit = (): Effect.Effect<void> => {
+  readonly uncount = (): undefined => {
     this.free++
-    return this.releaseOne
+    return undefined
   }
 
   toString() {
