@@ -40,7 +40,7 @@
  *
  * @since 0.1.0
  */
-import { type Duration, Effect, Option } from "effect"
+import { type Duration, Effect, Exit, Option } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
@@ -173,12 +173,28 @@ class LockImpl implements Lock {
 
   acquireFor(owner: number, options: AcquireOptions | undefined): Effect.Effect<boolean, InvalidArgumentError> {
     if (this.tryAcquireUnsafe(owner)) return succeedTrue
-    if (options === undefined) return Effect.as(this.waitFor(owner), true)
+    if (options === undefined) return this.guardWait(owner, Effect.as(this.waitFor(owner), true))
     const millis = nonBlockingCheck(options) ?? timeoutMillis(options.timeout)
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
     if (options.blocking === false || millis === 0) return succeedFalse
-    if (millis === undefined) return Effect.as(this.waitFor(owner), true)
-    return Effect.map(Effect.timeoutOption(this.waitFor(owner), millis), Option.isSome)
+    if (millis === undefined) return this.guardWait(owner, Effect.as(this.waitFor(owner), true))
+    return this.guardWait(owner, Effect.map(Effect.timeoutOption(this.waitFor(owner), millis), Option.isSome))
+  }
+
+  /**
+   * A wait can be granted the lock and then be interrupted (or lose a race
+   * with its timeout) before it returns `true`: the caller would never
+   * release it. If the wait did not return `true` but this fiber now holds
+   * a lock it did not hold before, give it back.
+   */
+  guardWait(owner: number, wait: Effect.Effect<boolean>): Effect.Effect<boolean> {
+    const heldBefore = this.owner === owner
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.onExitPrimitive(restore(wait), (exit) => {
+        if (!heldBefore && this.owner === owner && !(Exit.isSuccess(exit) && exit.value)) this.releaseUnsafe()
+        return undefined
+      }, true)
+    )
   }
 
   acquire(): Effect.Effect<boolean>
@@ -214,7 +230,14 @@ class LockImpl implements Lock {
             return undefined
           }, true)
         }
-        return Effect.flatMap(restore(this.waitFor(id)), () =>
+        // If the wait is granted the lock and then interrupted before it
+        // returns, the lock is given back here.
+        const heldBefore = this.owner === id
+        const wait = Effect.onExitPrimitive(restore(this.waitFor(id)), (exit) => {
+          if (Exit.isFailure(exit) && !heldBefore && this.owner === id) this.releaseUnsafe()
+          return undefined
+        }, true)
+        return Effect.flatMap(wait, () =>
           Effect.onExitPrimitive(restore(effect), () => {
             if (this.owner === id) this.releaseUnsafe()
             return undefined
