@@ -99,10 +99,9 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
               tasks.add(fiber)
               // The group may have started aborting since the check above.
               if (aborting) fiber.interruptUnsafe()
-              Future.setCancellerUnsafe(future, () => fiber.interruptUnsafe())
+              Future.attachFiberUnsafe(future, fiber)
               fiber.addObserver((exit) => {
                 tasks.delete(fiber)
-                Future.completeUnsafe(future, exit)
                 if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
                   failures.push(withoutInterrupts(exit.cause))
                   abort()

@@ -30,7 +30,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, type Context, Deferred, Duration, Effect, Exit, type Fiber, Option, type Scope } from "effect"
+import { Cause, type Context, Deferred, Duration, Effect, Exit, Fiber, Option, type Scope } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, TimerStartedError } from "./Errors.ts"
@@ -138,10 +138,8 @@ class TimerImpl<A, E> implements Timer<A, E> {
         return Effect.void
       }
       const fiber = this.fiber
-      return fiber === undefined ? Effect.void : Effect.asVoid(Effect.fiberId.pipe(
-        Effect.flatMap((id) => Effect.sync(() => fiber.interruptUnsafe(id))),
-        Effect.andThen(Deferred.await(this.result).pipe(Effect.exit))
-      ))
+      // The fiber's observer completes `result` as it exits.
+      return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
     })
   }
 
