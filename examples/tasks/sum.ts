@@ -7,6 +7,7 @@
 import * as Task from "@corun/core/Task"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { threadId } from "node:worker_threads"
 
 /** The sum of the integers `from`, `from + 1`, …, `to - 1` (one slice of the big sum). */
 export const sumRange = (from: number, to: number): number => {
@@ -22,15 +23,33 @@ export const sumSlice = Task.make("sumSlice", {
   run: ({ from, to }) => Effect.sync(() => sumRange(from, to))
 })
 
-/** Python's `pstart(arg)`: `var += 1` a given number of times (100,000,000 in the tutorial). */
+/** The body of Python's `pstart(arg)`: `var += 1` a given number of times (100,000,000 in the tutorial). */
 export const countUp = (times: number): number => {
   let v = 0
   for (let i = 0; i < times; i++) v += 1
   return v
 }
 
+/**
+ * Python's `pstart(arg)` as a pool task: counts, and reports where (the
+ * worker's thread id and pid) and when (`start`/`end`, milliseconds since
+ * the epoch with sub-millisecond precision, comparable between threads and
+ * processes) the count ran, for the example's checks.
+ */
 export const pstart = Task.make("pstart", {
   input: Schema.Number,
-  output: Schema.Number,
-  run: (times) => Effect.sync(() => countUp(times))
+  output: Schema.Struct({
+    count: Schema.Number,
+    threadId: Schema.Number,
+    pid: Schema.Number,
+    start: Schema.Number,
+    end: Schema.Number
+  }),
+  run: (times) =>
+    Effect.sync(() => {
+      const start = performance.timeOrigin + performance.now()
+      const count = countUp(times)
+      const end = performance.timeOrigin + performance.now()
+      return { count, threadId, pid: process.pid, start, end }
+    })
 })
