@@ -47,10 +47,16 @@
  * `join(timeout)` (which just returns when the time is up) is
  * `wait([future], { timeout })`.
  *
+ * Checks, on the printed lines and the tasks' futures (not the clock):
+ * thread 0 started and its `join(1)` timed out before the main line; fewer
+ * than five `run` threads ever started; and when the program has exited,
+ * `m` and every thread it started are over — `m`, which needs 5 s to run
+ * its loop, was stopped (cancelled), not waited for.
+ *
  * Run: `pnpm tsx examples/threads-join-daemon.ts`
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import { Executor, Future, wait } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
 
@@ -60,7 +66,6 @@ const SECOND = 100 // one second of the tutorial, in milliseconds here
 const joinWithin = <A, E>(future: Future.Future<A, E>, timeout: number) => wait([future], { timeout })
 
 const program = Effect.gen(function*() {
-  const begin = yield* Clock.currentTimeMillis
   let threads = 1 // Python numbers threads from 1: m is Thread-1
   let m: Future.Future<void, unknown> | undefined
   const started: Array<Future.Future<void>> = []
@@ -88,12 +93,11 @@ const program = Effect.gen(function*() {
     yield* joinWithin(m, 2 * SECOND)
     yield* print("---main thread done----")
   })) // the main program exits: the daemon tasks still running are stopped
-  const elapsed = (yield* Clock.currentTimeMillis) - begin
 
   const running = lines.filter((line) => line.includes("------running----"))
   yield* check(lines.includes("[0]------running----\n") && lines.includes("starting thread Thread-2"), "thread 0 should start and its join(1) time out")
   yield* check(
-    running.length >= 2 && running.length < 5,
+    running.length >= 1 && running.length < 5,
     `the main program should exit after 2 s, stopping the daemon before all 5 threads start (started ${running.length})`
   )
   yield* check(lines.indexOf("---main thread done----") >= 2, "the main line should come after the first threads' lines")
@@ -101,7 +105,10 @@ const program = Effect.gen(function*() {
     Future.isDoneUnsafe(m!) && started.every(Future.isDoneUnsafe),
     "every daemon task should be stopped when the program exits"
   )
-  yield* check(elapsed < 2 * 2 * SECOND, `the program should exit at about ${2 * SECOND} ms, not wait for the daemons (took ${elapsed} ms)`)
+  yield* check(
+    yield* Future.cancelled(m!),
+    "the program should exit without waiting for the daemon m (it should be stopped, not finish its 5 s loop)"
+  )
 })
 
 NodeRuntime.runMain(program)

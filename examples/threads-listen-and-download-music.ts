@@ -29,6 +29,11 @@
  * "downloading" lines interleave (about two playing lines per downloading
  * line), and the whole run takes about 600 ms, not 600 + 600.
  *
+ * Checks: the right number of lines, and the interleaving (a downloading
+ * line before the last playing line, and a playing line before the last
+ * downloading line). The total time is printed, not checked: a busy
+ * machine stretches it.
+ *
  * Run: `pnpm tsx examples/threads-listen-and-download-music.ts`
  */
 import { NodeRuntime } from "@effect/platform-node"
@@ -76,7 +81,7 @@ const program = Effect.gen(function*() {
     "playing and downloading should interleave (run at the same time)"
   )
   const sequential = (LISTEN_ROUNDS * 1 + DOWNLOAD_ROUNDS * 2) * SECOND
-  yield* check(elapsed < sequential, `both tasks together (${elapsed} ms) should take less than one after the other (${sequential} ms)`)
+  console.log(`(both tasks together took ${elapsed} ms; one after the other they take ${sequential} ms)`)
 })
 
 NodeRuntime.runMain(program)

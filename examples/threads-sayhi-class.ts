@@ -27,14 +27,24 @@
  * `running on number:1`, `running on number:2`, and the program ends about
  * 300 ms later, when both tasks have slept.
  *
+ * Checks: the two tasks were sleeping at the same time (a count of the
+ * sleeps in progress reached 2), and both had finished when the program
+ * ended (leaving the scope waited for them).
+ *
  * Run: `pnpm tsx examples/threads-sayhi-class.ts`
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import { Executor, type Future } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
+import { makeGauge } from "./support/concurrency.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here
+
+/** How many tasks are sleeping at once (and the most at once). */
+const sleeping = makeGauge()
+/** The tasks that finished their sleep. */
+const finished: Array<number> = []
 
 class MyThread {
   readonly num: number
@@ -46,7 +56,8 @@ class MyThread {
     const num = this.num
     return Effect.gen(function*() {
       yield* print(`running on number:${num}`)
-      yield* Effect.sleep(3 * SECOND)
+      yield* sleeping.track(Effect.sleep(3 * SECOND))
+      finished.push(num)
     })
   }
   start(executor: Executor.Executor): Effect.Effect<Future.Future<void>, unknown> {
@@ -55,7 +66,6 @@ class MyThread {
 }
 
 const program = Effect.gen(function*() {
-  const begin = yield* Clock.currentTimeMillis
   yield* Effect.scoped(Effect.gen(function*() {
     const executor = yield* Executor.make()
     const t1 = new MyThread(1)
@@ -63,16 +73,16 @@ const program = Effect.gen(function*() {
     yield* t1.start(executor)
     yield* t2.start(executor)
   })) // the program waits for both (non-daemon) tasks
-  const elapsed = (yield* Clock.currentTimeMillis) - begin
 
   const expected = ["running on number:1", "running on number:2"]
   yield* check(
     JSON.stringify(lines) === JSON.stringify(expected),
     `expected ${JSON.stringify(expected)}, got ${JSON.stringify(lines)}`
   )
+  yield* check(sleeping.peak === 2, `the two tasks should sleep at the same time (most at once: ${sleeping.peak})`)
   yield* check(
-    elapsed >= 3 * SECOND - 5 && elapsed < 2 * 3 * SECOND,
-    `the two tasks should sleep at the same time (≈ ${3 * SECOND} ms, not ${2 * 3 * SECOND}), took ${elapsed} ms`
+    finished.length === 2,
+    `the program should end only after both tasks finished their sleep (finished: [${finished}])`
   )
 })
 

@@ -39,3 +39,21 @@ export const checkAloud = (ok: boolean, what: string): Effect.Effect<void> =>
     if (ok) console.log(`check ok: ${what}`)
     else checkNow(ok, what)
   })
+
+/**
+ * The first capture group of every line printed so far that matches
+ * `pattern`, in the order printed: `captures(/^get page (\d+)s finished$/)`
+ * is the order in which the pages finished.
+ */
+export const captures = (pattern: RegExp): Array<string> =>
+  printed.flatMap((line) => {
+    const match = pattern.exec(line)
+    return match === null ? [] : [match[1]]
+  })
+
+/** Whether the line `first` was printed, and before the line `then` (if `then` was printed at all). */
+export const printedBefore = (first: string, then: string): boolean => {
+  const i = printed.indexOf(first)
+  const j = printed.indexOf(then)
+  return i >= 0 && (j < 0 || i < j)
+}

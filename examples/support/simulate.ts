@@ -23,12 +23,3 @@ export const getHtml = (times: number): Effect.Effect<number> =>
 
 /** Milliseconds as seconds with three decimals, as the tutorials print `time()` differences. */
 export const seconds = (millis: number): string => (millis / 1000).toFixed(3)
-
-/**
- * CPU time of this (the main) thread, in ms: unlike the wall clock it does not
- * grow when other processes keep the machine busy, so checks compare against it.
- */
-export const threadCpuMillis: Effect.Effect<number> = Effect.sync(() => {
-  const { system, user } = process.threadCpuUsage()
-  return (user + system) / 1000
-})
