@@ -119,12 +119,12 @@ const twoWorkers = (pool: Pool.PoolService, options: { readonly print: boolean; 
     const elapsed = performance.now() - start
     workerRounds.push({ warm: options.warm, runs: [r1, r2] })
     if (options.print) {
-      console.log("1", r1.count)
-      console.log("2", r2.count)
+      console.log("1", r1.value)
+      console.log("2", r2.value)
     }
     checkNow(
-      r1.count === ADDITIONS && r2.count === ADDITIONS,
-      `each worker should count to ${ADDITIONS}, got ${r1.count} and ${r2.count}`
+      r1.value === ADDITIONS && r2.value === ADDITIONS,
+      `each worker should count to ${ADDITIONS}, got ${r1.value} and ${r2.value}`
     )
     return elapsed
   })

@@ -23,9 +23,11 @@
  * ```
  *
  * Times, scaled: `time.sleep(1)` → 200 ms. The 20 runners pass in 4 waves
- * of 5; the program checks that never more than 5 run at once, that the
- * waves take about 4 × 200 ms, and that the semaphore ends with its 5
- * permits (a bounded semaphore would fail on an extra release).
+ * of 5; the program checks that all 20 ran, exactly 5 at a time at most
+ * (a count of the runners inside, which load cannot change), and that the
+ * semaphore ends with its 5 permits (a bounded semaphore fails on an extra
+ * release). The time of the 4 waves (about 4 × 200 ms) is printed, not
+ * checked: a busy machine stretches it.
  *
  * Run: `pnpm tsx examples/threading-bounded-semaphore-runners.ts`
  */
@@ -41,6 +43,7 @@ const program = Effect.gen(function*() {
   const semaphore = yield* BoundedSemaphore.make(5)
   let running = 0
   let peak = 0
+  let ran = 0
   const run = (n: number) =>
     Effect.gen(function*() {
       yield* semaphore.acquire()
@@ -49,6 +52,7 @@ const program = Effect.gen(function*() {
       yield* Effect.sleep(SECOND)
       console.log(`run the thread: ${n}`)
       running--
+      ran++
       yield* semaphore.release()
     })
   const start = Date.now()
@@ -56,9 +60,10 @@ const program = Effect.gen(function*() {
   const elapsed = Date.now() - start
   console.log("----all threads done---")
   console.log(num)
+  console.log(`(the 20 runners took ${elapsed} ms: 4 waves of ${SECOND} ms)`)
 
-  yield* checkAloud(peak === 5, `at most 5 runners at once (peak ${peak})`)
-  yield* checkAloud(elapsed >= 4 * SECOND * 0.95, `20 runners took 4 waves (${elapsed} ms ≥ ${4 * SECOND} ms)`)
+  yield* checkAloud(ran === 20, `all 20 runners ran (${ran})`)
+  yield* checkAloud(peak === 5, `at most 5 runners at once, and 5 did run at once (peak ${peak})`)
   yield* checkAloud((yield* semaphore.value) === 5, "all 5 permits are back")
   const overRelease = yield* Effect.flip(semaphore.release())
   yield* checkAloud(overRelease._tag === "SemaphoreOverReleaseError", "one release too many is refused")

@@ -9,8 +9,18 @@ import * as Schema from "effect/Schema"
 /** One tutorial second, in milliseconds here (`time.sleep(2)` → 200 ms). */
 export const SECOND = 100
 
+/**
+ * `Foo(i)`: sleeps, then returns `i + 100` as `value`, with when it started
+ * and ended (`Date.now()` in the worker) for the example's check that five
+ * ran at once.
+ */
 export const Foo = Task.make("Foo", {
   input: Schema.Number,
-  output: Schema.Number,
-  run: (i) => Effect.as(Effect.sleep(2 * SECOND), i + 100)
+  output: Schema.Struct({ value: Schema.Number, start: Schema.Number, end: Schema.Number }),
+  run: (i) =>
+    Effect.gen(function*() {
+      const start = Date.now()
+      yield* Effect.sleep(2 * SECOND)
+      return { value: i + 100, start, end: Date.now() }
+    })
 })

@@ -16,11 +16,29 @@ export const sumRange = (from: number, to: number): number => {
   return total
 }
 
-/** Python's `task_handler(curr_list, result_queue)`: adds up one slice (sent as its bounds, not as a list). */
+/** Where (thread id, pid) and when (`start`/`end`, ms since the epoch, comparable between threads and processes) a task ran. */
+const Ran = {
+  threadId: Schema.Number,
+  pid: Schema.Number,
+  start: Schema.Number,
+  end: Schema.Number
+}
+
+/** Runs `f`, and reports its value as `value` with where and when it ran. */
+const reportingWhereAndWhen = <A>(f: () => A) => {
+  const start = performance.timeOrigin + performance.now()
+  const value = f()
+  return { value, threadId, pid: process.pid, start, end: performance.timeOrigin + performance.now() }
+}
+
+/**
+ * Python's `task_handler(curr_list, result_queue)`: adds up one slice (sent
+ * as its bounds, not as a list); reports where and when it ran too.
+ */
 export const sumSlice = Task.make("sumSlice", {
   input: Schema.Struct({ from: Schema.Number, to: Schema.Number }),
-  output: Schema.Number,
-  run: ({ from, to }) => Effect.sync(() => sumRange(from, to))
+  output: Schema.Struct({ value: Schema.Number, ...Ran }),
+  run: ({ from, to }) => Effect.sync(() => reportingWhereAndWhen(() => sumRange(from, to)))
 })
 
 /** The body of Python's `pstart(arg)`: `var += 1` a given number of times (100,000,000 in the tutorial). */
@@ -31,25 +49,11 @@ export const countUp = (times: number): number => {
 }
 
 /**
- * Python's `pstart(arg)` as a pool task: counts, and reports where (the
- * worker's thread id and pid) and when (`start`/`end`, milliseconds since
- * the epoch with sub-millisecond precision, comparable between threads and
- * processes) the count ran, for the example's checks.
+ * Python's `pstart(arg)` as a pool task: counts (`value`), and reports where
+ * and when the count ran, for the example's checks.
  */
 export const pstart = Task.make("pstart", {
   input: Schema.Number,
-  output: Schema.Struct({
-    count: Schema.Number,
-    threadId: Schema.Number,
-    pid: Schema.Number,
-    start: Schema.Number,
-    end: Schema.Number
-  }),
-  run: (times) =>
-    Effect.sync(() => {
-      const start = performance.timeOrigin + performance.now()
-      const count = countUp(times)
-      const end = performance.timeOrigin + performance.now()
-      return { count, threadId, pid: process.pid, start, end }
-    })
+  output: Schema.Struct({ value: Schema.Number, ...Ran }),
+  run: (times) => Effect.sync(() => reportingWhereAndWhen(() => countUp(times)))
 })
