@@ -1,5 +1,5 @@
 /**
- * Port of the first file-download program of seeds/004_b66d43e57a73f8d8.txt
+ * Port of the first file-download program of the Russian tutorial “Процессы и потоки”
  * (Russian tutorial "Процессы и потоки": two downloads, one after the
  * other, without processes or threads):
  *

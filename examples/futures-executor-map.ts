@@ -1,5 +1,5 @@
 /**
- * Port of the `executor.map` program of seeds/000_d5b9a394e6c1bda0.txt
+ * Port of the `executor.map` program of the Chinese tutorial “实现多任务”
  * (Chinese tutorial, `concurrent.futures` section):
  *
  * ```python

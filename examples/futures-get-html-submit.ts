@@ -1,6 +1,6 @@
 /**
  * Port of the `ThreadPoolExecutor` "submit / done / cancel / result" program of
- * seeds/000_d5b9a394e6c1bda0.txt (Chinese tutorial, `concurrent.futures`
+ * the Chinese tutorial “实现多任务” (Chinese tutorial, `concurrent.futures`
  * section, "示例"):
  *
  * ```python

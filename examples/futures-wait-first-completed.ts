@@ -1,5 +1,5 @@
 /**
- * Port of the `wait` program of seeds/000_d5b9a394e6c1bda0.txt (Chinese
+ * Port of the `wait` program of the Chinese tutorial “实现多任务” (Chinese
  * tutorial, `concurrent.futures` section) with the other condition the
  * tutorial describes after it: "`return_when` can also be
  * `FIRST_COMPLETED`, which stops waiting as soon as the first task is done".

@@ -1,6 +1,6 @@
 /**
  * Port of the `wait(..., return_when=ALL_COMPLETED)` program of
- * seeds/000_d5b9a394e6c1bda0.txt (Chinese tutorial, `concurrent.futures`
+ * the Chinese tutorial “实现多任务” (Chinese tutorial, `concurrent.futures`
  * section):
  *
  * ```python

@@ -1,5 +1,5 @@
 /**
- * Port of the `get()` program of seeds/000_d5b9a394e6c1bda0.txt (Chinese
+ * Port of the `get()` program of the Chinese tutorial “实现多任务” (Chinese
  * tutorial, "python进程池": "get()函数得出每个返回结果的值"): three
  * `apply_async` results on `Pool(processes=4)`, read with `get()` after
  * `close()` and `join()`:

@@ -1,5 +1,5 @@
 /**
- * Port of the two process-pool programs of seeds/000_d5b9a394e6c1bda0.txt
+ * Port of the two process-pool programs of the Chinese tutorial “实现多任务”
  * (Chinese tutorial, "python进程池" / "apply(), apply_async()"): four
  * `func(msg)` tasks on `Pool(processes = 3)`, first with `apply_async`,
  * then the same with `apply`:

@@ -1,5 +1,5 @@
 /**
- * Port of the process-pool program of seeds/001_50f4aaf9d8527f67.txt
+ * Port of the process-pool program of the Chinese notes “python学习笔记-进程线程”
  * (Chinese notes on threads and processes, "进程池"): `Pool(5)`, ten
  * `apply_async(func=Foo, args=(i,), callback=Bar)` calls, then `close` and
  * `join`:

@@ -1,5 +1,5 @@
 /**
- * Port of the `Pool` program of seeds/002_10eae6d9655b45c6.txt (Chinese
+ * Port of the `Pool` program of the Chinese notes “Python之进程与线程” (Chinese
  * tutorial on processes and threads, section "Pool"): five
  * `long_time_task`s on `Pool(4)`:
  *

@@ -1,5 +1,5 @@
 /**
- * Port of the "divide and conquer" programs of seeds/004_b66d43e57a73f8d8.txt
+ * Port of the "divide and conquer" programs of the Russian tutorial “Процессы и потоки”
  * (Russian tutorial, "Используйте несколько процессов, чтобы «разделять и
  * побеждать» сложные задачи"): the sum of 1..100,000,000, first in one
  * process, then split into 8 slices summed by 8 processes:

@@ -1,5 +1,5 @@
 /**
- * Port of the bank-account program of seeds/004_b66d43e57a73f8d8.txt: 100
+ * Port of the bank-account program of the Russian tutorial “Процессы и потоки”: 100
  * threads each deposit 1 yuan into one account; `deposit` computes the new
  * balance, sleeps 0.01 s ("processing the deposit"), then stores it. Without
  * a lock most deposits are lost; with `threading.Lock` the balance is 100.

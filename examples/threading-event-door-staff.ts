@@ -1,6 +1,6 @@
 /**
  * Port of the door and card-swiping staff program of
- * seeds/001_50f4aaf9d8527f67.txt (Chinese notes "python学习笔记-进程线程",
+ * the Chinese notes “python学习笔记-进程线程” (Chinese notes "python学习笔记-进程线程",
  * section 11, "刷卡例子"): one thread is the door, five are staff; a staff
  * member who finds the door closed swipes the card (sets the event); the door
  * stays open for 3 ticks, then closes (clears it) and waits for a swipe.

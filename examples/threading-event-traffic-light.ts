@@ -1,5 +1,5 @@
 /**
- * Port of the traffic-light `Event` program of seeds/001_50f4aaf9d8527f67.txt
+ * Port of the traffic-light `Event` program of the Chinese notes “python学习笔记-进程线程”
  * (Chinese notes "python学习笔记-进程线程", section 11, "Events"): one thread
  * is the light, three are cars; the event is set while the light is green
  * (and yellow), cleared while it is red.

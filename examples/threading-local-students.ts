@@ -1,5 +1,5 @@
 /**
- * Port of the ThreadLocal program of seeds/002_10eae6d9655b45c6.txt (section
+ * Port of the ThreadLocal program of the Chinese notes “Python之进程与线程” (section
  * "ThreadLocal"): each thread binds its own student to a global
  * `threading.local()` and a helper reads it back without it being passed.
  *

@@ -1,5 +1,5 @@
 /**
- * Port of the `Lock` program of seeds/002_10eae6d9655b45c6.txt (section
+ * Port of the `Lock` program of the Chinese notes “Python之进程与线程” (section
  * "Lock"): two threads each deposit and withdraw the same amount 100,000
  * times on a shared balance ("假定这是你的银行存款"), which should stay 0;
  * without a lock it drifts, with `threading.Lock` it does not.

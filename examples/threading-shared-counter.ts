@@ -1,5 +1,5 @@
 /**
- * Port of the shared-counter race of seeds/000_d5b9a394e6c1bda0.txt (two
+ * Port of the shared-counter race of the Chinese tutorial “实现多任务” (two
  * threads each adding 1 to a global a million times, first without a lock,
  * then with `threading.Lock`):
  *

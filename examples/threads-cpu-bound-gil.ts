@@ -1,5 +1,5 @@
 /**
- * Port of "示例一" of the GIL section of seeds/000_d5b9a394e6c1bda0.txt
+ * Port of "示例一" of the GIL section of the Chinese tutorial “实现多任务”
  * (Chinese tutorial: two threads each adding 1 a hundred million times, then
  * one thread doing it alone):
  *

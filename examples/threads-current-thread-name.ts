@@ -1,6 +1,6 @@
 /**
  * Port of the `threading.current_thread()` program of
- * seeds/002_10eae6d9655b45c6.txt (Chinese notes "Python之进程与线程", after
+ * the Chinese notes “Python之进程与线程” (Chinese notes "Python之进程与线程", after
  * Liao Xuefeng's tutorial, section 多线程):
  *
  * ```python

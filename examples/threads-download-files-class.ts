@@ -1,6 +1,6 @@
 /**
  * Port of the `Thread`-subclass file-download program of
- * seeds/004_b66d43e57a73f8d8.txt (Russian tutorial "Процессы и потоки",
+ * the Russian tutorial “Процессы и потоки” (Russian tutorial "Процессы и потоки",
  * section "Многопоточность в Python": "we can also create our own thread
  * class by inheriting Thread"):
  *

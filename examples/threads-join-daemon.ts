@@ -1,5 +1,5 @@
 /**
- * Port of the "Join & Daemon" program of seeds/001_50f4aaf9d8527f67.txt
+ * Port of the "Join & Daemon" program of the Chinese notes “python学习笔记-进程线程”
  * (Chinese notes "python学习笔记-进程线程", section 6):
  *
  * ```python

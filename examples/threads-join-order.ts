@@ -1,5 +1,5 @@
 /**
- * Port of the `join()` program of seeds/000_d5b9a394e6c1bda0.txt (Chinese
+ * Port of the `join()` program of the Chinese tutorial “实现多任务” (Chinese
  * tutorial: "what if I want the main thread's line to come at the end? Use
  * join()"):
  *

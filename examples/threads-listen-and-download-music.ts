@@ -1,6 +1,6 @@
 /**
  * Port of the "listen to music while downloading" program of
- * seeds/000_d5b9a394e6c1bda0.txt (Chinese tutorial, multithreading section:
+ * the Chinese tutorial “实现多任务” (Chinese tutorial, multithreading section:
  * NetEase Cloud Music plays one song and downloads another in two threads):
  *
  * ```python

@@ -1,5 +1,5 @@
 /**
- * Port of "示例一" (example one) of seeds/000_d5b9a394e6c1bda0.txt (Chinese
+ * Port of "示例一" (example one) of the Chinese tutorial “实现多任务” (Chinese
  * tutorial): a thread counts 0 to 4 while the main thread prints at once.
  *
  * ```python

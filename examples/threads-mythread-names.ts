@@ -1,6 +1,6 @@
 /**
  * Port of the `threading.Thread` subclass program of
- * seeds/000_d5b9a394e6c1bda0.txt (Chinese tutorial: "besides the method
+ * the Chinese tutorial “实现多任务” (Chinese tutorial: "besides the method
  * above, you can write a class that inherits threading.Thread and overrides
  * run"):
  *

@@ -1,6 +1,6 @@
 /**
  * Port of the "inheritance" threading program of
- * seeds/001_50f4aaf9d8527f67.txt (Chinese notes "python学习笔记-进程线程",
+ * the Chinese notes “python学习笔记-进程线程” (Chinese notes "python学习笔记-进程线程",
  * section 5, 继承式调用):
  *
  * ```python

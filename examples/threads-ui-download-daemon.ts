@@ -1,6 +1,6 @@
 /**
  * Port of the multithreaded tkinter program of
- * seeds/004_b66d43e57a73f8d8.txt (Russian tutorial "Процессы и потоки",
+ * the Russian tutorial “Процессы и потоки” (Russian tutorial "Процессы и потоки",
  * "Приложения": the 10 s download moves to a daemon thread, so the window
  * stays responsive):
  *

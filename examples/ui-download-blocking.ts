@@ -1,6 +1,6 @@
 /**
  * Port of the single-threaded tkinter program of
- * seeds/004_b66d43e57a73f8d8.txt (Russian tutorial "Процессы и потоки",
+ * the Russian tutorial “Процессы и потоки” (Russian tutorial "Процессы и потоки",
  * "Приложения": a window with a "Download" and an "About" button; the
  * download takes 10 s and, done on the GUI's own thread, freezes the
  * window):
