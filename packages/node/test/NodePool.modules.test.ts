@@ -18,11 +18,11 @@ describe("NodePool task modules", () => {
           promisify(execFile)(
             process.execPath,
             [`${root}node_modules/tsx/dist/cli.mjs`, fileURLToPath(fixture("run-under-tsx.ts")), runtime],
-            { cwd: root, timeout: 30_000 }
+            { cwd: root, timeout: 60_000 }
           )
         )
         assert.strictEqual(stdout.trim(), "[3,6,9]")
-      }), 40_000)
+      }), 90_000)
   }
 
   it.live("from the built JavaScript of @corun/node (worker entry NodeWorkerMain.js), with plain node", () =>
@@ -42,15 +42,15 @@ describe("NodePool task modules", () => {
           "false",
           "--sourceMap",
           "false"
-        ], { cwd: root, timeout: 60_000 })
+        ], { cwd: root, timeout: 120_000 })
       )
       for (const runtime of ["thread", "process"]) {
         const { stdout } = yield* Effect.promise(() =>
-          run(process.execPath, [fileURLToPath(fixture("run-built.mjs")), runtime], { cwd: root, timeout: 30_000 })
+          run(process.execPath, [fileURLToPath(fixture("run-built.mjs")), runtime], { cwd: root, timeout: 60_000 })
         )
         assert.strictEqual(stdout.trim(), "[-1,-2,-3]")
       }
-    }), 90_000)
+    }), 300_000)
 
   it.live("without tsx hooks in the parent, a module that needs tsx still loads when tsx is installed", () =>
     Effect.gen(function*() {

@@ -1,13 +1,40 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Stream } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as T from "./fixtures/tasks.ts"
 import * as Unexported from "./fixtures/unexported.ts"
 
 const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
 
 const makePool = (options?: Partial<NodePool.Options<any>>) => NodePool.make({ tasks, size: 2, ...options })
+
+/**
+ * A gate for `T.gated` tasks: they finish only once `open` has run (it creates
+ * the file they wait for), so a test decides which task is "slow" instead of
+ * guessing with durations. Removed with the test's scope.
+ */
+const makeGate = Effect.acquireRelease(
+  Effect.sync(() => {
+    const dir = mkdtempSync(join(tmpdir(), "corun-gate-"))
+    const path = join(dir, "open")
+    return { dir, path, open: Effect.sync(() => writeFileSync(path, "")) }
+  }),
+  ({ dir }) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+/**
+ * A hang guard, not a speed test: fails with `message` unless `effect` ends
+ * within `seconds` (generous: a loaded, shared machine is slow).
+ */
+const within = <A, E, R>(seconds: number, message: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.timeoutOrElse(effect, {
+    duration: Duration.seconds(seconds),
+    orElse: () => Effect.die(new Error(`${message} (not within ${seconds} s)`))
+  })
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   assert.isTrue(Exit.isFailure(exit), "expected a failure")
@@ -156,10 +183,43 @@ for (const runtime of ["thread", "process"] as const) {
         )
         const unordered = Array.from(yield* Stream.runCollect(pool.imapUnordered(T.noop, inputs, { chunksize: 5 })))
         assert.deepStrictEqual([...unordered].sort((a, b) => a - b), inputs)
-        // one slow task on one worker, quick ones on the other: the quick ones come first
-        const order = Array.from(yield* Stream.runCollect(pool.imapUnordered(T.sleep, [400, 5, 5, 5])))
-        assert.strictEqual(order[order.length - 1], 400)
-        assert.deepStrictEqual(Array.from(yield* Stream.runCollect(pool.imap(T.sleep, [400, 5, 5, 5]))), [400, 5, 5, 5])
+        // One task held by a gate, quick ones behind it: imapUnordered emits the
+        // quick ones while the held one still runs (the gate opens only once
+        // all three came through); imap waits for it, keeping input order.
+        const gate = yield* makeGate
+        const inputs2 = [{ value: 0, until: gate.path }, { value: 1 }, { value: 2 }, { value: 3 }]
+        const order: Array<number> = []
+        yield* within(
+          30,
+          "imapUnordered held the quick results back behind the running one",
+          Stream.runForEach(pool.imapUnordered(T.gated, inputs2), (n) =>
+            Effect.suspend(() => {
+              order.push(n)
+              return order.length === 3 ? gate.open : Effect.void
+            }))
+        )
+        assert.deepStrictEqual([...order.slice(0, 3)].sort(), [1, 2, 3])
+        assert.strictEqual(order[3], 0)
+        const gate2 = yield* makeGate
+        const held = [{ value: 0, until: gate2.path }, { value: 1 }, { value: 2 }, { value: 3 }]
+        const emitted: Array<number> = []
+        const completedBefore = (yield* pool.stats).completed
+        const ordered = yield* Effect.forkChild(Stream.runForEach(pool.imap(T.gated, held), (n) =>
+          Effect.sync(() => {
+            emitted.push(n)
+          })))
+        // Once the three quick ones have completed, imap still holds them back.
+        yield* within(
+          30,
+          "the quick tasks did not complete while the held one ran",
+          Effect.gen(function*() {
+            while ((yield* pool.stats).completed < completedBefore + 3) yield* Effect.sleep(5)
+          })
+        )
+        assert.deepStrictEqual(emitted, [])
+        yield* gate2.open
+        yield* Fiber.join(ordered)
+        assert.deepStrictEqual(emitted, [0, 1, 2, 3])
       }))
 
     it.live("imap emits the results before a failure, then fails; bad input fails at its position", () =>
@@ -354,46 +414,65 @@ for (const runtime of ["thread", "process"] as const) {
       Effect.gen(function*() {
         const pool = yield* makePool({ runtime, idleTimeout: 50 })
         assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
-        let workers = (yield* pool.stats).workers
-        for (let i = 0; i < 100 && workers > 0; i++) {
-          yield* Effect.sleep(20)
-          workers = (yield* pool.stats).workers
-        }
-        assert.strictEqual(workers, 0)
+        // Poll until they are gone: a worker's exit (a graceful close, up to
+        // 2 s before it is killed) can take a while on a loaded machine.
+        yield* within(
+          30,
+          "the idle workers did not exit",
+          Effect.gen(function*() {
+            while ((yield* pool.stats).workers > 0) yield* Effect.sleep(20)
+          })
+        )
+        assert.strictEqual((yield* pool.stats).workers, 0)
         assert.strictEqual(yield* pool.apply(T.noop, 2), 2)
       }))
 
     it.live("per-task timeout fails with TaskTimeout and the pool goes on", () =>
       Effect.gen(function*() {
         const pool = yield* makePool({ runtime })
-        const error = yield* Effect.flip(pool.apply(T.sleep, 10_000, { timeout: 50 }))
+        // 50 ms timeouts on tasks that would run a minute: only the timeout can end them.
+        const error = yield* Effect.flip(pool.apply(T.sleep, 60_000, { timeout: 50 }))
         assert.strictEqual(error._tag, "TaskTimeout")
         if (error._tag === "TaskTimeout") assert.strictEqual(error.timeoutMillis, 50)
-        const spinError = yield* Effect.flip(pool.apply(T.spin, 10_000, { timeout: 50 }))
+        const spinError = yield* Effect.flip(pool.apply(T.spin, 60_000, { timeout: 50 }))
         assert.strictEqual(spinError._tag, "TaskTimeout")
         assert.strictEqual(yield* pool.apply(T.noop, 3), 3)
         const layered = yield* makePool({ runtime, taskTimeout: "50 millis" })
-        assert.strictEqual((yield* Effect.flip(layered.apply(T.sleep, 10_000)))._tag, "TaskTimeout")
+        assert.strictEqual((yield* Effect.flip(layered.apply(T.sleep, 60_000)))._tag, "TaskTimeout")
       }))
 
     it.live("a task's timeout counts from when its worker starts it, not while it waits", () =>
       Effect.gen(function*() {
-        const pool = yield* makePool({ runtime, size: 1 })
+        // A grace period longer than the test: a timed-out task is stopped by
+        // interruption in its worker, never by terminating the worker (which
+        // would put the other tasks back in the queue and hide a timeout that
+        // fired too early).
+        const pool = yield* makePool({ runtime, size: 1, cancelGracePeriod: "1 hour" })
         // Short tasks first: the worker's pipeline deepens, so the tasks below
         // are sent ahead to the worker, behind the busy one.
         yield* pool.map(T.noop, Array.from({ length: 50 }, (_, i) => i), { chunksize: 1 })
-        const submitted = Date.now()
-        const busy = yield* pool.applyAsync(T.spin, 300)
-        const waiting = yield* pool.applyAsync(T.sleep, 20, { timeout: 150 })
-        const chunked = yield* pool.mapAsync(T.noop, [1, 2, 3, 4], { chunksize: 2, timeout: 150 })
-        const tooLong = yield* pool.applyAsync(T.sleep, 10_000, { timeout: 100 })
+        // The worker is busy for 3 s (a lower bound: the loop watches the
+        // clock). The tasks behind it have a 2 s timeout: had it counted while
+        // they waited, it would pass during the busy task; counted from their
+        // start, it leaves them ample time (however loaded the machine) for
+        // their own few milliseconds of work.
+        const busyMs = 3000
+        const timeout = 2000
+        const submitted = performance.now()
+        const busy = yield* pool.applyAsync(T.spin, busyMs)
+        const waiting = yield* pool.applyAsync(T.sleep, 20, { timeout })
+        const chunked = yield* pool.mapAsync(T.noop, [1, 2, 3, 4], { chunksize: 2, timeout })
+        const tooLong = yield* pool.applyAsync(T.sleep, 60_000, { timeout: 1000 })
         yield* Future.result(busy)
         assert.strictEqual(yield* Future.result(waiting), 20)
         assert.deepStrictEqual(yield* Future.result(chunked), [1, 2, 3, 4])
         const error = yield* Effect.flip(Future.result(tooLong))
         assert.strictEqual(error._tag, "TaskTimeout")
-        // It waited ≥ 300 ms for the busy task, then ran for its 100 ms.
-        assert.isAtLeast(Date.now() - submitted, 390)
+        // It waited ≥ 3 s for the busy task, then ran until its 1 s timeout
+        // (had that counted from submission, it would have ended during the
+        // busy task). Lower bounds only: a slow machine only adds time.
+        assert.isAtLeast(performance.now() - submitted, busyMs + 500)
+        assert.strictEqual((yield* pool.stats).spawned, 1, "the worker was never replaced")
         assert.strictEqual(yield* pool.apply(T.noop, 7), 7)
       }))
 
@@ -438,22 +517,42 @@ for (const runtime of ["thread", "process"] as const) {
     it.live("pool futures work with wait and asCompleted (Python's concurrent.futures.wait / as_completed)", () =>
       Effect.gen(function*() {
         const executor = yield* Pool.makeExecutor
-        const slow = yield* executor.submit(T.sleep, 300)
-        const fast = yield* executor.submit(T.sleep, 5)
-        const first = yield* Future.wait([slow, fast], { returnWhen: "FIRST_COMPLETED" })
-        assert.isTrue(first.done.includes(fast))
-        assert.isTrue(first.notDone.includes(slow))
-        const order = yield* Stream.runCollect(Future.asCompleted([slow, fast]))
-        assert.deepStrictEqual(Array.from(order), [fast, slow])
+        // `slow` runs until the test opens its gate: it cannot finish first.
+        const gate = yield* makeGate
+        const slow = yield* executor.submit(T.gated, { value: 1, until: gate.path })
+        const fast = yield* executor.submit(T.gated, { value: 2 })
+        const first = yield* within(30, "FIRST_COMPLETED did not return", Future.wait([slow, fast], { returnWhen: "FIRST_COMPLETED" }))
+        assert.deepStrictEqual(first.done, [fast])
+        assert.deepStrictEqual(first.notDone, [slow])
+        // asCompleted yields `fast`, which opens the gate; then `slow`.
+        const order: Array<unknown> = []
+        yield* within(
+          30,
+          "asCompleted did not yield the completed future first",
+          Stream.runForEach(Future.asCompleted([slow, fast]), (f) =>
+            Effect.suspend(() => {
+              order.push(f)
+              return f === fast ? gate.open : Effect.void
+            }))
+        )
+        assert.deepStrictEqual(order, [fast, slow])
         const all = yield* Future.wait([slow, fast])
         assert.strictEqual(all.done.length, 2)
+        assert.deepStrictEqual(yield* Effect.forEach([slow, fast], (f) => Future.result(f)), [1, 2])
       }).pipe(Effect.provide(NodePool.layer({ tasks, size: 2, runtime }))))
 
     it.live("the caller's interruption of map cancels every job", () =>
       Effect.gen(function*() {
         const pool = yield* makePool({ runtime })
         const fiber = yield* Effect.forkChild(pool.map(T.sleep, [60_000, 60_000, 60_000, 60_000], { chunksize: 1 }))
-        yield* Effect.sleep(100)
+        // Wait until both workers have jobs (however long they take to start).
+        yield* within(
+          30,
+          "the jobs never reached the workers",
+          Effect.gen(function*() {
+            while ((yield* pool.stats).running < 2) yield* Effect.sleep(5)
+          })
+        )
         yield* Fiber.interrupt(fiber)
         const stats = yield* pool.stats
         assert.strictEqual(stats.running + stats.queued, 0)

@@ -22,7 +22,8 @@ describe("NodePool imap wake-ups", () => {
           for (const stream of [pool.imapUnordered(T.noop, [1, 2, 3]), pool.imap(T.noop, [1, 2, 3])]) {
             const out = yield* Stream.runCollect(stream).pipe(
               Effect.provideService(Scheduler.MaxOpsBeforeYield, ops),
-              Effect.timeoutOption("5 seconds")
+              // A hang guard: a lost wake-up never completes; a loaded machine is only slow.
+              Effect.timeoutOption("30 seconds")
             )
             assert.isTrue(Option.isSome(out), `a stream never completed (op budget ${ops}, round ${round})`)
             assert.strictEqual(Chunk.size(Chunk.fromIterable(Option.getOrThrow(out))), 3)
