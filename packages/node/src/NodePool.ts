@@ -33,8 +33,9 @@
  *
  * The task protocol on top is hand-written rather than `effect/rpc`'s
  * `RpcWorker` pool: that pool moves ≈ 9k no-op tasks/s on 2 cores where
- * Piscina moves ≈ 28k/s (measured side by side on a 2-core machine), spending ≈ 90 µs of main-thread CPU per
- * call on fibers, a scope, a latch and spans; and it has no per-task
+ * Piscina moves ≈ 28k/s (measured side by side on a 2-core machine),
+ * spending ≈ 90 µs of main-thread CPU per call on fibers, a scope, a latch
+ * and spans; and it has no per-task
  * timeout, no recycling, no way to stop a task that does not yield, and
  * reports every worker death as the same error. Here, per task, the input is
  * encoded by a schema encoder compiled once per task, a record is appended to
