@@ -23,3 +23,28 @@ export const sum = Task.make("sum", {
       return total
     })
 })
+
+/** Reports that it started, then loops without yielding for `ms` (only terminating its worker stops it early). */
+export const spin = Task.make("spin", {
+  input: Schema.Number,
+  output: Schema.Number,
+  progress: Schema.Literal("started"),
+  run: (ms, ctx) =>
+    Effect.andThen(
+      ctx.progress("started"),
+      Effect.sync(() => {
+        const end = Date.now() + ms
+        let n = 0
+        while (Date.now() < end) n++
+        return n
+      })
+    )
+})
+
+/** Reports that it started, then sleeps (yields) for `ms`: interrupting it stops it inside its worker. */
+export const nap = Task.make("nap", {
+  input: Schema.Number,
+  output: Schema.Number,
+  progress: Schema.Literal("started"),
+  run: (ms, ctx) => Effect.andThen(ctx.progress("started"), Effect.as(Effect.sleep(ms), ms))
+})
