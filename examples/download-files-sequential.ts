@@ -1,7 +1,7 @@
 /**
- * Port of the first file-download program of the Russian tutorial “Процессы и потоки”
- * (Russian tutorial "Процессы и потоки": two downloads, one after the
- * other, without processes or threads):
+ * Port of the first file-download program of the Russian tutorial “Процессы
+ * и потоки” (two downloads, one after the other, without processes or
+ * threads):
  *
  * ```python
  * from random import randint

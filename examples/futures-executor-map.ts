@@ -1,6 +1,6 @@
 /**
  * Port of the `executor.map` program of the Chinese tutorial “实现多任务”
- * (Chinese tutorial, `concurrent.futures` section):
+ * (`concurrent.futures` section):
  *
  * ```python
  * from concurrent.futures import ThreadPoolExecutor

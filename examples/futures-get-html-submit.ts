@@ -1,6 +1,6 @@
 /**
  * Port of the `ThreadPoolExecutor` "submit / done / cancel / result" program of
- * the Chinese tutorial “实现多任务” (Chinese tutorial, `concurrent.futures`
+ * the Chinese tutorial “实现多任务” (`concurrent.futures`
  * section, "示例"):
  *
  * ```python

@@ -1,8 +1,8 @@
 /**
- * Port of the `wait` program of the Chinese tutorial “实现多任务” (Chinese
- * tutorial, `concurrent.futures` section) with the other condition the
- * tutorial describes after it: "`return_when` can also be
- * `FIRST_COMPLETED`, which stops waiting as soon as the first task is done".
+ * Port of the `wait` program of the Chinese tutorial “实现多任务”
+ * (`concurrent.futures` section) with the other condition the tutorial
+ * describes after it: "`return_when` can also be `FIRST_COMPLETED`, which
+ * stops waiting as soon as the first task is done".
  *
  * ```python
  * from concurrent.futures import ThreadPoolExecutor, wait, ALL_COMPLETED, FIRST_COMPLETED

@@ -1,6 +1,6 @@
 /**
  * Port of the `wait(..., return_when=ALL_COMPLETED)` program of
- * the Chinese tutorial “实现多任务” (Chinese tutorial, `concurrent.futures`
+ * the Chinese tutorial “实现多任务” (`concurrent.futures`
  * section):
  *
  * ```python

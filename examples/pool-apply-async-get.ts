@@ -1,8 +1,7 @@
 /**
- * Port of the `get()` program of the Chinese tutorial “实现多任务” (Chinese
- * tutorial, "python进程池": "get()函数得出每个返回结果的值"): three
- * `apply_async` results on `Pool(processes=4)`, read with `get()` after
- * `close()` and `join()`:
+ * Port of the `get()` program of the Chinese tutorial “实现多任务” ("python进程池":
+ * "get()函数得出每个返回结果的值"): three `apply_async` results on `Pool(processes=4)`,
+ * read with `get()` after `close()` and `join()`:
  *
  * ```python
  * import multiprocessing

@@ -1,6 +1,6 @@
 /**
  * Port of the two process-pool programs of the Chinese tutorial “实现多任务”
- * (Chinese tutorial, "python进程池" / "apply(), apply_async()"): four
+ * ("python进程池" / "apply(), apply_async()"): four
  * `func(msg)` tasks on `Pool(processes = 3)`, first with `apply_async`,
  * then the same with `apply`:
  *

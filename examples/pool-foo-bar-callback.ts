@@ -1,6 +1,6 @@
 /**
  * Port of the process-pool program of the Chinese notes “python学习笔记-进程线程”
- * (Chinese notes on threads and processes, "进程池"): `Pool(5)`, ten
+ * ("进程池"): `Pool(5)`, ten
  * `apply_async(func=Foo, args=(i,), callback=Bar)` calls, then `close` and
  * `join`:
  *

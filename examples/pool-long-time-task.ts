@@ -1,7 +1,6 @@
 /**
- * Port of the `Pool` program of the Chinese notes “Python之进程与线程” (Chinese
- * tutorial on processes and threads, section "Pool"): five
- * `long_time_task`s on `Pool(4)`:
+ * Port of the `Pool` program of the Chinese notes “Python之进程与线程” (section
+ * "Pool"): five `long_time_task`s on `Pool(4)`:
  *
  * ```python
  * def long_time_task(name):

@@ -1,6 +1,6 @@
 /**
- * Port of the "divide and conquer" programs of the Russian tutorial “Процессы и потоки”
- * (Russian tutorial, "Используйте несколько процессов, чтобы «разделять и
+ * Port of the "divide and conquer" programs of the Russian tutorial
+ * “Процессы и потоки” ("Используйте несколько процессов, чтобы «разделять и
  * побеждать» сложные задачи"): the sum of 1..100,000,000, first in one
  * process, then split into 8 slices summed by 8 processes:
  *

@@ -1,6 +1,6 @@
 /**
  * Port of "示例二" of the GIL section of the Chinese tutorial “实现多任务”
- * (Chinese tutorial: two processes each adding 1 a hundred million times,
+ * (two processes each adding 1 a hundred million times,
  * then the current process doing it alone), set against "示例一" (the same
  * with two threads, ported on its own in `threads-cpu-bound-gil.ts`):
  *

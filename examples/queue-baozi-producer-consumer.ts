@@ -1,9 +1,8 @@
 /**
- * Port of the baozi (steamed bun) producer/consumer program of
- * the Chinese notes “python学习笔记-进程线程” (Chinese notes "python学习笔记-进程线程",
- * section 13, "生产者消费者模型"): producer A makes 20 baozi at random
- * intervals; consumer B looks 20 times at random intervals and eats one if
- * there is any.
+ * Port of the baozi (steamed bun) producer/consumer program of the Chinese
+ * notes “python学习笔记-进程线程” (section 13, "生产者消费者模型"): producer A makes 20
+ * baozi at random intervals; consumer B looks 20 times at random intervals
+ * and eats one if there is any.
  *
  * ```python
  * import time, random

@@ -1,9 +1,8 @@
 /**
- * Port of the basic producer/consumer program of
- * the Chinese notes “python学习笔记-进程线程” (Chinese notes "python学习笔记-进程线程",
- * section 13, "生产者消费者模型"): a producer puts 10 bones ("骨头") in a
- * queue and waits with `q.join()` until every bone has been taken and marked
- * done with `q.task_done()`.
+ * Port of the basic producer/consumer program of the Chinese notes
+ * “python学习笔记-进程线程” (section 13, "生产者消费者模型"): a producer puts 10 bones
+ * ("骨头") in a queue and waits with `q.join()` until every bone has been
+ * taken and marked done with `q.task_done()`.
  *
  * ```python
  * import threading

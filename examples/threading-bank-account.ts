@@ -1,8 +1,9 @@
 /**
- * Port of the bank-account program of the Russian tutorial “Процессы и потоки”: 100
- * threads each deposit 1 yuan into one account; `deposit` computes the new
- * balance, sleeps 0.01 s ("processing the deposit"), then stores it. Without
- * a lock most deposits are lost; with `threading.Lock` the balance is 100.
+ * Port of the bank-account program of the Russian tutorial “Процессы и
+ * потоки”: 100 threads each deposit 1 yuan into one account; `deposit`
+ * computes the new balance, sleeps 0.01 s ("processing the deposit"), then
+ * stores it. Without a lock most deposits are lost; with `threading.Lock`
+ * the balance is 100.
  *
  * ```python
  * class Account(object):

@@ -1,7 +1,7 @@
 /**
- * Port of the semaphore program of the Chinese notes “python学习笔记-进程线程” (Chinese
- * notes "python学习笔记-进程线程", section 9, "Semaphore(信号量)": "a toilet
- * with 3 stalls lets at most 3 people in"; the code uses 5):
+ * Port of the semaphore program of the Chinese notes “python学习笔记-进程线程”
+ * (section 9, "Semaphore(信号量)": "a toilet with 3 stalls lets at most 3
+ * people in"; the code uses 5):
  *
  * ```python
  * def run(n):

@@ -1,9 +1,9 @@
 /**
- * Port of the door and card-swiping staff program of
- * the Chinese notes “python学习笔记-进程线程” (Chinese notes "python学习笔记-进程线程",
- * section 11, "刷卡例子"): one thread is the door, five are staff; a staff
- * member who finds the door closed swipes the card (sets the event); the door
- * stays open for 3 ticks, then closes (clears it) and waits for a swipe.
+ * Port of the door and card-swiping staff program of the Chinese notes
+ * “python学习笔记-进程线程” (section 11, "刷卡例子"): one thread is the door, five are
+ * staff; a staff member who finds the door closed swipes the card (sets the
+ * event); the door stays open for 3 ticks, then closes (clears it) and waits
+ * for a swipe.
  *
  * ```python
  * def door():

@@ -1,8 +1,8 @@
 /**
- * Port of the traffic-light `Event` program of the Chinese notes “python学习笔记-进程线程”
- * (Chinese notes "python学习笔记-进程线程", section 11, "Events"): one thread
- * is the light, three are cars; the event is set while the light is green
- * (and yellow), cleared while it is red.
+ * Port of the traffic-light `Event` program of the Chinese notes
+ * “python学习笔记-进程线程” (section 11, "Events"): one thread is the light, three
+ * are cars; the event is set while the light is green (and yellow), cleared
+ * while it is red.
  *
  * ```python
  * def light():

@@ -1,9 +1,8 @@
 /**
- * Port of the mutex program of the Chinese notes “python学习笔记-进程线程” (Chinese notes
- * "python学习笔记-进程线程", section 7, "线程锁(互斥锁Mutex)"): 100 threads
- * each read a global `num`, sleep 1 s, and subtract 1; first without a lock
- * ("未加锁版本", which the notes say goes wrong on Python 2.7), then with
- * `threading.Lock` ("加锁版本").
+ * Port of the mutex program of the Chinese notes “python学习笔记-进程线程” (section
+ * 7, "线程锁(互斥锁Mutex)"): 100 threads each read a global `num`, sleep 1 s, and
+ * subtract 1; first without a lock ("未加锁版本", which the notes say goes wrong
+ * on Python 2.7), then with `threading.Lock` ("加锁版本").
  *
  * ```python
  * def addNum():

@@ -1,7 +1,7 @@
 /**
- * Port of the RLock program of the Chinese notes “python学习笔记-进程线程” (Chinese notes
- * "python学习笔记-进程线程", section 8, "RLock(递归锁)"): `run3` takes the lock
- * and, while holding it, calls `run1` and `run2`, which take it again.
+ * Port of the RLock program of the Chinese notes “python学习笔记-进程线程” (section
+ * 8, "RLock(递归锁)"): `run3` takes the lock and, while holding it, calls
+ * `run1` and `run2`, which take it again.
  *
  * ```python
  * def run1():

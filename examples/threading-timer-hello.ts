@@ -1,6 +1,6 @@
 /**
- * Port of the Timer program of the Chinese notes “python学习笔记-进程线程” (Chinese notes
- * "python学习笔记-进程线程", section 10, "Timer"):
+ * Port of the Timer program of the Chinese notes “python学习笔记-进程线程” (section
+ * 10, "Timer"):
  *
  * ```python
  * def hello():

@@ -1,6 +1,6 @@
 /**
  * Port of "示例一" of the GIL section of the Chinese tutorial “实现多任务”
- * (Chinese tutorial: two threads each adding 1 a hundred million times, then
+ * (two threads each adding 1 a hundred million times, then
  * one thread doing it alone):
  *
  * ```python

@@ -1,6 +1,6 @@
 /**
  * Port of the serial variant in the GIL section of
- * the Chinese tutorial “实现多任务” (Chinese tutorial: "if the two parallel
+ * the Chinese tutorial “实现多任务” ("if the two parallel
  * threads are run one after the other instead"):
  *
  * ```python

@@ -1,7 +1,7 @@
 /**
  * Port of the `threading.current_thread()` program of
- * the Chinese notes “Python之进程与线程” (Chinese notes "Python之进程与线程", after
- * Liao Xuefeng's tutorial, section 多线程):
+ * the Chinese notes “Python之进程与线程” (after Liao Xuefeng's tutorial,
+ * section 多线程):
  *
  * ```python
  * import time, threading
@@ -36,24 +36,22 @@
  * thread MainThread ended.
  * ```
  *
- * A task submitted with `{ name }` carries its name in its log annotations
- * (key `task`): `currentThreadName` reads it back, `MainThread` outside any
- * named task.
+ * `threading.current_thread().name` is `Executor.currentTaskName`: the
+ * name a task was submitted with (`Option.some`), `Option.none()` outside
+ * any named task — printed as `MainThread`, Python's name for the main
+ * thread.
  *
  * Run: `pnpm tsx examples/threads-current-thread-name.ts`
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect, References } from "effect"
+import { Effect, Option } from "effect"
 import { Executor, Future } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here
 
 // threading.current_thread().name
-const currentThreadName = Effect.map(
-  References.CurrentLogAnnotations,
-  (annotations) => typeof annotations.task === "string" ? annotations.task : "MainThread"
-)
+const currentThreadName = Effect.map(Executor.currentTaskName, Option.getOrElse(() => "MainThread"))
 
 // the new task's code
 const loop = Effect.gen(function*() {

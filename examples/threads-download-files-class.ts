@@ -1,8 +1,7 @@
 /**
- * Port of the `Thread`-subclass file-download program of
- * the Russian tutorial “Процессы и потоки” (Russian tutorial "Процессы и потоки",
- * section "Многопоточность в Python": "we can also create our own thread
- * class by inheriting Thread"):
+ * Port of the `Thread`-subclass file-download program of the Russian
+ * tutorial “Процессы и потоки” (section "Многопоточность в Python": "we can
+ * also create our own thread class by inheriting Thread"):
  *
  * ```python
  * from random import randint

@@ -1,7 +1,6 @@
 /**
- * Port of the threaded file-download program of
- * the Russian tutorial “Процессы и потоки” (Russian tutorial "Процессы и потоки",
- * section "Многопоточность в Python"):
+ * Port of the threaded file-download program of the Russian tutorial
+ * “Процессы и потоки” (section "Многопоточность в Python"):
  *
  * ```python
  * from random import randint

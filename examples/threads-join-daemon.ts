@@ -1,6 +1,6 @@
 /**
  * Port of the "Join & Daemon" program of the Chinese notes “python学习笔记-进程线程”
- * (Chinese notes "python学习笔记-进程线程", section 6):
+ * (section 6):
  *
  * ```python
  * import time

@@ -1,7 +1,6 @@
 /**
- * Port of the `join()` program of the Chinese tutorial “实现多任务” (Chinese
- * tutorial: "what if I want the main thread's line to come at the end? Use
- * join()"):
+ * Port of the `join()` program of the Chinese tutorial “实现多任务” ("what if I
+ * want the main thread's line to come at the end? Use join()"):
  *
  * ```python
  * import threading

@@ -1,6 +1,6 @@
 /**
  * Port of the "listen to music while downloading" program of
- * the Chinese tutorial “实现多任务” (Chinese tutorial, multithreading section:
+ * the Chinese tutorial “实现多任务” (multithreading section:
  * NetEase Cloud Music plays one song and downloads another in two threads):
  *
  * ```python

@@ -1,6 +1,6 @@
 /**
- * Port of "示例一" (example one) of the Chinese tutorial “实现多任务” (Chinese
- * tutorial): a thread counts 0 to 4 while the main thread prints at once.
+ * Port of "示例一" (example one) of the Chinese tutorial “实现多任务”: a thread
+ * counts 0 to 4 while the main thread prints at once.
  *
  * ```python
  * import threading

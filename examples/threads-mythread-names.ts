@@ -1,6 +1,6 @@
 /**
  * Port of the `threading.Thread` subclass program of
- * the Chinese tutorial “实现多任务” (Chinese tutorial: "besides the method
+ * the Chinese tutorial “实现多任务” ("besides the method
  * above, you can write a class that inherits threading.Thread and overrides
  * run"):
  *

@@ -1,7 +1,6 @@
 /**
- * Port of the "inheritance" threading program of
- * the Chinese notes “python学习笔记-进程线程” (Chinese notes "python学习笔记-进程线程",
- * section 5, 继承式调用):
+ * Port of the "inheritance" threading program of the Chinese notes
+ * “python学习笔记-进程线程” (section 5, 继承式调用):
  *
  * ```python
  * import threading

@@ -1,7 +1,6 @@
 /**
- * Port of the "direct call" threading program of
- * the Chinese notes “python学习笔记-进程线程” (Chinese notes "python学习笔记-进程线程",
- * section 5, "Python threading模块", 直接调用):
+ * Port of the "direct call" threading program of the Chinese notes
+ * “python学习笔记-进程线程” (section 5, "Python threading模块", 直接调用):
  *
  * ```python
  * import threading

@@ -1,8 +1,7 @@
 /**
- * Port of the multithreaded tkinter program of
- * the Russian tutorial “Процессы и потоки” (Russian tutorial "Процессы и потоки",
- * "Приложения": the 10 s download moves to a daemon thread, so the window
- * stays responsive):
+ * Port of the multithreaded tkinter program of the Russian tutorial
+ * “Процессы и потоки” ("Приложения": the 10 s download moves to a daemon
+ * thread, so the window stays responsive):
  *
  * ```python
  * import time

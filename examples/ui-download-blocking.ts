@@ -1,9 +1,8 @@
 /**
- * Port of the single-threaded tkinter program of
- * the Russian tutorial “Процессы и потоки” (Russian tutorial "Процессы и потоки",
- * "Приложения": a window with a "Download" and an "About" button; the
- * download takes 10 s and, done on the GUI's own thread, freezes the
- * window):
+ * Port of the single-threaded tkinter program of the Russian tutorial
+ * “Процессы и потоки” ("Приложения": a window with a "Download" and an
+ * "About" button; the download takes 10 s and, done on the GUI's own thread,
+ * freezes the window):
  *
  * ```python
  * import time
