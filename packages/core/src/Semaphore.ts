@@ -24,17 +24,31 @@
  * `SemaphoreOverReleaseError` when a release would lift its value above the
  * initial value. Permits are not owned: any fiber may release.
  *
- * Built on Effect's `Semaphore`, which does the waiting; this module adds the
- * visible value, the bound check, and timeouts that never leak a permit.
+ * Waiters are served in arrival order and a release hands its permit
+ * straight to the longest waiter, as asyncio's `Semaphore` does (3.11,
+ * `_wake_up_next`): `value` stays 0 while the woken waiter gets ready to run,
+ * and neither a non-blocking `acquire` nor a newcomer can take the permit from
+ * under it. Until the woken waiter has run, newcomers queue behind it even
+ * when another release has freed a permit meanwhile (asyncio's `locked()`
+ * counts it as waiting), so nobody is served before an earlier waiter. (`threading.Semaphore` leaves the released permit up for grabs
+ * until the woken thread runs, so a barging `acquire(blocking=False)` can
+ * starve a waiter; corun follows asyncio here.) A waiter interrupted after it
+ * was handed a permit, or whose timeout fires at that moment, passes the
+ * permit on to the next waiter, or back to the semaphore: no permit is lost.
+ *
+ * Written here rather than on Effect's `Semaphore`: Effect's wakes a waiter
+ * without reserving the permit for it, and does not expose how many permits
+ * are free. The uncontended `withPermit` costs about what Effect's
+ * `withPermits(1)` does (see `bench/toolbox-semaphore.bench.ts`).
  *
  * @since 0.1.0
  */
-import { Effect, Exit, Option, Scope, Semaphore as EffectSemaphore } from "effect"
+import { Effect, Exit, Option } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, SemaphoreOverReleaseError } from "./Errors.ts"
-import { nonBlockingCheck, timeoutMillis } from "./internal/options.ts"
+import { nonBlockingCheck, scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
 import type { AcquireOptions } from "./Lock.ts"
 
 const TypeId = "~@corun/core/Semaphore" as const
@@ -51,18 +65,22 @@ export interface Semaphore extends Pipeable {
   readonly initial: number
   /** Whether releasing beyond `initial` is an error (`BoundedSemaphore`). */
   readonly bounded: boolean
-  /** How many permits are free now (Python's `sem._value`). */
+  /**
+   * How many permits are free now (Python's `sem._value`). A permit handed
+   * to a waiter is not free, even before the waiter runs.
+   */
   readonly value: Effect.Effect<number>
   /**
-   * Takes a permit, waiting while there is none (Python's `sem.acquire()`).
-   * With `{ timeout }` or `{ blocking: false }` it returns `false` when no
-   * permit could be taken in time.
+   * Takes a permit, waiting while there is none or earlier waiters are still
+   * to be served (Python's `sem.acquire()`). With `{ timeout }` or
+   * `{ blocking: false }` it returns `false` when no permit could be taken in
+   * time.
    */
   acquire(): Effect.Effect<boolean>
   acquire(options: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
   /**
-   * Returns `n` permits (default 1), waking waiters (Python's
-   * `sem.release(n)`). A bounded semaphore fails with
+   * Returns `n` permits (default 1), handing each to the longest waiter if
+   * there is one (Python's `sem.release(n)`). A bounded semaphore fails with
    * `SemaphoreOverReleaseError`, releasing nothing, when its value would
    * exceed `initial`; `n < 1` is an `InvalidArgumentError`.
    */
@@ -71,19 +89,135 @@ export interface Semaphore extends Pipeable {
   withPermit<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
 }
 
+/** A fiber waiting for a permit. */
+interface Waiter {
+  /** Resumes the waiting fiber; unset until its callback is registered. */
+  resume: ((effect: Effect.Effect<void>) => void) | undefined
+  /** Set when a release handed this waiter a permit (it holds it from then on). */
+  granted: boolean
+}
+
+const resumeGranted = (waiter: Waiter): void => {
+  const resume = waiter.resume
+  waiter.resume = undefined
+  resume?.(Effect.void)
+}
+
+/**
+ * The permits and the queue of waiters, after asyncio 3.11's `Semaphore`.
+ *
+ * A release hands its permit to the longest waiter (`granted`) instead of
+ * freeing it, and until that waiter has run and picked the permit up
+ * (`handed > 0`) a newcomer may not take a free permit either: it queues, as
+ * asyncio's `acquire` does while `locked()` sees a waiter not yet run. So no
+ * fiber is served before one that started waiting earlier. Invariant, after
+ * every step: a permit is free while fibers wait only if some handed-over
+ * permit has not been picked up yet (the waiter that picks it up then hands
+ * the free permits on, see `pickedUp`).
+ */
+class Permits {
+  free: number
+  /** Fibers waiting for a permit and not yet handed one, in arrival order. */
+  readonly waiters = new Set<Waiter>()
+  /** Permits handed to waiters that have not run yet to pick them up. */
+  handed = 0
+
+  constructor(free: number) {
+    this.free = free
+  }
+
+  /** Takes a permit if one is free and nobody is served before this caller. */
+  tryTake(): boolean {
+    if (this.free > 0 && this.handed === 0) {
+      this.free--
+      return true
+    }
+    return false
+  }
+
+  /**
+   * Returns one permit: hands it to the longest waiter, or frees it. The
+   * waiter is resumed on the next scheduler tick (not inside the stack of
+   * the releasing fiber); the permit is its own from now on.
+   */
+  releaseOne(): void {
+    if (this.waiters.size === 0) this.free++
+    else this.handOn()
+  }
+
+  handOn(): void {
+    const next: Waiter = this.waiters.values().next().value!
+    this.waiters.delete(next)
+    next.granted = true
+    this.handed++
+    scheduleUnsafe(() => resumeGranted(next))
+  }
+
+  /** Queues a new waiter (called in the step that found no permit to take). */
+  enqueue(): Waiter {
+    const waiter: Waiter = { resume: undefined, granted: false }
+    this.waiters.add(waiter)
+    return waiter
+  }
+
+  /**
+   * Waits until `waiter` is handed its permit. It may have been handed it
+   * already (a timeout runs this in a child fiber, a step or more after the
+   * waiter was queued).
+   */
+  await(waiter: Waiter): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      if (waiter.granted) resume(Effect.void)
+      else waiter.resume = resume
+    })
+  }
+
+  /**
+   * Called, uninterruptibly, when a wait returned with its permit. Permits
+   * freed while it was on its way (by releases with nobody left in the
+   * queue) go to the fibers that queued behind it meanwhile (asyncio's
+   * `if self._value > 0: self._wake_up_next()`).
+   */
+  pickedUp(): void {
+    this.handed--
+    this.handOnFree()
+  }
+
+  handOnFree(): void {
+    while (this.free > 0 && this.waiters.size > 0) {
+      this.free--
+      this.handOn()
+    }
+  }
+
+  /**
+   * Called, uninterruptibly, when a wait ends without keeping a permit
+   * (interrupted, or timed out): leaves the queue, or, when a permit was
+   * handed over in the meantime, passes it on to the next waiter or back.
+   */
+  abandon(waiter: Waiter): void {
+    waiter.resume = undefined
+    if (waiter.granted) {
+      waiter.granted = false
+      this.handed--
+      this.free++
+      this.handOnFree()
+    } else {
+      this.waiters.delete(waiter)
+    }
+  }
+}
+
 class SemaphoreImpl implements Semaphore {
   readonly [TypeId] = TypeId
   readonly initial: number
   readonly bounded: boolean
-  readonly semaphore: EffectSemaphore.Semaphore
-  /** Mirrors the free permits of `semaphore`, which Effect does not expose. */
-  free: number
+  readonly semaphore: Permits
 
   constructor(initial: number, bounded: boolean) {
     this.initial = initial
     this.bounded = bounded
-    this.free = initial
-    this.semaphore = EffectSemaphore.makeUnsafe(initial)
+    this.semaphore = new Permits(initial)
   }
 
   pipe() {
@@ -91,105 +225,104 @@ class SemaphoreImpl implements Semaphore {
   }
 
   get value(): Effect.Effect<number> {
-    return Effect.sync(() => this.free)
-  }
-
-  readonly onTaken = (): boolean => {
-    this.free--
-    return true
+    return Effect.sync(() => this.semaphore.free)
   }
 
   acquire(): Effect.Effect<boolean>
   acquire(options: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
   acquire(options?: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError> {
-    // Whatever takes the permit runs uninterruptibly, and so does the step
-    // that counts it: only the wait itself is interruptible (see `wait`).
     return Effect.uninterruptibleMask((restore) => {
-      if (options === undefined) return this.wait(restore, undefined)
-      const millis = nonBlockingCheck(options) ?? timeoutMillis(options.timeout)
-      if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-      if (options.blocking === false || millis === 0) {
-        return Effect.map(this.semaphore.takeIfAvailable(1), (taken) => taken && this.onTaken())
+      const permits = this.semaphore
+      if (options !== undefined) {
+        const millis = nonBlockingCheck(options) ?? timeoutMillis(options.timeout)
+        if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+        if (permits.tryTake()) return succeedTrue
+        if (options.blocking === false || millis === 0) return succeedFalse
+        if (millis !== undefined) {
+          const waiter = permits.enqueue()
+          // Kept only when the wait returned `true`: a timeout that fires as
+          // the permit is handed over, or an interruption of the (child)
+          // waiting fiber, passes the permit on.
+          return Effect.onExitPrimitive(
+            restore(Effect.map(Effect.timeoutOption(permits.await(waiter), millis), Option.isSome)),
+            (exit) => {
+              if (Exit.isSuccess(exit) && exit.value) permits.pickedUp()
+              else permits.abandon(waiter)
+              return undefined
+            },
+            true
+          )
+        }
       }
-      return this.wait(restore, millis)
-    })
-  }
-
-  /**
-   * Takes a permit, waiting for it (at most `millis` when given); called
-   * inside `acquire`'s mask. `restore(semaphore.take(1))` would leak: `take`
-   * takes the permit inside the interruptible region, and a fiber paused at
-   * the next step boundary (its op budget spent) and interrupted there never
-   * counts it nor gives it back. `takeScoped` instead takes the permit and
-   * adds its release to `scope` in one uninterruptible step, wrapping only
-   * the wait in its own restore; so whatever ends the wait (success, a
-   * timeout, or an interruption after the permit was taken), `scope` holds
-   * the permit's release exactly when a permit is held. On success the permit
-   * is kept and counted (the scope is dropped unclosed); otherwise closing
-   * the scope gives back any permit taken.
-   */
-  wait(
-    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
-    millis: number | undefined
-  ): Effect.Effect<boolean> {
-    const scope = Scope.makeUnsafe()
-    const take = Effect.provideService(this.semaphore.takeScoped(1), Scope.Scope, scope)
-    const wait = millis === undefined
-      ? Effect.as(take, true)
-      : Effect.map(Effect.timeoutOption(take, millis), Option.isSome)
-    return Effect.onExit(restore(wait), (exit) => {
-      if (Exit.isSuccess(exit) && exit.value) {
-        this.free--
-        return Effect.void
-      }
-      return Scope.close(scope, exit)
+      if (permits.tryTake()) return succeedTrue
+      const waiter = permits.enqueue()
+      return Effect.onExitPrimitive(restore(Effect.as(permits.await(waiter), true)), (exit) => {
+        if (Exit.isSuccess(exit)) permits.pickedUp()
+        else permits.abandon(waiter)
+        return undefined
+      }, true)
     })
   }
 
   release(n = 1): Effect.Effect<void, SemaphoreOverReleaseError | InvalidArgumentError> {
-    // Uninterruptible: `free` is raised in this step and the permits are
-    // returned to Effect's semaphore in the next; an interruption in between
-    // would leave `value` counting permits that cannot be taken.
-    return Effect.uninterruptible(Effect.suspend((): Effect.Effect<void, SemaphoreOverReleaseError | InvalidArgumentError> => {
+    return Effect.suspend((): Effect.Effect<void, SemaphoreOverReleaseError | InvalidArgumentError> => {
       if (!Number.isInteger(n) || n < 1) {
         return Effect.fail(
           new InvalidArgumentError({ argument: "n", message: `'n' must be a positive integer, got ${n}` })
         )
       }
-      if (this.bounded && this.free + n > this.initial) {
+      const permits = this.semaphore
+      // Permits handed to waiters are held: they do not count as free.
+      if (this.bounded && permits.free + n > this.initial) {
         return Effect.fail(
           new SemaphoreOverReleaseError({
             bound: this.initial,
-            message: `Semaphore released too many times: its value ${this.free} + ${n} would exceed its bound ${this.initial}`
+            message: `Semaphore released too many times: its value ${permits.free} + ${n} would exceed its bound ${this.initial}`
           })
         )
       }
-      this.free += n
-      return Effect.asVoid(this.semaphore.release(n))
-    }))
+      for (let i = 0; i < n; i++) permits.releaseOne()
+      return Effect.void
+    })
   }
 
   withPermit<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    // Effect's `withPermit` takes the permit and registers its release in one
-    // uninterruptible step (only its wait is interruptible). The body below
-    // then counts the permit, and registers the matching uncount, in one
-    // uninterruptible step of its own: an interruption between the two steps
-    // gives the permit back before it was counted, so `free` stays exact.
-    return this.semaphore.withPermit(Effect.uninterruptibleMask((restore) => {
-      this.free--
-      return Effect.onExitPrimitive(restore(effect), this.uncount, true)
-    }))
-  }
-
-  readonly uncount = (): undefined => {
-    this.free++
-    return undefined
+    // The permit is taken and its release registered in one uninterruptible
+    // step; only the wait and `effect` are interruptible.
+    return Effect.uninterruptibleMask((restore) => {
+      const permits = this.semaphore
+      if (permits.free > 0 && permits.handed === 0) {
+        permits.free--
+        // (The finalizer is written out in both branches, as in `Lock`:
+        // a shared closure slows this path down.)
+        return Effect.onExitPrimitive(restore(effect), () => {
+          permits.releaseOne()
+          return undefined
+        }, true)
+      }
+      const waiter = permits.enqueue()
+      // A wait handed the permit and interrupted before it returns passes
+      // the permit on (`abandon`).
+      const wait = Effect.onExitPrimitive(restore(permits.await(waiter)), (exit) => {
+        if (Exit.isSuccess(exit)) permits.pickedUp()
+        else permits.abandon(waiter)
+        return undefined
+      }, true)
+      return Effect.flatMap(wait, () =>
+        Effect.onExitPrimitive(restore(effect), () => {
+          permits.releaseOne()
+          return undefined
+        }, true))
+    })
   }
 
   toString() {
-    return `${this.bounded ? "BoundedSemaphore" : "Semaphore"}(value=${this.free}/${this.initial})`
+    return `${this.bounded ? "BoundedSemaphore" : "Semaphore"}(value=${this.semaphore.free}/${this.initial})`
   }
 }
+
+const succeedTrue = Effect.succeed(true)
+const succeedFalse = Effect.succeed(false)
 
 const validate = (value: number): InvalidArgumentError | undefined =>
   Number.isInteger(value) && value >= 0

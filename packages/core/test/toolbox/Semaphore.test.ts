@@ -144,3 +144,151 @@ describe("BoundedSemaphore", () => {
       assert.strictEqual(yield* sem.value, 5)
     }))
 })
+
+// Issue 8, point 5: a release hands its permit to the first waiter (asyncio
+// 3.11's `_wake_up_next`), so nothing can take it from under the waiter.
+describe("Semaphore hand-off", () => {
+  it.effect("a release with waiters hands the permit over: value stays 0 and a non-blocking acquire gets nothing", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(1)
+      yield* sem.acquire()
+      const waiter = yield* Effect.forkChild(sem.acquire())
+      yield* settle
+      yield* sem.release()
+      // The waiter has not run yet, but the permit is already its own.
+      assert.isUndefined(waiter.pollUnsafe())
+      assert.strictEqual(yield* sem.value, 0)
+      assert.isFalse(yield* sem.acquire({ blocking: false }))
+      assert.isFalse(yield* sem.acquire({ timeout: 0 }))
+      assert.isTrue(yield* Fiber.join(waiter))
+      assert.strictEqual(yield* sem.value, 0)
+      yield* sem.release()
+      assert.strictEqual(yield* sem.value, 1)
+    }))
+
+  it.effect("a newcomer's withPermit cannot overtake a waiter that was handed the permit", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(1)
+      const order: Array<string> = []
+      yield* sem.acquire()
+      const waiter = yield* Effect.forkChild(sem.withPermit(Effect.sync(() => order.push("waiter"))))
+      yield* settle
+      yield* sem.release()
+      const newcomer = yield* Effect.forkChild(sem.withPermit(Effect.sync(() => order.push("newcomer"))))
+      yield* Fiber.join(waiter)
+      yield* Fiber.join(newcomer)
+      assert.deepStrictEqual(order, ["waiter", "newcomer"])
+      assert.strictEqual(yield* sem.value, 1)
+    }))
+
+  it.effect("release(n) hands one permit to each of the first n waiters and frees the rest", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(0)
+      const waiters = yield* Effect.forEach([1, 2], () => Effect.forkChild(sem.acquire()))
+      yield* settle
+      yield* sem.release(3)
+      assert.strictEqual(yield* sem.value, 1)
+      assert.deepStrictEqual(yield* Fiber.joinAll(waiters), [true, true])
+      assert.strictEqual(yield* sem.value, 1)
+    }))
+
+  it.effect("a waiter interrupted after it was handed the permit passes it to the next waiter", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(1)
+      yield* sem.acquire()
+      const first = yield* Effect.forkChild(sem.acquire())
+      const second = yield* Effect.forkChild(sem.withPermit(sem.value))
+      yield* settle
+      yield* sem.release() // handed to `first`, which has not run yet
+      yield* Fiber.interrupt(first)
+      assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(first)))
+      assert.strictEqual(yield* Fiber.join(second), 0)
+      assert.strictEqual(yield* sem.value, 1)
+    }))
+
+  it.effect("a waiter interrupted after it was handed the permit, with nobody behind it, gives it back", () =>
+    Effect.gen(function*() {
+      for (const acquire of [(sem: Semaphore.Semaphore) => sem.acquire(), (sem: Semaphore.Semaphore) => sem.withPermit(Effect.never)]) {
+        const sem = yield* BoundedSemaphore.make(1)
+        yield* sem.acquire()
+        const waiter = yield* Effect.forkChild(acquire(sem))
+        yield* settle
+        yield* sem.release()
+        assert.strictEqual(yield* sem.value, 0)
+        yield* Fiber.interrupt(waiter)
+        assert.strictEqual(yield* sem.value, 1)
+        // Bounded: the permit came back once, so one more release is too many.
+        assert.strictEqual((yield* Effect.flip(sem.release()))._tag, "SemaphoreOverReleaseError")
+      }
+    }))
+
+  it.effect("a timed-out waiter handed the permit as its timeout fires keeps it or passes it on, never both or neither", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(1)
+      yield* sem.acquire()
+      const timed = yield* Effect.forkChild(sem.acquire({ timeout: "1 second" }))
+      const next = yield* Effect.forkChild(sem.acquire())
+      yield* settle
+      yield* sem.release()
+      yield* TestClock.adjust("1 second")
+      const kept = yield* Fiber.join(timed)
+      if (kept) {
+        assert.isUndefined(next.pollUnsafe())
+        yield* sem.release()
+      }
+      assert.isTrue(yield* Fiber.join(next))
+      assert.strictEqual(yield* sem.value, 0)
+      yield* sem.release()
+      assert.strictEqual(yield* sem.value, 1)
+    }))
+
+  // CPython test_asyncio/test_locks.py SemaphoreTests, in fibers.
+  it.effect("test_acquire_fifo_order_2: a fiber that releases and acquires again queues behind the waiters", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(1)
+      const result: Array<number> = []
+      const c1 = Effect.andThen(sem.acquire(), Effect.sync(() => result.push(1)))
+      const c2 = Effect.gen(function*() {
+        yield* sem.acquire()
+        result.push(2)
+        yield* sem.release()
+        yield* sem.acquire()
+        result.push(4)
+      })
+      const c3 = Effect.andThen(sem.acquire(), Effect.sync(() => result.push(3)))
+      const fibers = yield* Effect.forEach([c1, c2, c3], (c) => Effect.forkChild(c))
+      yield* settle
+      yield* sem.release()
+      yield* sem.release()
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(result, [1, 2, 3, 4])
+    }))
+
+  it.effect("test_acquire_cancel_before_awoken: cancelled waiters pass the permit to the first live one", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(0)
+      const [t1, t2, t3, t4] = yield* Effect.forEach([1, 2, 3, 4], () => Effect.forkChild(sem.acquire()))
+      yield* settle
+      yield* Fiber.interrupt(t1)
+      yield* Fiber.interrupt(t2)
+      yield* sem.release()
+      yield* settle
+      assert.isDefined(t3.pollUnsafe())
+      assert.isUndefined(t4.pollUnsafe())
+      assert.strictEqual(yield* sem.value, 0)
+      yield* Fiber.interrupt(t4)
+    }))
+
+  it.effect("test_acquire_hang: a waiter interrupted just before the release does not swallow it", () =>
+    Effect.gen(function*() {
+      const sem = yield* Semaphore.make(0)
+      const t1 = yield* Effect.forkChild(sem.acquire())
+      const t2 = yield* Effect.forkChild(sem.acquire())
+      yield* settle
+      const interrupting = yield* Effect.forkChild(Fiber.interrupt(t1))
+      yield* sem.release()
+      yield* Fiber.join(interrupting)
+      assert.isTrue(yield* Fiber.join(t2))
+      assert.strictEqual(yield* sem.value, 0)
+    }))
+})
