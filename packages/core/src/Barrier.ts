@@ -17,29 +17,42 @@
  * | `barrier.n_waiting`, `barrier.parties`  | `barrier.nWaiting`, `barrier.parties`   |
  * | `BrokenBarrierError`                    | `Errors.BrokenBarrierError`             |
  *
- * When the last of `parties` fibers arrives, it runs `action` (if any), then
- * every waiter returns its arrival index and the barrier is ready for the
- * next round. The barrier breaks, and every current and later `wait` fails
- * with `BrokenBarrierError` until `reset`, when: `abort` is called, a
- * waiter's timeout passes, a waiter is interrupted, or the action fails (the
- * fiber that ran it fails with the action's error, the others with
- * `BrokenBarrierError`). `reset` fails the fibers waiting at that moment with
- * `BrokenBarrierError` and makes the barrier usable again.
+ * When the last of `parties` fibers arrives, it runs `action` (if any), and
+ * the round trips: the waiters are released and leave the barrier, each as
+ * it resumes, returning its arrival index. Until the last of them has left
+ * (the *draining* phase of Python's barrier), a fiber arriving waits for the
+ * next round, and `reset` or `abort` breaks the waiters still leaving.
  *
- * Interruption is treated like a timeout (Python threads cannot be
- * interrupted; Java's `CyclicBarrier` breaks the same way): the remaining
- * parties could otherwise wait forever for a fiber that left.
+ * The barrier breaks, and every current and later `wait` fails with
+ * `BrokenBarrierError` until `reset`, when: `abort` is called, a waiter's
+ * timeout passes before the round trips (as in `threading`), or the action
+ * fails or is interrupted (the fiber that ran it fails with the action's
+ * error, the others with `BrokenBarrierError`). A timeout that passes while
+ * the action runs waits for the action's outcome, as a Python thread, which
+ * needs the barrier's lock the action holds, does. `reset` fails the fibers
+ * waiting or still leaving with `BrokenBarrierError`; new arrivals wait until
+ * they have left, then the barrier is as new.
  *
- * Effect has no barrier; each round here is one Effect `Deferred`.
+ * An interrupted waiter only leaves (`nWaiting` drops by one), as a
+ * cancelled task leaves asyncio's `Barrier`: the barrier stays whole and the
+ * round trips when enough other fibers arrive. (As in asyncio, the arrival
+ * index counts the fibers waiting at arrival, so after an interruption two
+ * fibers of a round can share an index.)
+ *
+ * The states are Python's (`filling`, `draining`, `resetting`, `broken`),
+ * plus `acting` while the last arrival runs the action (Python runs it under
+ * the barrier's lock, which keeps everyone else out). Effect has no barrier
+ * or condition variable; every state change completes one Effect `Deferred`
+ * that the fibers waiting for a change await (Python's `notify_all`).
  *
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Cause, Context, Deferred, Effect, Exit, Option } from "effect"
+import { Context, Deferred, Effect, Exit } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { BrokenBarrierError, InvalidArgumentError } from "./Errors.ts"
-import { timeoutMillis } from "./internal/options.ts"
+import { scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
 
 const TypeId = "~@corun/core/Barrier" as const
 
@@ -85,38 +98,54 @@ export interface Barrier<out E = never> extends Pipeable {
    * arrival index, `0` for the first (Python's `barrier.wait(timeout)`).
    */
   wait(options?: WaitOptions): Effect.Effect<number, BrokenBarrierError | InvalidArgumentError | E>
-  /** Breaks the barrier: current and later waiters fail (Python's `abort()`). */
+  /**
+   * Breaks the barrier: current waiters, those still leaving a tripped round,
+   * and later arrivals fail until `reset` (Python's `abort()`).
+   */
   readonly abort: Effect.Effect<void>
   /**
-   * Returns the barrier to its initial state; fibers waiting now fail with
-   * `BrokenBarrierError` (Python's `reset()`).
+   * Returns the barrier to its initial state (Python's `reset()`): fibers
+   * waiting now, or still leaving a tripped round, fail with
+   * `BrokenBarrierError`; fibers arriving meanwhile wait until they have left.
    */
   readonly reset: Effect.Effect<void>
   /** Whether the barrier is broken (Python's `broken`). */
   readonly broken: Effect.Effect<boolean>
-  /** How many fibers are waiting in the current round (Python's `n_waiting`). */
+  /**
+   * How many fibers are waiting in the current round (Python's `n_waiting`):
+   * 0 while a tripped round drains, is reset, or the barrier is broken.
+   */
   readonly nWaiting: Effect.Effect<number>
 }
 
-/** One round of the barrier: the fibers that arrived, and how they are released. */
-interface Round {
-  readonly deferred: Deferred.Deferred<void, BrokenBarrierError>
-  count: number
-  /** Set when every party arrived (and the action succeeded). */
-  released: boolean
-}
+/**
+ * The barrier's state, after CPython's `threading.Barrier` and
+ * `asyncio.Barrier`:
+ *
+ * - `filling`: fibers arrive and wait for the round to trip;
+ * - `acting`: the last arrival runs the action; arrivals wait;
+ * - `draining`: the round tripped and its waiters are leaving; arrivals
+ *   wait for the next round, which starts when the last waiter has left;
+ * - `resetting`: `reset` was called while fibers were in the barrier; they
+ *   fail as they leave, arrivals wait, and the last to leave makes the
+ *   barrier `filling` again;
+ * - `broken`: `abort`, a timeout or a failed action broke it; every `wait`
+ *   fails until `reset`.
+ */
+type State = "filling" | "acting" | "draining" | "resetting" | "broken"
 
-const newRound = (): Round => ({ deferred: Deferred.makeUnsafe(), count: 0, released: false })
+type Restore = <A, E1, R>(effect: Effect.Effect<A, E1, R>) => Effect.Effect<A, E1, R>
 
 class BarrierImpl<E> implements Barrier<E> {
   readonly [TypeId] = TypeId
   readonly parties: number
   readonly action: Effect.Effect<unknown, E> | undefined
   readonly defaultTimeout: Duration.Input | undefined
-  round: Round = newRound()
-  isBroken = false
-  /** Set while the last arrival runs the action; later arrivals wait for it. */
-  releasing: Deferred.Deferred<void> | undefined = undefined
+  state: State = "filling"
+  /** The fibers in the barrier: waiting for the round, or still leaving it. */
+  count = 0
+  /** Completed, and replaced, on every change of `state` (Python's `notify_all`). */
+  changed: Deferred.Deferred<void> = Deferred.makeUnsafe()
 
   constructor(parties: number, action: Effect.Effect<unknown, E> | undefined, timeout: Duration.Input | undefined) {
     this.parties = parties
@@ -128,108 +157,156 @@ class BarrierImpl<E> implements Barrier<E> {
     return pipeArguments(this, arguments)
   }
 
-  breakUnsafe(reason: string): void {
-    this.isBroken = true
-    Deferred.doneUnsafe(this.round.deferred, Exit.fail(brokenError(reason)))
+  /**
+   * Moves to `state` and wakes every fiber waiting for a change. They are
+   * woken on the next scheduler tick, not inside the stack of this fiber
+   * (a `Deferred` resumes its waiters inline): so the fibers of a tripped
+   * round leave when they run, which is what makes the draining phase, and
+   * no woken fiber re-enters the barrier in the middle of this step. Each
+   * checks the state again when it runs.
+   */
+  transition(state: State): void {
+    this.state = state
+    const changed = this.changed
+    this.changed = Deferred.makeUnsafe()
+    scheduleUnsafe(() => Deferred.doneUnsafe(changed, Exit.void))
+  }
+
+  /**
+   * A fiber leaves the barrier (it returns, fails, or is interrupted). The
+   * last to leave a drained or reset round opens the barrier for the next.
+   */
+  leave(): void {
+    this.count--
+    if (this.count === 0 && (this.state === "draining" || this.state === "resetting")) this.transition("filling")
   }
 
   wait(options?: WaitOptions): Effect.Effect<number, BrokenBarrierError | InvalidArgumentError | E> {
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.suspend((): Effect.Effect<number, BrokenBarrierError | InvalidArgumentError | E> => {
-        const millis = timeoutMillis(options?.timeout ?? this.defaultTimeout)
-        if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-        // Python blocks new arrivals while the previous round drains.
-        if (this.releasing !== undefined) {
-          return restore(Effect.andThen(Deferred.await(this.releasing), this.wait(options)))
+    return Effect.uninterruptibleMask((restore): Effect.Effect<number, BrokenBarrierError | InvalidArgumentError | E> => {
+      const millis = timeoutMillis(options?.timeout ?? this.defaultTimeout)
+      if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+      // Python's `_enter`: while a round drains or resets (or its action
+      // runs), wait for it to end (without a timeout, as Python does). The
+      // check and the arrival happen in one step.
+      const enter: Effect.Effect<number, BrokenBarrierError | E> = Effect.suspend(() => {
+        switch (this.state) {
+          case "acting":
+          case "draining":
+          case "resetting":
+            return Effect.flatMap(restore(Deferred.await(this.changed)), () => enter)
+          case "broken":
+            return Effect.fail(brokenError("the barrier is broken"))
+          case "filling": {
+            const index = this.count++
+            return index + 1 === this.parties ? this.trip(index, restore) : this.awaitTrip(index, millis, restore)
+          }
         }
-        if (this.isBroken) return Effect.fail(brokenError("the barrier is broken"))
-        const round = this.round
-        const index = round.count++
-        if (index + 1 === this.parties) return this.release(round, index, restore)
-        const waiting = millis === undefined
-          ? Effect.asSome(Deferred.await(round.deferred))
-          : Effect.timeoutOption(Deferred.await(round.deferred), millis)
-        return Effect.flatMap(Effect.exit(restore(waiting)), (exit): Effect.Effect<number, BrokenBarrierError> => {
-          if (Exit.isSuccess(exit)) {
-            // Released at the same moment the timeout fired: the round passed.
-            if (Option.isSome(exit.value) || round.released) return Effect.succeed(index)
-            // Timed out: break the barrier for everyone, as Python does.
-            if (this.round === round) {
-              round.count--
-              this.breakUnsafe("a waiter timed out")
-            }
-            return Effect.fail(brokenError("timed out waiting for the other parties; the barrier is now broken"))
-          }
-          if (Cause.hasInterrupts(exit.cause) && this.round === round && !Deferred.isDoneUnsafe(round.deferred)) {
-            round.count--
-            this.breakUnsafe("a waiting fiber was interrupted")
-          }
-          return Effect.failCause(exit.cause)
-        })
       })
-    )
+      return enter
+    })
   }
 
-  release(
-    round: Round,
-    index: number,
-    restore: <A, E1, R>(effect: Effect.Effect<A, E1, R>) => Effect.Effect<A, E1, R>
-  ): Effect.Effect<number, BrokenBarrierError | E> {
-    const finish = () => {
-      round.count = 0
-      round.released = true
-      this.round = newRound()
-      Deferred.doneUnsafe(round.deferred, Exit.void)
+  /** Waits, as arrival `index`, for the round to trip, then leaves. */
+  awaitTrip(index: number, millis: number | undefined, restore: Restore): Effect.Effect<number, BrokenBarrierError> {
+    const untilTripped: Effect.Effect<void> = Effect.suspend(() =>
+      this.state === "filling" ? Effect.flatMap(Deferred.await(this.changed), () => untilTripped) : Effect.void
+    )
+    // Decides, in one step with leaving, how this wait ends (Python's
+    // `_wait` after `wait_for`).
+    const settle = (): Effect.Effect<number, BrokenBarrierError> => {
+      switch (this.state) {
+        case "filling":
+          // Timed out (`wait_for` checks once more, and so does this): break
+          // the barrier for everyone, as `threading` does.
+          this.transition("broken")
+          this.leave()
+          return Effect.fail(brokenError("timed out waiting for the other parties; the barrier is now broken"))
+        case "acting":
+          // The timeout passed while the action runs: wait for its outcome,
+          // as a Python thread does (it needs the lock the action holds).
+          return Effect.flatMap(
+            this.interruptible(restore(Deferred.await(this.changed))),
+            () => Effect.suspend(settle)
+          )
+        case "draining":
+          this.leave()
+          return Effect.succeed(index)
+        case "resetting":
+          this.leave()
+          return Effect.fail(brokenError("the barrier was reset"))
+        case "broken":
+          this.leave()
+          return Effect.fail(brokenError("the barrier is broken"))
+      }
+    }
+    const waiting = millis === undefined ? untilTripped : Effect.timeoutOption(untilTripped, millis)
+    return Effect.flatMap(this.interruptible(restore(waiting)), settle)
+  }
+
+  /**
+   * Runs `wait`'s interruptible part: an interrupted waiter only leaves the
+   * barrier, as a cancelled task leaves asyncio's.
+   */
+  interruptible<A>(effect: Effect.Effect<A>): Effect.Effect<A> {
+    return Effect.onExitPrimitive(effect, (exit) => {
+      if (Exit.isFailure(exit)) this.leave()
+      return undefined
+    }, true)
+  }
+
+  /** The last arrival: runs the action, then trips the round (Python's `_release`). */
+  trip(index: number, restore: Restore): Effect.Effect<number, BrokenBarrierError | E> {
+    if (this.action === undefined) {
+      this.transition("draining")
+      this.leave()
       return Effect.succeed(index)
     }
-    if (this.action === undefined) return Effect.suspend(finish)
-    const releasing = Deferred.makeUnsafe<void>()
-    this.releasing = releasing
+    this.transition("acting")
     return Effect.flatMap(Effect.exit(restore(this.action)), (exit): Effect.Effect<number, BrokenBarrierError | E> => {
-      // Settle this round first, then let the arrivals that waited for the
-      // action in (they must join the next round, not this one).
-      let result: Effect.Effect<number, BrokenBarrierError | E>
-      if (this.round !== round) {
-        // Reset while the action ran: this round is already failed.
-        result = Exit.isFailure(exit) ? Effect.failCause(exit.cause) : Effect.fail(brokenError("the barrier was reset"))
-      } else if (Exit.isSuccess(exit)) {
-        result = finish()
-      } else {
-        round.count = 0
-        this.breakUnsafe("the barrier action failed")
-        result = Effect.failCause(exit.cause)
+      if (this.state !== "acting") {
+        // Reset or aborted while the action ran: the round did not trip.
+        this.leave()
+        return Exit.isFailure(exit)
+          ? Effect.failCause(exit.cause)
+          : Effect.fail(brokenError(`the barrier was ${this.state === "broken" ? "aborted" : "reset"} while its action ran`))
       }
-      this.releasing = undefined
-      Deferred.doneUnsafe(releasing, Exit.void)
-      return result
+      if (Exit.isSuccess(exit)) {
+        this.transition("draining")
+        this.leave()
+        return Effect.succeed(index)
+      }
+      // The action failed or was interrupted: break the barrier, as Python
+      // does when the action raises.
+      this.transition("broken")
+      this.leave()
+      return Effect.failCause(exit.cause)
     })
   }
 
   get abort(): Effect.Effect<void> {
-    return Effect.sync(() => this.breakUnsafe("the barrier was aborted"))
+    return Effect.sync(() => this.transition("broken"))
   }
 
   get reset(): Effect.Effect<void> {
     return Effect.sync(() => {
-      const round = this.round
-      // Switch rounds first: the failed waiters resume inline and may call
-      // `wait` again at once; they must find the new round.
-      this.round = newRound()
-      this.isBroken = false
-      if (round.count > 0) Deferred.doneUnsafe(round.deferred, Exit.fail(brokenError("the barrier was reset")))
+      // asyncio's `reset`: fibers still in the barrier (waiting, or leaving
+      // a drained round) fail as they leave; the last one reopens it.
+      this.transition(this.count > 0 ? "resetting" : "filling")
     })
   }
 
   get broken(): Effect.Effect<boolean> {
-    return Effect.sync(() => this.isBroken)
+    return Effect.sync(() => this.state === "broken")
   }
 
   get nWaiting(): Effect.Effect<number> {
-    return Effect.sync(() => (this.isBroken ? 0 : this.round.count))
+    return Effect.sync(() => (this.state === "filling" || this.state === "acting" ? this.count : 0))
   }
 
   toString() {
-    return `Barrier(parties=${this.parties}, waiting=${this.round.count}${this.isBroken ? ", broken" : ""})`
+    return `Barrier(parties=${this.parties}, ${this.state}, waiting=${
+      this.state === "filling" || this.state === "acting" ? this.count : 0
+    })`
   }
 }
 
