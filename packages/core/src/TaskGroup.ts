@@ -13,12 +13,19 @@
  * ```
  *
  * - The group waits for every task when the body returns.
- * - The first task to fail cancels the body and every other task; the group
- *   then fails with the failures of all the tasks that failed (and the
- *   body's, if it failed too), combined in one `Cause` — Python's
- *   `ExceptionGroup`.
+ * - The first task to fail cancels the body and every other task, one
+ *   scheduler step later (as asyncio runs a done callback): tasks resumed in
+ *   the same step as the first failure still run, so tasks failing at the
+ *   same instant are all reported. The group then fails with the failures of all
+ *   the tasks that failed (and the body's, if it failed too), combined in one
+ *   `Cause` — Python's `ExceptionGroup`.
  * - A task cancelled on its own (`Future.cancel`) does not fail the group.
- * - Interrupting the group interrupts the body and every task.
+ * - Interrupting the group's owner interrupts the body first; the tasks run
+ *   on until the body has exited, then they are cancelled and awaited.
+ * - No failure is dropped: a task or a cancel handler that fails while the
+ *   group is being interrupted fails the group, nested groups included.
+ *   Python's rule: the `CancelledError` propagates only when there is no
+ *   other error. An interruption with no failure stays an interruption.
  *
  * Typing: `group.createTask(effect)` adds `effect`'s error type to the
  * body's error channel, because that is where a task's failure surfaces
@@ -59,18 +66,34 @@ export interface TaskGroup {
 export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
+      const owner = yield* Effect.fiber
       const tasks = new Set<Fiber.Fiber<unknown, unknown>>()
+      // Every failure, the body's first: the group's ExceptionGroup.
       const failures: Array<Cause.Cause<unknown>> = []
+      // The owner's interruption, or the body's own: asyncio's CancelledError,
+      // raised only when there is no failure (failures have priority).
+      let interruption: Cause.Cause<never> | undefined
       let closed = false
       let aborting = false
+      let abortScheduled = false
       let bodyFiber: Fiber.Fiber<A, E> | undefined
       let idle: (() => void) | undefined
 
+      // asyncio's `_abort`: cancel the body and every task.
       const abort = () => {
         if (aborting) return
         aborting = true
         bodyFiber?.interruptUnsafe()
         for (const task of tasks) task.interruptUnsafe()
+      }
+      // A task's failure aborts the group one scheduler step later, as
+      // asyncio runs a task's done callback: a task already resumed in the
+      // same step (two tasks failing at the same instant) fails rather than
+      // being cancelled, and both failures are reported.
+      const scheduleAbort = () => {
+        if (aborting || abortScheduled) return
+        abortScheduled = true
+        owner.currentDispatcher.scheduleTask(abort, 0)
       }
 
       const group: TaskGroup = {
@@ -80,7 +103,7 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
               return Effect.fail(
                 new TaskGroupClosedError({
                   message: aborting
-                    ? "cannot create a task: the task group is shutting down after a failure"
+                    ? "cannot create a task: the task group is shutting down"
                     : "cannot create a task: the task group has finished"
                 })
               )
@@ -102,9 +125,14 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
               Future.attachFiberUnsafe(future, fiber)
               fiber.addObserver((exit) => {
                 tasks.delete(fiber)
-                if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
-                  failures.push(withoutInterrupts(exit.cause))
-                  abort()
+                // A task cancelled on its own (or by the abort) is no failure;
+                // one that failed in its finaliser after being cancelled is.
+                if (Exit.isFailure(exit)) {
+                  const failure = withoutInterrupts(exit.cause)
+                  if (failure.reasons.length > 0) {
+                    failures.push(failure)
+                    scheduleAbort()
+                  }
                 }
                 if (tasks.size === 0 && idle !== undefined) {
                   const resume = idle
@@ -127,22 +155,45 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
           idle = undefined
         })
       })
-      const interruptEverything = Effect.suspend(() => {
-        aborting = true
-        closed = true
-        return Fiber.interruptAll([bodyFiber!, ...tasks])
-      })
 
-      const bodyExit = yield* restore(Fiber.await(bodyFiber)).pipe(Effect.onInterrupt(() => interruptEverything))
-      if (Exit.isFailure(bodyExit) && !(aborting && Cause.hasInterruptsOnly(bodyExit.cause))) {
-        failures.unshift(aborting ? withoutInterrupts(bodyExit.cause) : bodyExit.cause)
+      // The body. When the owner is interrupted, asyncio interrupts the body
+      // (it runs in the owner's task) and cancels the tasks only once the
+      // body has exited: until then they run on, and a failure of theirs is
+      // reported. Once the owner is interrupted every wait is uninterruptible,
+      // so no task outlives the group.
+      const awaited = yield* Effect.exit(restore(Fiber.await(bodyFiber)))
+      if (Exit.isFailure(awaited)) {
+        interruption = awaited.cause
+        yield* Fiber.interrupt(bodyFiber)
+      }
+      const bodyExit = Exit.isSuccess(awaited) ? awaited.value : yield* Fiber.await(bodyFiber)
+      if (Exit.isFailure(bodyExit)) {
+        // Failures of the body's cancel handler count as failures.
+        const failure = withoutInterrupts(bodyExit.cause)
+        if (failure.reasons.length > 0) failures.unshift(failure)
+        else interruption ??= bodyExit.cause as Cause.Cause<never>
+        abort()
+      } else if (interruption !== undefined) {
         abort()
       }
-      yield* restore(waitForTasks).pipe(Effect.onInterrupt(() => interruptEverything))
+
+      // The tasks. An interruption of the owner here cancels them all.
+      if (interruption === undefined) {
+        const waited = yield* Effect.exit(restore(waitForTasks))
+        if (Exit.isFailure(waited)) {
+          interruption = waited.cause
+          abort()
+        }
+      }
+      if (tasks.size > 0) yield* waitForTasks
       closed = true
+
+      // asyncio: "propagate CancelledError if there is one, except if there
+      // are other errors -- those have priority".
       if (failures.length > 0) {
         return yield* Effect.failCause(failures.reduce(Cause.combine) as Cause.Cause<E>)
       }
+      if (interruption !== undefined) return yield* Effect.failCause(interruption)
       return (bodyExit as Exit.Success<A, E>).value
     })
   )

@@ -314,4 +314,137 @@ describe("TaskGroup", () => {
         assert.strictEqual(probe.ended.length, 3)
       }
     }))
+
+  describe("never drops a failure (asyncio's TaskGroup.__aexit__)", () => {
+    it.effect("interrupting the owner interrupts the body first; the tasks run on until the body has exited", () =>
+      Effect.gen(function*() {
+        const events: Array<string> = []
+        const log = (event: string) => Effect.sync(() => events.push(event))
+        const futures: Array<Future.Future<string>> = []
+        const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+          Effect.gen(function*() {
+            futures.push(yield* group.createTask(Effect.as(Effect.andThen(Effect.sleep(2000), log("task finished")), "ok")))
+            futures.push(yield* group.createTask(Effect.never.pipe(Effect.onInterrupt(() => log("task interrupted")))))
+            return yield* Effect.never.pipe(Effect.onInterrupt(() =>
+              log("body interrupted").pipe(Effect.andThen(Effect.sleep(2000)), Effect.andThen(log("body exits")))
+            ))
+          })
+        ))
+        yield* TestClock.adjust("1 second")
+        const interrupter = yield* Effect.forkChild(Fiber.interrupt(fiber))
+        yield* TestClock.adjust("1 second")
+        // the body is still in its cancel handler: the tasks are untouched
+        const inTheWindow = { events: [...events], secondDone: Future.isDoneUnsafe(futures[1]) }
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(interrupter)
+        assert.deepStrictEqual(inTheWindow, { events: ["body interrupted", "task finished"], secondDone: false })
+        assert.deepStrictEqual(events, ["body interrupted", "task finished", "body exits", "task interrupted"])
+        assert.deepStrictEqual(Future.pollUnsafe(futures[0]), Exit.succeed("ok"))
+        assert.isTrue(isInterruptedOnly(fiber.pollUnsafe()))
+      }))
+
+    it.effect("a task failing while the interrupted body is still exiting fails the group", () =>
+      Effect.gen(function*() {
+        const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+          Effect.gen(function*() {
+            yield* group.createTask(failAfter(2000, "crash"))
+            return yield* Effect.never.pipe(Effect.onInterrupt(() => Effect.sleep(2000)))
+          })
+        ))
+        yield* TestClock.adjust("1 second")
+        const interrupter = yield* Effect.forkChild(Fiber.interrupt(fiber))
+        yield* TestClock.adjust("2 seconds")
+        yield* Fiber.join(interrupter)
+        assert.deepStrictEqual(failuresOf(fiber.pollUnsafe()!), ["crash"])
+      }))
+
+    it.effect("tasks failing in their finalisers when the owner is interrupted fail the group", () =>
+      Effect.gen(function*() {
+        for (const body of ["waits", "has returned"] as const) {
+          const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+            Effect.gen(function*() {
+              for (const i of [1, 2, 3]) {
+                yield* group.createTask(Effect.never.pipe(Effect.onInterrupt(() => Effect.fail(`cleanup ${i}`))))
+              }
+              if (body === "waits") yield* Effect.never
+            })
+          ))
+          yield* TestClock.adjust("1 second")
+          yield* Fiber.interrupt(fiber)
+          const exit = fiber.pollUnsafe()!
+          assert.sameMembers(failuresOf(exit), ["cleanup 1", "cleanup 2", "cleanup 3"], `the body ${body}`)
+        }
+      }))
+
+    it.effect("the body's cancel handler failing fails the group, and the tasks are still cancelled", () =>
+      Effect.gen(function*() {
+        const { probe, track } = makeProbe()
+        const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+          Effect.gen(function*() {
+            yield* group.createTask(track("task", Effect.never))
+            return yield* Effect.never.pipe(Effect.onInterrupt(() => Effect.fail("handler failed")))
+          })
+        ))
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.interrupt(fiber)
+        assert.deepStrictEqual(failuresOf(fiber.pollUnsafe()!), ["handler failed"])
+        assert.deepStrictEqual(probe.interrupted, ["task"])
+        assert.strictEqual(probe.running, 0)
+      }))
+
+    it.effect("failures of a nested group's tasks reach the owner of the outer group", () =>
+      Effect.gen(function*() {
+        const { probe, track } = makeProbe()
+        const fiber = yield* Effect.forkChild(TaskGroup.run((outer) =>
+          Effect.gen(function*() {
+            yield* outer.createTask(track("outer task", Effect.never))
+            yield* outer.createTask(Effect.never.pipe(Effect.onInterrupt(() => Effect.fail("outer cleanup"))))
+            return yield* TaskGroup.run((inner) =>
+              Effect.gen(function*() {
+                for (const i of [1, 2]) {
+                  yield* inner.createTask(Effect.never.pipe(Effect.onInterrupt(() => Effect.fail(`inner cleanup ${i}`))))
+                }
+                return yield* Effect.never
+              })
+            )
+          })
+        ))
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.interrupt(fiber)
+        assert.sameMembers(failuresOf(fiber.pollUnsafe()!), ["inner cleanup 1", "inner cleanup 2", "outer cleanup"])
+        assert.deepStrictEqual(probe.interrupted, ["outer task"])
+      }))
+
+    it.effect("two tasks failing at the same instant are both reported", () =>
+      Effect.gen(function*() {
+        const { probe, track } = makeProbe()
+        const gate = yield* Deferred.make<void>()
+        let waiting = 0
+        const fiber = yield* Effect.forkChild(Effect.exit(TaskGroup.run((group) =>
+          Effect.gen(function*() {
+            // Both tasks are interruptible: the first failure must not cancel
+            // the second before it has failed too.
+            const task = (error: string) =>
+              Effect.andThen(
+                Effect.suspend(() => {
+                  waiting++
+                  return Deferred.await(gate)
+                }),
+                Effect.fail(error)
+              )
+            yield* group.createTask(task("first"))
+            yield* group.createTask(task("second"))
+            yield* group.createTask(track("other", Effect.never))
+            return yield* track("body", Effect.never)
+          })
+        )))
+        while (waiting < 2) yield* Effect.yieldNow
+        // one step resumes both waiters
+        yield* Deferred.succeed(gate, undefined)
+        const exit = yield* Fiber.join(fiber)
+        assert.sameMembers(failuresOf(exit), ["first", "second"])
+        assert.isFalse(Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause))
+        assert.sameMembers(probe.interrupted, ["other", "body"])
+      }))
+  })
 })
