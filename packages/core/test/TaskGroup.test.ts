@@ -415,6 +415,46 @@ describe("TaskGroup", () => {
         assert.deepStrictEqual(probe.interrupted, ["outer task"])
       }))
 
+    it.effect("interrupting the owner at any step leaves no task running and loses no cleanup failure", () =>
+      Effect.gen(function*() {
+        const outcomes = new Set<string>()
+        for (let steps = 0; steps < 40; steps++) {
+          let started = 0
+          let stopped = 0
+          const cleanups: Array<string> = []
+          const task = (group: TaskGroup.TaskGroup, id: string, children: number): Effect.Effect<void, string> =>
+            Effect.gen(function*() {
+              started++
+              yield* Effect.yieldNow
+              for (let i = 0; i < children; i++) {
+                yield* Effect.asVoid(group.createTask(task(group, `${id}.${i}`, 0)))
+                yield* Effect.yieldNow
+              }
+            }).pipe(
+              Effect.onInterrupt(() => Effect.andThen(Effect.sync(() => cleanups.push(id)), Effect.fail(`cleanup ${id}`))),
+              Effect.ensuring(Effect.sync(() => stopped++))
+            )
+          const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
+            Effect.gen(function*() {
+              for (let i = 0; i < 4; i++) {
+                yield* group.createTask(task(group, `${i}`, 2))
+                yield* Effect.yieldNow
+              }
+              return "body"
+            })
+          ))
+          for (let i = 0; i < steps; i++) yield* Effect.yieldNow
+          yield* Fiber.interrupt(fiber)
+          const exit = fiber.pollUnsafe()!
+          assert.strictEqual(started, stopped, `after ${steps} steps`)
+          assert.sameMembers(failuresOf(exit), cleanups.map((id) => `cleanup ${id}`), `after ${steps} steps`)
+          if (cleanups.length === 0) assert.isTrue(Exit.isSuccess(exit) || isInterruptedOnly(exit), `after ${steps} steps`)
+          outcomes.add(Exit.isSuccess(exit) ? "success" : cleanups.length > 0 ? "failures" : "interrupted")
+        }
+        // the sweep reached every outcome: interrupted, interrupted with failing cleanups, finished first
+        assert.sameMembers([...outcomes], ["interrupted", "failures", "success"])
+      }))
+
     it.effect("two tasks failing at the same instant are both reported", () =>
       Effect.gen(function*() {
         const { probe, track } = makeProbe()
