@@ -3,7 +3,9 @@
  * `Semaphore` that fails with `SemaphoreOverReleaseError` when it is released
  * more often than it was acquired. The same object as
  * `Semaphore.makeBounded(n)`; this module exists so the Python name leads
- * straight to it.
+ * straight to it. A permit that a release has handed to a waiting fiber is
+ * held from then on (as in asyncio), so it is not free, and the bound check
+ * counts it when that fiber releases it.
  *
  * ```ts
  * const sem = yield* BoundedSemaphore.make(5)   // sem = threading.BoundedSemaphore(5)

@@ -27,14 +27,15 @@
  * Waiters are served in arrival order and a release hands its permit
  * straight to the longest waiter, as asyncio's `Semaphore` does (3.11,
  * `_wake_up_next`): `value` stays 0 while the woken waiter gets ready to run,
- * and neither a non-blocking `acquire` nor a newcomer can take the permit from
- * under it. Until the woken waiter has run, newcomers queue behind it even
- * when another release has freed a permit meanwhile (asyncio's `locked()`
- * counts it as waiting), so nobody is served before an earlier waiter. (`threading.Semaphore` leaves the released permit up for grabs
- * until the woken thread runs, so a barging `acquire(blocking=False)` can
- * starve a waiter; corun follows asyncio here.) A waiter interrupted after it
- * was handed a permit, or whose timeout fires at that moment, passes the
- * permit on to the next waiter, or back to the semaphore: no permit is lost.
+ * and neither a non-blocking `acquire` nor a newcomer can take the permit
+ * from under it. Until the woken waiter has run, newcomers queue behind it
+ * even when another release has freed a permit meanwhile (asyncio's
+ * `locked()` counts it as waiting), so nobody is served before an earlier
+ * waiter. (`threading.Semaphore` leaves a released permit up for grabs until
+ * the woken thread runs, so a barging `acquire(blocking=False)` can starve a
+ * waiter; corun follows asyncio here.) A waiter interrupted after it was
+ * handed a permit, or whose timeout fires at that moment, passes the permit
+ * on to the next waiter, or back to the semaphore: no permit is lost.
  *
  * Written here rather than on Effect's `Semaphore`: Effect's wakes a waiter
  * without reserving the permit for it, and does not expose how many permits
@@ -145,6 +146,7 @@ class Permits {
     else this.handOn()
   }
 
+  /** Hands a permit to the longest waiter (there is one). */
   handOn(): void {
     const next: Waiter = this.waiters.values().next().value!
     this.waiters.delete(next)
@@ -183,6 +185,7 @@ class Permits {
     this.handOnFree()
   }
 
+  /** Hands free permits to the waiters (see the invariant above). */
   handOnFree(): void {
     while (this.free > 0 && this.waiters.size > 0) {
       this.free--
@@ -212,6 +215,7 @@ class SemaphoreImpl implements Semaphore {
   readonly [TypeId] = TypeId
   readonly initial: number
   readonly bounded: boolean
+  /** The permits and their waiters (the leak tests look at `semaphore.waiters`). */
   readonly semaphore: Permits
 
   constructor(initial: number, bounded: boolean) {
