@@ -422,7 +422,7 @@ describe("TaskGroup", () => {
           let started = 0
           let stopped = 0
           const cleanups: Array<string> = []
-          const task = (group: TaskGroup.TaskGroup, id: string, children: number): Effect.Effect<void, string> =>
+          const task = (group: TaskGroup.TaskGroup, id: string, children: number): Effect.Effect<void, unknown> =>
             Effect.gen(function*() {
               started++
               yield* Effect.yieldNow
