@@ -415,6 +415,28 @@ describe("TaskGroup", () => {
         assert.deepStrictEqual(probe.interrupted, ["outer task"])
       }))
 
+    it.effect("nested groups: a failure in either group cancels the other's tasks and is the only error", () =>
+      Effect.gen(function*() {
+        for (const crashing of ["outer", "inner"] as const) {
+          const { probe, track } = makeProbe()
+          const fiber = yield* Effect.forkChild(Effect.exit(TaskGroup.run((outer) =>
+            Effect.gen(function*() {
+              yield* outer.createTask(track("outer task", failAfter(crashing === "outer" ? 1000 : 5000, "outer crash")))
+              return yield* TaskGroup.run((inner) =>
+                Effect.asVoid(
+                  inner.createTask(track("inner task", failAfter(crashing === "inner" ? 1000 : 5000, "inner crash")))
+                )
+              )
+            })
+          )))
+          yield* TestClock.adjust("1 second")
+          const exit = yield* Fiber.join(fiber)
+          assert.deepStrictEqual(failuresOf(exit), [`${crashing} crash`])
+          assert.isFalse(Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause))
+          assert.deepStrictEqual(probe.interrupted, [crashing === "outer" ? "inner task" : "outer task"])
+        }
+      }))
+
     it.effect("interrupting the owner at any step leaves no task running and loses no cleanup failure", () =>
       Effect.gen(function*() {
         const outcomes = new Set<string>()
