@@ -42,6 +42,7 @@ import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
 import { scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
+import { integerCount } from "./internal/validation.ts"
 import * as Lock from "./Lock.ts"
 import * as RLock from "./RLock.ts"
 
@@ -84,8 +85,13 @@ export interface Condition extends Pipeable {
     predicate: Effect.Effect<boolean, E, R> | (() => boolean),
     options?: WaitOptions
   ): Effect.Effect<boolean, E | LockNotOwnedError | InvalidArgumentError, R>
-  /** Wakes up to `n` waiting fibers, default 1 (Python's `cond.notify(n)`). */
-  notify(n?: number): Effect.Effect<void, LockNotOwnedError>
+  /**
+   * Wakes up to `n` waiting fibers, default 1 (Python's `cond.notify(n)`):
+   * `n <= 0` wakes none and `Infinity` all, as in Python; an `n` that is not
+   * an integer (`1.5`, `NaN`) fails with `InvalidArgumentError`.
+   */
+  notify(): Effect.Effect<void, LockNotOwnedError>
+  notify(n: number): Effect.Effect<void, LockNotOwnedError | InvalidArgumentError>
   /** Wakes every waiting fiber (Python's `cond.notify_all()`). */
   readonly notifyAll: Effect.Effect<void, LockNotOwnedError>
   /** Takes the underlying lock (Python's `cond.acquire()`). */
@@ -210,16 +216,26 @@ class ConditionImpl implements Condition {
     })
   }
 
-  notify(n = 1): Effect.Effect<void, LockNotOwnedError> {
+  notify(): Effect.Effect<void, LockNotOwnedError>
+  notify(n: number): Effect.Effect<void, LockNotOwnedError | InvalidArgumentError>
+  notify(n = 1): Effect.Effect<void, LockNotOwnedError | InvalidArgumentError> {
+    // Checked first: `notifyUnsafe` counts down with `n <= 0`, which a NaN
+    // never reaches (it would wake every waiter; Python's loop wakes none).
+    const count = n === 1 ? 1 : integerCount(n, "n", notifyCountHelp)
+    if (count instanceof InvalidArgumentError) return Effect.fail(count)
     return Effect.withFiber((fiber) => {
       if (this.owner() !== fiber.id) return Effect.fail(notOwned("notify on"))
-      this.notifyUnsafe(n)
+      this.notifyUnsafe(count)
       return Effect.void
     })
   }
 
   get notifyAll(): Effect.Effect<void, LockNotOwnedError> {
-    return Effect.suspend(() => this.notify(this.waiters.size))
+    return Effect.withFiber((fiber) => {
+      if (this.owner() !== fiber.id) return Effect.fail(notOwned("notify on"))
+      this.notifyUnsafe(this.waiters.size)
+      return Effect.void
+    })
   }
 
   acquire(options?: Lock.AcquireOptions): any {
@@ -238,6 +254,8 @@ class ConditionImpl implements Condition {
     return Effect.sync(() => this.waiters.size)
   }
 }
+
+const notifyCountHelp = "an integer (<= 0 wakes none) or Infinity (wakes all)"
 
 const notOwned = (what: string) =>
   new LockNotOwnedError({
@@ -293,7 +311,10 @@ export const waitFor = <E = never, R = never>(
  * @since 0.1.0
  * @category notifying
  */
-export const notify = (self: Condition, n?: number): Effect.Effect<void, LockNotOwnedError> => self.notify(n)
+export const notify: {
+  (self: Condition): Effect.Effect<void, LockNotOwnedError>
+  (self: Condition, n: number): Effect.Effect<void, LockNotOwnedError | InvalidArgumentError>
+} = ((self: Condition, n?: number) => n === undefined ? self.notify() : self.notify(n)) as any
 
 /**
  * Wakes every waiter: Python's `cond.notify_all()`.

@@ -30,6 +30,7 @@ import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type * as Pull from "effect/Pull"
 import { ExecutorShutdownError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as Future from "./Future.ts"
+import { positiveCount, timeoutMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Executor" as const
 
@@ -85,7 +86,9 @@ export interface MapOptions {
   /**
    * A deadline for the whole map, counted from when the stream starts: if
    * the next result is not ready by then the stream fails with
-   * `TimeoutError` (Python's `executor.map(..., timeout=)`).
+   * `TimeoutError` (Python's `executor.map(..., timeout=)`). `Infinity`
+   * means none; a negative, NaN or malformed one fails the stream with
+   * `InvalidArgumentError` before any item is read.
    */
   readonly timeout?: Duration.Input | undefined
 }
@@ -215,19 +218,17 @@ class ExecutorImpl implements Executor {
     f: (item: T, index: number) => Effect.Effect<A, E, R>,
     options?: MapOptions
   ): Stream.Stream<A, E | TimeoutError | ExecutorShutdownError | InvalidArgumentError, R> {
-    const concurrency = options?.concurrency ?? (this.maxWorkers === Infinity ? 16 : this.maxWorkers)
-    if (!isPositiveCount(concurrency)) {
-      return Stream.fail(invalid("concurrency", concurrency))
-    }
-    if (options?.timeout !== undefined && Duration.fromInput(options.timeout)._tag === "None") {
-      return Stream.fail(
-        new InvalidArgumentError({ argument: "timeout", message: `timeout must be a duration, got ${String(options.timeout)}` })
-      )
-    }
+    // The options are checked before the stream reads any item.
+    const concurrency = options?.concurrency === undefined
+      ? (this.maxWorkers === Infinity ? 16 : this.maxWorkers)
+      : positiveCount(options.concurrency, "concurrency", true)
+    if (concurrency instanceof InvalidArgumentError) return Stream.fail(concurrency)
+    const millis = timeoutMillis(options?.timeout)
+    if (millis instanceof InvalidArgumentError) return Stream.fail(millis)
     return Stream.fromChannel(
       Channel.fromTransform((_upstream, scope) => {
         if (this.closed) return Effect.fail(shutdownError("map"))
-        return orderedMap(this, items, f, concurrency, options?.timeout, scope)
+        return orderedMap(this, items, f, concurrency, millis, scope)
       })
     )
   }
@@ -303,14 +304,6 @@ export const currentTaskName: Effect.Effect<Option.Option<string>> = Effect.map(
   (task) => Option.fromUndefinedOr(task?.name)
 )
 
-const isPositiveCount = (n: number) => n === Infinity || (Number.isInteger(n) && n > 0)
-
-const invalid = (argument: string, value: unknown) =>
-  new InvalidArgumentError({
-    argument,
-    message: `${argument} must be a positive integer or Infinity, got ${String(value)}`
-  })
-
 const shutdownError = (operation: string) =>
   new ExecutorShutdownError({
     message: `cannot ${operation} after the executor has shut down (shutdown() was called or its scope closed)`
@@ -327,8 +320,10 @@ const shutdownError = (operation: string) =>
  */
 export const make: (options?: MakeOptions) => Effect.Effect<Executor, InvalidArgumentError, Scope.Scope> = Effect
   .fnUntraced(function*(options?: MakeOptions) {
-    const maxWorkers = options?.maxWorkers ?? Infinity
-    if (!isPositiveCount(maxWorkers)) return yield* invalid("maxWorkers", maxWorkers)
+    const maxWorkers = options?.maxWorkers === undefined
+      ? Infinity
+      : positiveCount(options.maxWorkers, "maxWorkers", true)
+    if (maxWorkers instanceof InvalidArgumentError) return yield* maxWorkers
     const executor = new ExecutorImpl(maxWorkers)
     yield* Effect.addFinalizer((exit) =>
       Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)
@@ -423,7 +418,8 @@ const orderedMap = <T, A, E, R>(
   items: Iterable<T>,
   f: (item: T, index: number) => Effect.Effect<A, E, R>,
   concurrency: number,
-  timeout: Duration.Input | undefined,
+  /** The checked timeout in milliseconds; `undefined` for none. */
+  timeout: number | undefined,
   scope: Scope.Scope
 ): Effect.Effect<Pull.Pull<readonly [A, ...Array<A>], E | TimeoutError, void, R>, never, R> =>
   Effect.gen(function*() {
@@ -517,7 +513,7 @@ const orderedMap = <T, A, E, R>(
       yield* Effect.forkIn(makeWorker(), scope)
     }
 
-    const deadline = timeout === undefined ? undefined : (yield* Clock.currentTimeMillis) + Duration.toMillis(timeout)
+    const deadline = timeout === undefined ? undefined : (yield* Clock.currentTimeMillis) + timeout
     let pendingFailure: Cause.Cause<E> | undefined
 
     const waitForProgress: Effect.Effect<void> = Effect.callback<void>((resume) => {
@@ -538,9 +534,7 @@ const orderedMap = <T, A, E, R>(
           orElse: () =>
             Effect.fail(
               new TimeoutError(
-                `Executor.map: result ${emitted} was not ready within ${
-                  Duration.format(Duration.fromInputUnsafe(timeout!))
-                }`
+                `Executor.map: result ${emitted} was not ready within ${Duration.format(Duration.millis(timeout!))}`
               )
             )
         }))

@@ -24,7 +24,8 @@ import * as Channel from "effect/Channel"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Pull from "effect/Pull"
-import { CancelledError, TimeoutError } from "./Errors.ts"
+import { CancelledError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
+import { invalidArgument, timeoutMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Future" as const
 
@@ -356,26 +357,33 @@ export {
  * @category models
  */
 export interface WaitOptions {
-  /** Gives up after this long with a `TimeoutError` (the task goes on). */
+  /**
+   * Gives up after this long with a `TimeoutError` (the task goes on): `0`
+   * polls, `Infinity` waits as long as it takes; a negative, NaN or malformed
+   * one fails with `InvalidArgumentError` (even when the task has finished).
+   */
   readonly timeout?: Duration.Input | undefined
 }
 
 const awaitWithin = <A, E>(
   self: Future<A, E>,
   options: WaitOptions | undefined
-): Effect.Effect<Exit.Exit<A, E>, TimeoutError> => {
+): Effect.Effect<Exit.Exit<A, E>, TimeoutError | InvalidArgumentError> => {
   const timeout = options?.timeout
   if (timeout === undefined) return await_(self)
+  // Checked before the done-future fast path: a bad timeout fails the same
+  // way whether or not the task has finished.
+  const millis = timeoutMillis(timeout)
+  if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+  if (millis === undefined) return await_(self)
   return Effect.suspend(() => {
     const exit = impl(self).exit
     if (exit !== undefined) return Effect.succeed(exit)
     return Effect.timeoutOrElse(await_(self), {
-      duration: timeout,
+      duration: millis,
       orElse: () =>
         Effect.fail(
-          new TimeoutError(
-            `${describe(self)} did not complete within ${Duration.format(Duration.fromInputUnsafe(timeout))}`
-          )
+          new TimeoutError(`${describe(self)} did not complete within ${Duration.format(Duration.millis(millis))}`)
         )
     })
   })
@@ -395,10 +403,16 @@ const cancelledError = <A, E>(self: Future<A, E>) =>
  * @since 0.1.0
  * @category waiting
  */
-export const result = <A, E>(
+export const result: {
+  <A, E>(self: Future<A, E>): Effect.Effect<A, E | CancelledError | TimeoutError>
+  <A, E>(
+    self: Future<A, E>,
+    options: WaitOptions | undefined
+  ): Effect.Effect<A, E | CancelledError | TimeoutError | InvalidArgumentError>
+} = <A, E>(
   self: Future<A, E>,
   options?: WaitOptions
-): Effect.Effect<A, E | CancelledError | TimeoutError> =>
+): Effect.Effect<A, E | CancelledError | TimeoutError | InvalidArgumentError> =>
   Effect.flatMap(awaitWithin(self, options), (exit) => fromExit(self, exit))
 
 /**
@@ -429,16 +443,22 @@ const withoutInterrupts = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
  * @since 0.1.0
  * @category waiting
  */
-export const exception = <A, E>(
+export const exception: {
+  <A, E>(self: Future<A, E>): Effect.Effect<Option.Option<E>, CancelledError | TimeoutError>
+  <A, E>(
+    self: Future<A, E>,
+    options: WaitOptions | undefined
+  ): Effect.Effect<Option.Option<E>, CancelledError | TimeoutError | InvalidArgumentError>
+} = (<A, E>(
   self: Future<A, E>,
   options?: WaitOptions
-): Effect.Effect<Option.Option<E>, CancelledError | TimeoutError> =>
+): Effect.Effect<Option.Option<E>, CancelledError | TimeoutError | InvalidArgumentError> =>
   Effect.flatMap(awaitWithin(self, options), (exit): Effect.Effect<Option.Option<E>, CancelledError> => {
     if (Exit.isSuccess(exit)) return Effect.succeedNone
     if (Cause.hasInterruptsOnly(exit.cause)) return Effect.fail(cancelledError(self))
     const error = Cause.findErrorOption(exit.cause)
     return Option.isSome(error) ? Effect.succeed(error) : Effect.failCause(withoutInterrupts(exit.cause) as Cause.Cause<never>)
-  })
+  })) as any
 
 /**
  * Cancels the task, whether it is still waiting to start or already running
@@ -505,6 +525,23 @@ export interface DoneAndNotDone<F> {
   readonly notDone: Array<F>
 }
 
+/**
+ * Options of `wait`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitManyOptions {
+  /**
+   * Return the split as it is after this long (Python's `timeout`): `0`
+   * checks once, `Infinity` waits as long as it takes; a negative, NaN or
+   * malformed one fails with `InvalidArgumentError`.
+   */
+  readonly timeout?: Duration.Input | undefined
+  /** When to return; default `"ALL_COMPLETED"`. */
+  readonly returnWhen?: ReturnWhen | undefined
+}
+
 const uniqueFutures = <F extends Future<any, any>>(futures: Iterable<F>): Array<F> => Array.from(new Set(futures))
 
 // A future "raised an exception" when it failed other than by cancellation.
@@ -529,16 +566,27 @@ const isFailed = (future: Future<any, any>): boolean => {
  * @since 0.1.0
  * @category waiting
  */
-export const wait = <F extends Future<any, any>>(
+export const wait: {
+  <F extends Future<any, any>>(futures: Iterable<F>): Effect.Effect<DoneAndNotDone<F>>
+  <F extends Future<any, any>>(
+    futures: Iterable<F>,
+    options: WaitManyOptions | undefined
+  ): Effect.Effect<DoneAndNotDone<F>, InvalidArgumentError>
+} = (<F extends Future<any, any>>(
   futures: Iterable<F>,
-  options?: {
-    readonly timeout?: Duration.Input | undefined
-    readonly returnWhen?: ReturnWhen | undefined
-  }
-): Effect.Effect<DoneAndNotDone<F>> =>
+  options?: WaitManyOptions
+): Effect.Effect<DoneAndNotDone<F>, InvalidArgumentError> =>
   Effect.suspend(() => {
-    const all = uniqueFutures(futures)
+    // The options are checked before the futures are read.
+    const millis = timeoutMillis(options?.timeout)
+    if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
     const returnWhen = options?.returnWhen ?? "ALL_COMPLETED"
+    if (returnWhen !== "ALL_COMPLETED" && returnWhen !== "FIRST_COMPLETED" && returnWhen !== "FIRST_EXCEPTION") {
+      return Effect.fail(
+        invalidArgument("returnWhen", returnWhen, `"ALL_COMPLETED", "FIRST_COMPLETED" or "FIRST_EXCEPTION"`)
+      )
+    }
+    const all = uniqueFutures(futures)
     const split = (): DoneAndNotDone<F> => {
       const done: Array<F> = []
       const notDone: Array<F> = []
@@ -585,12 +633,11 @@ export const wait = <F extends Future<any, any>>(
         for (const remove of removers) remove()
       })
     })
-    const timeout = options?.timeout
     return Effect.map(
-      timeout === undefined ? waiting : Effect.timeoutOption(waiting, timeout),
+      millis === undefined ? waiting : Effect.timeoutOption(waiting, millis),
       split
     )
-  })
+  })) as any
 
 /**
  * Streams the futures as they complete, those already complete first:
@@ -609,11 +656,20 @@ export const wait = <F extends Future<any, any>>(
  * @since 0.1.0
  * @category waiting
  */
-export const asCompleted = <F extends Future<any, any>>(
+export const asCompleted: {
+  <F extends Future<any, any>>(futures: Iterable<F>): Stream.Stream<F, TimeoutError>
+  <F extends Future<any, any>>(
+    futures: Iterable<F>,
+    options: WaitOptions | undefined
+  ): Stream.Stream<F, TimeoutError | InvalidArgumentError>
+} = (<F extends Future<any, any>>(
   futures: Iterable<F>,
-  options?: { readonly timeout?: Duration.Input | undefined }
-): Stream.Stream<F, TimeoutError> =>
-  Stream.fromChannel(
+  options?: WaitOptions
+): Stream.Stream<F, TimeoutError | InvalidArgumentError> => {
+  // Checked before the stream reads the futures or registers anything.
+  const millis = timeoutMillis(options?.timeout)
+  if (millis instanceof InvalidArgumentError) return Stream.fail(millis)
+  return Stream.fromChannel(
     Channel.fromTransform((_upstream, scope) =>
       Effect.gen(function*() {
         const all = uniqueFutures(futures)
@@ -630,10 +686,7 @@ export const asCompleted = <F extends Future<any, any>>(
           }))
         }
         yield* Scope.addFinalizer(scope, Effect.sync(() => removers.forEach((remove) => remove())))
-        const timeout = options?.timeout
-        const deadline = timeout === undefined
-          ? undefined
-          : (yield* Clock.currentTimeMillis) + Duration.toMillis(timeout)
+        const deadline = millis === undefined ? undefined : (yield* Clock.currentTimeMillis) + millis
         const waitOne: Effect.Effect<void> = Effect.callback<void>((resume) => {
           if (completed.length > 0) return resume(Effect.void)
           wake = () => resume(Effect.void)
@@ -650,7 +703,7 @@ export const asCompleted = <F extends Future<any, any>>(
                 Effect.fail(
                   new TimeoutError(
                     `asCompleted: ${all.length - emitted} of ${all.length} futures did not complete within ${
-                      Duration.format(Duration.fromInputUnsafe(timeout!))
+                      Duration.format(Duration.millis(millis!))
                     }`
                   )
                 )
@@ -671,3 +724,4 @@ export const asCompleted = <F extends Future<any, any>>(
       })
     )
   )
+}) as any

@@ -45,7 +45,8 @@ import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
-import { nonBlockingCheck, scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
+import { scheduleUnsafe } from "./internal/options.ts"
+import { acquireMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Lock" as const
 
@@ -64,8 +65,9 @@ export interface AcquireOptions {
   readonly blocking?: boolean | undefined
   /**
    * Give up after this long and return `false` (Python's `timeout`). A
-   * negative duration, or a timeout with `blocking: false`, fails with
-   * `InvalidArgumentError`; `0` tries once.
+   * negative, NaN or malformed duration, or a timeout with `blocking: false`,
+   * fails with `InvalidArgumentError` before the lock is tried; `0` tries
+   * once; `Infinity` (or no timeout) waits as long as it takes.
    */
   readonly timeout?: Duration.Input | undefined
 }
@@ -172,11 +174,16 @@ class LockImpl implements Lock {
   }
 
   acquireFor(owner: number, options: AcquireOptions | undefined): Effect.Effect<boolean, InvalidArgumentError> {
-    if (this.tryAcquireUnsafe(owner)) return succeedTrue
-    if (options === undefined) return this.guardWait(owner, Effect.as(this.waitFor(owner), true))
-    const millis = nonBlockingCheck(options) ?? timeoutMillis(options.timeout)
+    if (options === undefined) {
+      if (this.tryAcquireUnsafe(owner)) return succeedTrue
+      return this.guardWait(owner, Effect.as(this.waitFor(owner), true))
+    }
+    // The options are checked before the lock is tried: a bad timeout fails
+    // the same way on a free lock as on a held one, and takes nothing.
+    const millis = acquireMillis(options)
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-    if (options.blocking === false || millis === 0) return succeedFalse
+    if (this.tryAcquireUnsafe(owner)) return succeedTrue
+    if (millis === 0) return succeedFalse
     if (millis === undefined) return this.guardWait(owner, Effect.as(this.waitFor(owner), true))
     return this.guardWait(owner, Effect.map(Effect.timeoutOption(this.waitFor(owner), millis), Option.isSome))
   }

@@ -29,7 +29,8 @@ import { Effect, Exit } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
-import { type InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
+import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
+import { acquireMillis } from "./internal/validation.ts"
 import * as Lock from "./Lock.ts"
 
 const TypeId = "~@corun/core/RLock" as const
@@ -100,6 +101,12 @@ class RLockImpl implements RLock {
   acquire(): Effect.Effect<boolean>
   acquire(options: Lock.AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
   acquire(options?: Lock.AcquireOptions): Effect.Effect<boolean, InvalidArgumentError> {
+    // The options are checked before re-entry or the free-lock path, as
+    // Python's `RLock.acquire` parses its timeout first.
+    if (options !== undefined) {
+      const millis = acquireMillis(options)
+      if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+    }
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
         const id = fiber.id

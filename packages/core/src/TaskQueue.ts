@@ -72,7 +72,8 @@ import {
   QueueShutDown,
   TaskDoneTooManyTimesError
 } from "./Errors.ts"
-import { scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
+import { scheduleUnsafe } from "./internal/options.ts"
+import { integerCount, timeoutMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/TaskQueue" as const
 
@@ -110,7 +111,12 @@ export interface PriorityOptions<A> extends MakeOptions {
 export interface WaitOptions {
   /** When `false`, do not wait: fail at once (Python's `block=False`). */
   readonly block?: boolean | undefined
-  /** Give up after this long (Python's `timeout`). */
+  /**
+   * Give up after this long (Python's `timeout`): `0` tries once, `Infinity`
+   * waits as long as it takes; a negative, NaN or malformed one fails with
+   * `InvalidArgumentError`, also with `block: false` (which ignores a valid
+   * one, as Python does).
+   */
   readonly timeout?: Duration.Input | undefined
 }
 
@@ -549,9 +555,12 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
   put(item: A, options: WaitOptions): Effect.Effect<void, QueueFull | QueueShutDown | InvalidArgumentError>
   put(item: A, options?: WaitOptions): Effect.Effect<void, QueueFull | QueueShutDown | InvalidArgumentError> {
     if (options === undefined) return this.putWaiting(item)
-    if (options.block === false) return this.putNowaitEffect(item)
+    // The timeout is checked before anything else, also with `block: false`
+    // (which then ignores it, as Python does): a bad one fails whether or not
+    // the call would have had to wait, and puts nothing.
     const millis = timeoutMillis(options.timeout)
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+    if (options.block === false) return this.putNowaitEffect(item)
     if (millis === undefined) return this.putWaiting(item)
     if (millis === 0) return this.putNowaitEffect(item)
     return Effect.flatMap(Clock.currentTimeMillis, (now) => this.putUntil(item, now + millis))
@@ -589,9 +598,9 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
   get(options: WaitOptions): Effect.Effect<A, QueueEmpty | QueueShutDown | InvalidArgumentError>
   get(options?: WaitOptions): Effect.Effect<A, QueueEmpty | QueueShutDown | InvalidArgumentError> {
     if (options === undefined) return this.getEffect
-    if (options.block === false) return this.getNowaitEffect
     const millis = timeoutMillis(options.timeout)
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+    if (options.block === false) return this.getNowaitEffect
     if (millis === undefined) return this.getEffect
     if (millis === 0) return this.getNowaitEffect
     return Effect.flatMap(Clock.currentTimeMillis, (now) => this.getUntil(now + millis))
@@ -680,15 +689,10 @@ const failEmpty = Effect.fail(new QueueEmpty({ message: "the queue is empty" }))
 const fullError = (maxsize: number) => new QueueFull({ message: `the queue is full (maxsize ${maxsize})` })
 
 const validateMaxsize = (maxsize: number | undefined): number | InvalidArgumentError => {
-  if (maxsize === undefined || maxsize <= 0) return 0
-  if (maxsize === Infinity) return 0
-  if (!Number.isInteger(maxsize)) {
-    return new InvalidArgumentError({
-      argument: "maxsize",
-      message: `'maxsize' must be an integer (<= 0 for unbounded), got ${maxsize}`
-    })
-  }
-  return maxsize
+  if (maxsize === undefined) return 0
+  const size = integerCount(maxsize, "maxsize", "an integer (<= 0 or Infinity for unbounded)")
+  if (size instanceof InvalidArgumentError) return size
+  return size <= 0 || size === Infinity ? 0 : size
 }
 
 const construct = <A>(

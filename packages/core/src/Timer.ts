@@ -34,7 +34,7 @@ import { Cause, type Context, Deferred, Duration, Effect, Exit, Fiber, Option, t
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, TimerStartedError } from "./Errors.ts"
-import { timeoutMillis } from "./internal/options.ts"
+import { durationMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Timer" as const
 
@@ -164,7 +164,8 @@ class TimerImpl<A, E> implements Timer<A, E> {
  * Creates a timer that will run `effect` once, `interval` after `start`:
  * Python's `threading.Timer(interval, function)`. The timer belongs to the
  * current scope (closing it cancels the timer) and runs `effect` with the
- * caller's services. A negative interval fails with `InvalidArgumentError`.
+ * caller's services. A negative, NaN or malformed interval fails with
+ * `InvalidArgumentError`; `Infinity` makes a timer that never fires.
  *
  * @since 0.1.0
  * @category constructors
@@ -174,7 +175,7 @@ export const make = <A, E = never, R = never>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<Timer<A, E>, InvalidArgumentError, R | Scope.Scope> =>
   Effect.withFiber((fiber) => {
-    const millis = timeoutMillis(interval, "interval")
+    const millis = durationMillis(interval, "interval")
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
     const context = fiber.context as Context.Context<R | Scope.Scope>
     return Effect.flatMap(Effect.scope, (scope) =>

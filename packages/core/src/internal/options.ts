@@ -1,11 +1,13 @@
 /**
  * Internal helpers shared by the synchronisation primitives: option
- * validation and scheduling. Not part of the public API.
+ * validation (from `validation.ts`, the one module every argument check
+ * lives in) and scheduling. Not part of the public API.
  *
  * @internal
  */
-import { Duration, Fiber, Option } from "effect"
-import { InvalidArgumentError } from "../Errors.ts"
+import { Fiber } from "effect"
+
+export { nonBlockingCheck, timeoutMillis } from "./validation.ts"
 
 /**
  * Schedules `f` on the dispatcher of the fiber that is running (as Effect's
@@ -17,41 +19,3 @@ export const scheduleUnsafe = (f: () => void): void => {
   if (fiber === undefined) Promise.resolve().then(f)
   else fiber.currentDispatcher.scheduleTask(f, 0)
 }
-
-/**
- * Turns a `timeout` option into milliseconds: `undefined` when there is none
- * (wait forever), an `InvalidArgumentError` for a negative or malformed one.
- */
-export const timeoutMillis = (
-  timeout: Duration.Input | undefined,
-  argument = "timeout"
-): number | undefined | InvalidArgumentError => {
-  if (timeout === undefined) return undefined
-  const duration = Duration.fromInput(timeout)
-  if (
-    Option.isNone(duration) || Duration.isNegative(duration.value) ||
-    (typeof timeout === "number" && Number.isNaN(timeout))
-  ) {
-    return new InvalidArgumentError({
-      argument,
-      message: `'${argument}' must be a non-negative duration, got ${String(timeout)}`
-    })
-  }
-  const millis = Duration.toMillis(duration.value)
-  return millis === Infinity ? undefined : millis
-}
-
-/**
- * Python refuses `acquire(blocking=False, timeout=t)`: a timeout makes no
- * sense for a call that does not wait.
- */
-export const nonBlockingCheck = (options: {
-  readonly blocking?: boolean | undefined
-  readonly timeout?: Duration.Input | undefined
-}): InvalidArgumentError | undefined =>
-  options.blocking === false && options.timeout !== undefined
-    ? new InvalidArgumentError({
-      argument: "timeout",
-      message: "can't specify a timeout for a non-blocking acquire: pass either blocking: false or a timeout"
-    })
-    : undefined
