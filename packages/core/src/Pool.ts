@@ -104,7 +104,9 @@ export interface ApplyOptions<P = never> {
    * instead, time out the caller — `Effect.timeout(pool.apply(task, input),
    * d)` (interrupting `apply` stops the task) or `Future.result(future, {
    * timeout })` (the task goes on). Default: the pool's `taskTimeout` (none
-   * unless set).
+   * unless set); `Infinity` means none, also over a pool's `taskTimeout`. A
+   * negative, NaN or malformed one fails with `InvalidArgumentError` before
+   * anything is sent.
    */
   readonly timeout?: Duration.Input | undefined
   /**
@@ -144,7 +146,11 @@ export interface MapOptions {
    * (`ceil(len(inputs) / (4 × size))`), `imap`/`imapUnordered` to 1.
    */
   readonly chunksize?: number | undefined
-  /** A timeout per job (chunk), counted from when its worker starts it, as in `ApplyOptions.timeout`. */
+  /**
+   * A timeout per job (chunk), counted from when its worker starts it, as in
+   * `ApplyOptions.timeout`. Like `chunksize` (a positive integer), it is
+   * checked before any input is read.
+   */
   readonly timeout?: Duration.Input | undefined
 }
 
@@ -587,6 +593,18 @@ export const makeExecutor: Effect.Effect<PoolExecutor, never, Pool | Scope.Scope
   )
   return executor
 })
+
+/**
+ * The argument checks every corun module uses (timeouts, durations, counts,
+ * sizes; each returns the accepted value or an `InvalidArgumentError`, and
+ * `Infinity` means no limit), for implementations of the `Pool` service such
+ * as `@corun/node`'s `NodePool`: a pool checks its options exactly as the
+ * rest of corun does.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export * as Validation from "./internal/validation.ts"
 
 /**
  * Creates the `PoolClosed` error for a refused task (for implementations).

@@ -68,6 +68,10 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import * as v8 from "node:v8"
 import * as WorkerThreads from "node:worker_threads"
 import * as P from "./internal/protocol.ts"
+import { LongTimeout } from "./internal/timers.ts"
+
+/** corun's shared argument checks: the pool checks its options as the rest of corun does. */
+const Validation = Pool.Validation
 
 /**
  * Memory limits of a worker (`worker_threads`' `resourceLimits`). For the
@@ -110,7 +114,8 @@ export interface Options<Init extends Task.Any | undefined = undefined> {
   readonly runtime?: "thread" | "process" | undefined
   /**
    * Replace a worker after it has run this many tasks (a `map` chunk counts
-   * as one): Python's `maxtasksperchild`. Default: never.
+   * as one): Python's `maxtasksperchild`. A positive integer; default (and
+   * `Infinity`): never.
    */
   readonly maxTasksPerChild?: number | undefined
   /**
@@ -125,21 +130,22 @@ export interface Options<Init extends Task.Any | undefined = undefined> {
   readonly initargs?: Init extends Task.Any ? Task.Input<Init> : undefined
   /**
    * A worker that has had nothing to do for this long exits; workers are
-   * started again when tasks arrive. Default: workers live as long as the
-   * pool.
+   * started again when tasks arrive. Default (and `Infinity`): workers live
+   * as long as the pool. Durations beyond a JavaScript timer's 24.8 days are
+   * honoured, not cut short.
    */
   readonly idleTimeout?: Duration.Input | undefined
   /** Memory limits of each worker; exceeding them crashes only that worker. */
   readonly resourceLimits?: ResourceLimits | undefined
   /**
    * A default timeout for every task, counted from when its worker starts
-   * it (see `ApplyOptions.timeout`).
+   * it (see `ApplyOptions.timeout`). Default (and `Infinity`): none.
    */
   readonly taskTimeout?: Duration.Input | undefined
   /**
    * How long a cancelled (or timed-out) running task has to stop after it
    * was interrupted before its worker is terminated and replaced. Default
-   * 50 ms.
+   * 50 ms; `Infinity`: never terminate the worker for it.
    */
   readonly cancelGracePeriod?: Duration.Input | undefined
   /**
@@ -196,8 +202,8 @@ class Job {
   stealing = false
   /** The job's timeout; its timer starts when its worker starts the job (`armTimeout`). */
   timeoutMs: number | undefined = undefined
-  timer: ReturnType<typeof setTimeout> | undefined = undefined
-  killTimer: ReturnType<typeof setTimeout> | undefined = undefined
+  timer: LongTimeout | undefined = undefined
+  killTimer: LongTimeout | undefined = undefined
   future: Future.Future<any, any> | undefined = undefined
   onExit: ((exit: Exit.Exit<any, any>) => void) | undefined = undefined
   onProgress: ((value: unknown) => void) | undefined = undefined
@@ -260,7 +266,7 @@ class WorkerHandle {
   outbox: Array<unknown> = []
   outboxTransfer: Array<unknown> | undefined = undefined
   dirty = false
-  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined
+  idleTimer: LongTimeout | undefined = undefined
   closeTimer: ReturnType<typeof setTimeout> | undefined = undefined
   pid = 0
   threadId = 0
@@ -389,32 +395,105 @@ const workerExecArgv = (): Array<string> => {
 
 const isTsxArg = (arg: string) => arg === "tsx" || arg.startsWith("tsx/") || /[\\/]tsx[\\/]dist[\\/]/.test(arg)
 
-const toUrl = (tasks: URL | string): URL => {
+/** The tasks module's URL; `undefined` when `tasks` is neither a URL nor a path. */
+const toUrl = (tasks: unknown): URL | undefined => {
   if (tasks instanceof URL) return tasks
-  if (/^[a-z][a-z0-9+.-]*:/i.test(tasks) && !/^[a-z]:[\\/]/i.test(tasks)) return new URL(tasks)
+  if (typeof tasks !== "string" || tasks === "") return undefined
+  if (/^[a-z][a-z0-9+.-]*:/i.test(tasks) && !/^[a-z]:[\\/]/i.test(tasks)) {
+    return URL.canParse(tasks) ? new URL(tasks) : undefined
+  }
   return pathToFileURL(tasks)
 }
 
-const millis = (input: Duration.Input | undefined, name: string): number | undefined => {
-  if (input === undefined) return undefined
-  const duration = Duration.fromInput(input)
-  if (duration._tag === "None") {
-    throw new Errors.InvalidArgumentError({ argument: name, message: `${name} must be a duration, got ${String(input)}` })
-  }
-  const ms = Duration.toMillis(duration.value)
-  if (!(ms >= 0)) {
-    throw new Errors.InvalidArgumentError({ argument: name, message: `${name} must not be negative, got ${String(input)}` })
-  }
-  return ms
+/** `Options`, checked once by `parseOptions`: what the pool runs on. */
+interface ParsedOptions {
+  readonly size: number
+  readonly runtime: "thread" | "process"
+  readonly tasksUrl: URL
+  /** `undefined`: workers are never replaced for their task count. */
+  readonly maxTasksPerChild: number | undefined
+  /** `undefined`: idle workers live as long as the pool. */
+  readonly idleTimeoutMs: number | undefined
+  /** `undefined`: no default task timeout. */
+  readonly taskTimeoutMs: number | undefined
+  /** `undefined`: a cancelled task's worker is never terminated for it. */
+  readonly graceMs: number | undefined
+  readonly maxDepth: number
+  readonly initializer: { readonly task: string; readonly input: unknown } | undefined
 }
 
-const positiveInt = (n: number | undefined, name: string): number | undefined => {
-  if (n === undefined) return undefined
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Errors.InvalidArgumentError({ argument: name, message: `${name} must be a positive integer, got ${String(n)}` })
+const resourceLimitKeys = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"] as const
+
+/**
+ * Checks every option with corun's shared argument checks and returns what
+ * the pool needs, or the `InvalidArgumentError` of the first bad option.
+ * Nothing is started before this has succeeded.
+ */
+const parseOptions = (options: Options<any>): ParsedOptions | Errors.InvalidArgumentError => {
+  const size = options.size === undefined ? os.availableParallelism() : Validation.positiveCount(options.size, "size")
+  if (size instanceof Errors.InvalidArgumentError) return size
+  const runtime = options.runtime ?? "thread"
+  if (runtime !== "thread" && runtime !== "process") {
+    return Validation.invalidArgument("runtime", runtime, `"thread" or "process"`)
   }
-  return n
+  const tasksUrl = toUrl(options.tasks)
+  if (tasksUrl === undefined) {
+    return Validation.invalidArgument("tasks", options.tasks, "the URL or the file path of the tasks module")
+  }
+  const maxTasksPerChild = options.maxTasksPerChild === undefined
+    ? Infinity
+    : Validation.positiveCount(options.maxTasksPerChild, "maxTasksPerChild", true)
+  if (maxTasksPerChild instanceof Errors.InvalidArgumentError) return maxTasksPerChild
+  const idleTimeoutMs = Validation.timeoutMillis(options.idleTimeout, "idleTimeout")
+  if (idleTimeoutMs instanceof Errors.InvalidArgumentError) return idleTimeoutMs
+  const taskTimeoutMs = Validation.timeoutMillis(options.taskTimeout, "taskTimeout")
+  if (taskTimeoutMs instanceof Errors.InvalidArgumentError) return taskTimeoutMs
+  const graceMs = options.cancelGracePeriod === undefined
+    ? 50
+    : Validation.durationMillis(options.cancelGracePeriod, "cancelGracePeriod")
+  if (graceMs instanceof Errors.InvalidArgumentError) return graceMs
+  const maxDepth = options.maxInFlightPerWorker === undefined
+    ? 64
+    : Validation.positiveCount(options.maxInFlightPerWorker, "maxInFlightPerWorker")
+  if (maxDepth instanceof Errors.InvalidArgumentError) return maxDepth
+  const limits = options.resourceLimits
+  if (limits !== undefined) {
+    for (const key of resourceLimitKeys) {
+      if (limits[key] === undefined) continue
+      const limit = Validation.positiveSize(limits[key], `resourceLimits.${key}`)
+      if (limit instanceof Errors.InvalidArgumentError) return limit
+    }
+  }
+  let initializer: ParsedOptions["initializer"]
+  if (options.initializer !== undefined) {
+    const task = options.initializer as Task.Any
+    const encoded = Schema.encodeUnknownExit(task.input as Schema.Codec<unknown, unknown>)(options.initargs)
+    if (Exit.isFailure(encoded)) {
+      return new Errors.InvalidArgumentError({
+        argument: "initargs",
+        message: `'initargs' do not match the input schema of the initializer "${task.name}": ${
+          formatSchemaError(encoded)
+        }`
+      })
+    }
+    initializer = { task: task.name, input: encoded.value }
+  }
+  return {
+    size,
+    runtime,
+    tasksUrl,
+    maxTasksPerChild: maxTasksPerChild === Infinity ? undefined : maxTasksPerChild,
+    idleTimeoutMs,
+    taskTimeoutMs,
+    graceMs,
+    maxDepth,
+    initializer
+  }
 }
+
+/** `chunksize` of `map` and co: a positive integer, else `fallback` when absent. */
+const chunksizeOf = (chunksize: number | undefined, fallback: () => number): number | Errors.InvalidArgumentError =>
+  chunksize === undefined ? fallback() : Validation.positiveCount(chunksize, "chunksize")
 
 const interruptExit: Exit.Exit<never, never> = Exit.interrupt()
 
@@ -436,7 +515,7 @@ class NodePoolImpl implements Pool.PoolService {
   readonly maxTasksPerChild: number | undefined
   readonly idleTimeoutMs: number | undefined
   readonly taskTimeoutMs: number | undefined
-  readonly graceMs: number
+  readonly graceMs: number | undefined
   readonly maxDepth: number
   readonly initializer: { task: string; input: unknown } | undefined
   readonly options: Options<any>
@@ -462,35 +541,18 @@ class NodePoolImpl implements Pool.PoolService {
   exitWaiters: Array<() => void> = []
   readyWaiters: Array<() => void> = []
 
-  constructor(options: Options<any>) {
+  /** `parsed` is `options` checked by `parseOptions`. */
+  constructor(options: Options<any>, parsed: ParsedOptions) {
     this.options = options
-    this.size = positiveInt(options.size, "size") ?? os.availableParallelism()
-    this.runtime = options.runtime ?? "thread"
-    if (this.runtime !== "thread" && this.runtime !== "process") {
-      throw new Errors.InvalidArgumentError({
-        argument: "runtime",
-        message: `runtime must be "thread" or "process", got ${String(this.runtime)}`
-      })
-    }
-    this.tasksUrl = toUrl(options.tasks)
-    this.maxTasksPerChild = positiveInt(options.maxTasksPerChild, "maxTasksPerChild")
-    this.idleTimeoutMs = millis(options.idleTimeout, "idleTimeout")
-    this.taskTimeoutMs = millis(options.taskTimeout, "taskTimeout")
-    this.graceMs = millis(options.cancelGracePeriod, "cancelGracePeriod") ?? 50
-    this.maxDepth = positiveInt(options.maxInFlightPerWorker, "maxInFlightPerWorker") ?? 64
-    if (options.initializer !== undefined) {
-      const task = options.initializer as Task.Any
-      const encoded = this.codecsOf(task).encodeInput(options.initargs)
-      if (Exit.isFailure(encoded)) {
-        throw new Errors.InvalidArgumentError({
-          argument: "initargs",
-          message: `initargs do not match the input schema of the initializer "${task.name}": ${
-            formatSchemaError(encoded)
-          }`
-        })
-      }
-      this.initializer = { task: task.name, input: encoded.value }
-    }
+    this.size = parsed.size
+    this.runtime = parsed.runtime
+    this.tasksUrl = parsed.tasksUrl
+    this.maxTasksPerChild = parsed.maxTasksPerChild
+    this.idleTimeoutMs = parsed.idleTimeoutMs
+    this.taskTimeoutMs = parsed.taskTimeoutMs
+    this.graceMs = parsed.graceMs
+    this.maxDepth = parsed.maxDepth
+    this.initializer = parsed.initializer
   }
 
   codecsOf(task: Task.Any): Codecs {
@@ -792,7 +854,7 @@ class NodePoolImpl implements Pool.PoolService {
     if (w.exited) return
     w.exited = true
     this.workers.delete(w)
-    if (w.idleTimer !== undefined) clearTimeout(w.idleTimer)
+    if (w.idleTimer !== undefined) w.idleTimer.clear()
     if (w.closeTimer !== undefined) clearTimeout(w.closeTimer)
     const jobs: Array<Job> = []
     for (let i = w.inflightHead; i < w.inflight.length; i++) {
@@ -957,7 +1019,7 @@ class NodePoolImpl implements Pool.PoolService {
     // Nothing ahead of it in its worker: it starts now.
     if (++w.inflightCount === 1) this.armTimeout(job)
     if (w.idleTimer !== undefined) {
-      clearTimeout(w.idleTimer)
+      w.idleTimer.clear()
       w.idleTimer = undefined
     }
     if (this.maxTasksPerChild !== undefined && ++w.dispatched >= this.maxTasksPerChild) w.retiring = true
@@ -1027,8 +1089,8 @@ class NodePoolImpl implements Pool.PoolService {
     job.payload = undefined
     this.pending.delete(job.id)
     this.completed++
-    if (job.timer !== undefined) clearTimeout(job.timer)
-    if (job.killTimer !== undefined) clearTimeout(job.killTimer)
+    if (job.timer !== undefined) job.timer.clear()
+    if (job.killTimer !== undefined) job.killTimer.clear()
     if (wasQueued) this.queued--
     if (w !== undefined && !w.exited) {
       w.inflightCount--
@@ -1083,11 +1145,10 @@ class NodePoolImpl implements Pool.PoolService {
       return
     }
     if (this.idleTimeoutMs !== undefined && !this.closed) {
-      w.idleTimer = setTimeout(() => {
+      w.idleTimer = new LongTimeout(() => {
         w.idleTimer = undefined
         if (w.inflightCount === 0 && !w.exited) this.closeWorker(w)
-      }, this.idleTimeoutMs)
-      w.idleTimer.unref()
+      }, this.idleTimeoutMs, { unref: true })
     }
   }
 
@@ -1157,19 +1218,21 @@ class NodePoolImpl implements Pool.PoolService {
 
   // --- submitting ------------------------------------------------------------
 
-  /** A call's timeout in milliseconds, else the pool's `taskTimeout`; throws `InvalidArgumentError`. */
-  timeoutOf(options: { readonly timeout?: Duration.Input | undefined } | undefined): number | undefined {
-    return options?.timeout === undefined ? this.taskTimeoutMs : millis(options.timeout, "timeout")
+  /**
+   * A call's timeout in milliseconds (`undefined`: none, also for
+   * `Infinity`), else the pool's `taskTimeout`, or the `InvalidArgumentError`
+   * of a bad one.
+   */
+  timeoutOf(
+    options: { readonly timeout?: Duration.Input | undefined } | undefined
+  ): number | undefined | Errors.InvalidArgumentError {
+    return options?.timeout === undefined ? this.taskTimeoutMs : Validation.durationMillis(options.timeout, "timeout")
   }
 
   submit(task: Task.Any, input: unknown, options: Pool.ApplyOptions<any> | undefined): Job | Pool.SubmitError {
     if (this.closed) return Pool.poolClosed(task.name)
-    let timeoutMs: number | undefined
-    try {
-      timeoutMs = this.timeoutOf(options)
-    } catch (error) {
-      return error as Errors.InvalidArgumentError
-    }
+    const timeoutMs = this.timeoutOf(options)
+    if (timeoutMs instanceof Errors.InvalidArgumentError) return timeoutMs
     const codecs = this.codecsOf(task)
     const encoded = codecs.encodeInput(input)
     if (Exit.isFailure(encoded)) {
@@ -1203,7 +1266,7 @@ class NodePoolImpl implements Pool.PoolService {
   armTimeout(job: Job) {
     const ms = job.timeoutMs
     if (ms === undefined || job.timer !== undefined || job.stopExit !== undefined || job.state !== SENT) return
-    job.timer = setTimeout(() => {
+    job.timer = new LongTimeout(() => {
       this.cancel(
         job,
         Exit.fail(
@@ -1220,7 +1283,7 @@ class NodePoolImpl implements Pool.PoolService {
   /** A job goes back to the queue before it started (work stealing, its worker died): its timeout starts again later. */
   disarmTimeout(job: Job) {
     if (job.timer !== undefined) {
-      clearTimeout(job.timer)
+      job.timer.clear()
       job.timer = undefined
     }
   }
@@ -1235,7 +1298,9 @@ class NodePoolImpl implements Pool.PoolService {
     const w = job.worker!
     w.outbox.push(P.CANCEL, job.id)
     this.markDirty(w)
-    job.killTimer = setTimeout(() => {
+    // No grace period limit (`Infinity`): the task is only ever interrupted.
+    if (this.graceMs === undefined) return
+    job.killTimer = new LongTimeout(() => {
       job.killTimer = undefined
       if (job.state !== DONE && job.worker === w) w.kill()
     }, this.graceMs)
@@ -1299,17 +1364,17 @@ class NodePoolImpl implements Pool.PoolService {
     onDone: (exit: Exit.Exit<Array<unknown>, unknown>) => void
   ): ((stopExit: Exit.Exit<any, any>) => void) | Pool.SubmitError {
     if (this.closed) return Pool.poolClosed(task.name)
+    // The options are checked before the inputs are read.
+    const timeoutMs = this.timeoutOf(options)
+    if (timeoutMs instanceof Errors.InvalidArgumentError) return timeoutMs
+    if (options?.chunksize !== undefined) {
+      const checked = chunksizeOf(options.chunksize, () => 1)
+      if (checked instanceof Errors.InvalidArgumentError) return checked
+    }
     const codecs = this.codecsOf(task)
     const items = Array.isArray(inputs) ? inputs : Array.from(inputs)
     const n = items.length
-    let chunksize: number
-    let timeoutMs: number | undefined
-    try {
-      chunksize = positiveInt(options?.chunksize, "chunksize") ?? Math.max(1, Math.ceil(n / (this.size * 4)))
-      timeoutMs = this.timeoutOf(options)
-    } catch (error) {
-      return error as Errors.InvalidArgumentError
-    }
+    const chunksize = options?.chunksize ?? Math.max(1, Math.ceil(n / (this.size * 4)))
     const encoded: Array<unknown> = new Array(n)
     for (let i = 0; i < n; i++) {
       const exit = codecs.encodeInput(items[i])
@@ -1468,14 +1533,10 @@ class NodePoolImpl implements Pool.PoolService {
       Channel.fromTransform((_upstream, scope) =>
         Effect.suspend((): Effect.Effect<Effect.Effect<readonly [O, ...Array<O>], any>, Pool.SubmitError> => {
           if (pool.closed) return Effect.fail(Pool.poolClosed(task.name))
-          let chunksize: number
-          let timeoutMs: number | undefined
-          try {
-            chunksize = positiveInt(options?.chunksize, "chunksize") ?? 1
-            timeoutMs = pool.timeoutOf(options)
-          } catch (error) {
-            return Effect.fail(error as Errors.InvalidArgumentError)
-          }
+          const chunksize = chunksizeOf(options?.chunksize, () => 1)
+          if (chunksize instanceof Errors.InvalidArgumentError) return Effect.fail(chunksize)
+          const timeoutMs = pool.timeoutOf(options)
+          if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
           const codecs = pool.codecsOf(task)
           const iterator = inputs[Symbol.iterator]()
           // Jobs in flight plus results not yet consumed: the back-pressure bound.
@@ -1781,7 +1842,8 @@ const describeError = (error: unknown): string =>
  * ready wait for them. Closing the scope terminates the pool (as leaving
  * Python's `with` block does): idle workers exit gracefully, busy ones are
  * stopped, and it waits until every thread / process has exited. Fails with
- * `InvalidArgumentError` on bad options.
+ * `InvalidArgumentError` on bad options (naming the option), before any
+ * worker starts.
  *
  * @since 0.1.0
  * @category constructors
@@ -1791,23 +1853,27 @@ export const make: <Init extends Task.Any | undefined = undefined>(
 ) => Effect.Effect<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> = Effect.fn("NodePool.make")(
   function*(options: Options<any>): Effect.fn.Return<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> {
     return yield* Effect.acquireRelease(
-      Effect.try({
-        try: () => {
-          const pool = new NodePoolImpl(options)
-          try {
+      Effect.suspend(() => {
+        // Every option is checked before anything starts.
+        const parsed = parseOptions(options)
+        if (parsed instanceof Errors.InvalidArgumentError) return Effect.fail(parsed)
+        const pool = new NodePoolImpl(options, parsed)
+        // Node itself may refuse to start the workers (a bad `execArgv`…):
+        // that throws from Node's API, so it is caught here.
+        return Effect.try({
+          try: () => {
             pool.replenish() // every worker starts now, in parallel
             pool.started = true
-          } catch (error) {
-            // e.g. Node refused the workers' `execArgv`: stop those already started
-            pool.terminateUnsafe()
-            throw error
+            return pool
+          },
+          catch: (error) => {
+            pool.terminateUnsafe() // stop the workers already started
+            return new Errors.InvalidArgumentError({
+              argument: "options",
+              message: `the workers could not start with these options: ${describeError(error)}`
+            })
           }
-          return pool
-        },
-        catch: (error) =>
-          error instanceof Errors.InvalidArgumentError
-            ? error
-            : new Errors.InvalidArgumentError({ argument: "options", message: describeError(error) })
+        })
       }),
       (pool) => pool.terminate
     )

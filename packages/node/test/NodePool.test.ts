@@ -575,3 +575,91 @@ describe("NodePool (thread runtime only)", () => {
       assert.strictEqual(made.byteLength, 4096)
     }))
 })
+
+describe("NodePool: arguments are checked first; Infinity and long durations mean no limit", () => {
+  it.live("bad options fail with an InvalidArgumentError naming the option, before any worker starts", () =>
+    Effect.gen(function*() {
+      const cases: Array<[Partial<NodePool.Options<any>>, string]> = [
+        [{ taskTimeout: Number.NaN }, "taskTimeout"],
+        [{ taskTimeout: -1 }, "taskTimeout"],
+        [{ idleTimeout: "soon" as any }, "idleTimeout"],
+        [{ cancelGracePeriod: -Infinity }, "cancelGracePeriod"],
+        [{ size: Number.NaN }, "size"],
+        [{ maxInFlightPerWorker: 0 }, "maxInFlightPerWorker"],
+        [{ maxTasksPerChild: 2.5 }, "maxTasksPerChild"],
+        [{ resourceLimits: { maxOldGenerationSizeMb: -1 } }, "resourceLimits.maxOldGenerationSizeMb"],
+        [{ resourceLimits: { stackSizeMb: Number.NaN } }, "resourceLimits.stackSizeMb"],
+        [{ tasks: "http://[" }, "tasks"]
+      ]
+      for (const [options, argument] of cases) {
+        const error = yield* Effect.flip(makePool(options))
+        assert.strictEqual(error._tag, "InvalidArgumentError")
+        assert.strictEqual(error.argument, argument, `for ${JSON.stringify(options)}`)
+        assert.include(error.message, `'${argument}'`)
+      }
+    }))
+
+  it.live("a bad timeout or chunksize fails before the inputs are read or anything is sent", () =>
+    Effect.gen(function*() {
+      const pool = yield* makePool({ size: 1 })
+      let read = 0
+      const inputs = {
+        *[Symbol.iterator]() {
+          read++
+          yield 1
+        }
+      }
+      const before = yield* pool.stats
+      for (const timeout of [-1, Number.NaN, "soon" as any]) {
+        assert.strictEqual((yield* Effect.flip(pool.apply(T.noop, 1, { timeout })))._tag, "InvalidArgumentError")
+        assert.strictEqual((yield* Effect.flip(pool.applyAsync(T.noop, 1, { timeout })))._tag, "InvalidArgumentError")
+        assert.strictEqual((yield* Effect.flip(pool.map(T.noop, inputs, { timeout })))._tag, "InvalidArgumentError")
+        assert.strictEqual(
+          (yield* Effect.flip(Stream.runCollect(pool.imap(T.noop, inputs, { timeout }))))._tag,
+          "InvalidArgumentError"
+        )
+      }
+      for (const chunksize of [0, 1.5, Number.NaN]) {
+        assert.strictEqual((yield* Effect.flip(pool.map(T.noop, inputs, { chunksize })))._tag, "InvalidArgumentError")
+        assert.strictEqual(
+          (yield* Effect.flip(pool.mapAsync(T.noop, inputs, { chunksize })))._tag,
+          "InvalidArgumentError"
+        )
+      }
+      assert.strictEqual(read, 0, "the inputs were not read")
+      const after = yield* pool.stats
+      assert.strictEqual(after.completed, before.completed, "nothing ran")
+      assert.strictEqual(after.queued + after.running, 0, "nothing is queued or running")
+    }))
+
+  it.live("taskTimeout / timeout of 30 days or Infinity never time a task out", () =>
+    Effect.gen(function*() {
+      // A JavaScript timer longer than 2^31 - 1 ms fires at once: the pool
+      // must not arm one for these. The gate opens after the task started,
+      // so a timeout that fired early would have failed it.
+      const pool = yield* makePool({ size: 1, taskTimeout: "30 days" })
+      for (const timeout of [undefined, Infinity, "Infinity" as const, "60 days" as const]) {
+        const gate = yield* makeGate
+        const future = yield* pool.applyAsync(T.gated, { value: 7, until: gate.path }, { timeout })
+        while (!(yield* Future.running(future))) yield* Effect.sleep(5)
+        yield* Effect.sleep(50)
+        yield* gate.open
+        assert.strictEqual(yield* Future.result(future), 7, `timeout ${String(timeout)}`)
+      }
+      assert.strictEqual((yield* pool.stats).spawned, 1, "no task was stopped, no worker replaced")
+    }))
+
+  it.live("idleTimeout of 30 days keeps an idle worker; maxTasksPerChild: Infinity never replaces it", () =>
+    Effect.gen(function*() {
+      const pool = yield* makePool({ size: 1, idleTimeout: "30 days", maxTasksPerChild: Infinity })
+      for (let i = 0; i < 5; i++) assert.strictEqual(yield* pool.apply(T.noop, i), i)
+      const [worker] = yield* NodePool.workers(pool)
+      // Idle for a while: a 30-day idle timer that fired at once would have
+      // closed the worker by now (whatever the speed of the machine, a
+      // correct pool keeps it: nothing else closes it).
+      yield* Effect.sleep(200)
+      assert.deepStrictEqual(yield* NodePool.workers(pool), [worker])
+      assert.strictEqual(yield* pool.apply(T.noop, 9), 9)
+      assert.strictEqual((yield* pool.stats).spawned, 1)
+    }))
+})

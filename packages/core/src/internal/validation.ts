@@ -2,8 +2,8 @@
  * The argument checks of corun, in one place: every public function that
  * takes a timeout, a duration, a count or a size checks it here, before it
  * does any work (before any fast path, so a bad argument fails the same way
- * whether or not the call would have had to wait). `@corun/node` uses the
- * same checks through the `@corun/core/internal/validation` entry point.
+ * whether or not the call would have had to wait). Pool implementations
+ * (`@corun/node`'s `NodePool`) use the same checks as `Pool.Validation`.
  *
  * Each check returns the value it accepted or an `InvalidArgumentError` (it
  * never throws): the caller fails with that error, typed, before touching
@@ -17,13 +17,12 @@
  *   checks return `undefined` for it, as for an absent option (Python's
  *   `timeout=None`). Very long finite durations are kept as they are: Effect's
  *   `sleep` splits a wait longer than a JavaScript timer can hold, and timers
- *   armed by corun itself go through `longTimeout` (`@corun/node`), which does
- *   the same.
+ *   armed by corun itself (`@corun/node`'s `LongTimeout`) do the same.
  * - A count is an integer; where a bound is meant, `Infinity` means no bound.
  *
- * Not part of the public API.
+ * Exposed only as `Pool.Validation`, for pool implementations.
  *
- * @internal
+ * @since 0.1.0
  */
 import { Duration, Option } from "effect"
 import { InvalidArgumentError } from "../Errors.ts"
