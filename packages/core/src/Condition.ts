@@ -23,8 +23,12 @@
  * | `cond.notify(n=1)`                  | `cond.notify(n)`                          |
  * | `cond.notify_all()`                 | `cond.notifyAll`                          |
  *
- * `wait`, `waitFor`, `notify` and `notifyAll` fail with `LockNotOwnedError`
- * when the current fiber does not hold the lock. `wait` releases the lock
+ * `wait`, `notify` and `notifyAll` fail with `LockNotOwnedError` when the
+ * current task does not hold the lock; `waitFor` evaluates its predicate
+ * first, as Python does, and checks the lock only when it has to wait. The
+ * check is per task, as Python's is per thread: a wait inside
+ * `Effect.timeout` or `race` (which fork a fiber) still runs in the task
+ * that holds the lock (see `Lock`). `wait` releases the lock
  * (entirely, for an `RLock` held several times), sleeps until notified, and
  * takes the lock back before it returns, also when it times out or is
  * interrupted, as Python does. A waiter that is interrupted after it was
@@ -42,6 +46,7 @@ import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
 import { scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
+import { taskOf, type TaskInfo } from "./internal/task.ts"
 import { integerCount } from "./internal/validation.ts"
 import * as Lock from "./Lock.ts"
 import * as RLock from "./RLock.ts"
@@ -125,20 +130,21 @@ class ConditionImpl implements Condition {
     return pipeArguments(this, arguments)
   }
 
-  owner(): number | undefined {
+  owner(): TaskInfo | undefined {
     return this.isRLock ? RLock.ownerUnsafe(this.lock as RLock.RLock) : Lock.ownerUnsafe(this.lock as Lock.Lock)
   }
 
-  releaseSave(): number {
-    if (this.isRLock) return RLock.releaseSaveUnsafe(this.lock as RLock.RLock)
-    Lock.releaseUnsafe(this.lock as Lock.Lock)
-    return 1
+  /** Frees the lock; returns what `acquireRestore` needs to take it back. */
+  releaseSave(): unknown {
+    return this.isRLock
+      ? RLock.releaseSaveUnsafe(this.lock as RLock.RLock)
+      : Lock.releaseSaveUnsafe(this.lock as Lock.Lock)
   }
 
-  acquireRestore(owner: number, saved: number): Effect.Effect<void> {
+  acquireRestore(owner: TaskInfo, saved: unknown): Effect.Effect<void> {
     return this.isRLock
-      ? RLock.acquireRestoreUnsafe(this.lock as RLock.RLock, owner, saved)
-      : Effect.asVoid(Lock.acquireForUnsafe(this.lock as Lock.Lock, owner) as Effect.Effect<boolean>)
+      ? RLock.acquireRestoreUnsafe(this.lock as RLock.RLock, owner, saved as number)
+      : Lock.acquireRestoreUnsafe(this.lock as Lock.Lock, saved)
   }
 
   notifyUnsafe(n: number): void {
@@ -157,7 +163,7 @@ class ConditionImpl implements Condition {
       Effect.withFiber((fiber): Effect.Effect<boolean, LockNotOwnedError | InvalidArgumentError> => {
         const millis = timeoutMillis(options?.timeout)
         if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-        const id = fiber.id
+        const id = taskOf(fiber)
         if (this.owner() !== id) return Effect.fail(notOwned("wait on"))
         const waiter: Waiter = { resume: undefined, notified: false }
         this.waiters.add(waiter)
@@ -195,8 +201,9 @@ class ConditionImpl implements Condition {
     return Effect.gen(function*() {
       const millis = timeoutMillis(options?.timeout)
       if (millis instanceof InvalidArgumentError) return yield* millis
-      const owner = self.owner()
-      if (owner !== (yield* Effect.fiberId)) return yield* notOwned("wait on")
+      // The predicate comes first, as in Python's `wait_for`: when it already
+      // holds, nothing waits and the lock is not checked. Otherwise `wait`
+      // checks that the current task holds the lock.
       let result = yield* check
       if (millis === undefined) {
         while (!result) {
@@ -206,11 +213,16 @@ class ConditionImpl implements Condition {
         return result
       }
       const deadline = (yield* Clock.currentTimeMillis) + millis
+      // As in Python, the first wait always happens (so a false predicate
+      // without the lock fails even with `timeout: 0`); later ones only while
+      // time remains.
+      let remaining = millis
       while (!result) {
-        const remaining = deadline - (yield* Clock.currentTimeMillis)
-        if (remaining <= 0) break
         yield* self.wait({ timeout: remaining })
         result = yield* check
+        if (result) break
+        remaining = deadline - (yield* Clock.currentTimeMillis)
+        if (remaining <= 0) break
       }
       return result
     })
@@ -224,7 +236,7 @@ class ConditionImpl implements Condition {
     const count = n === 1 ? 1 : integerCount(n, "n", notifyCountHelp)
     if (count instanceof InvalidArgumentError) return Effect.fail(count)
     return Effect.withFiber((fiber) => {
-      if (this.owner() !== fiber.id) return Effect.fail(notOwned("notify on"))
+      if (this.owner() !== taskOf(fiber)) return Effect.fail(notOwned("notify on"))
       this.notifyUnsafe(count)
       return Effect.void
     })
@@ -232,7 +244,7 @@ class ConditionImpl implements Condition {
 
   get notifyAll(): Effect.Effect<void, LockNotOwnedError> {
     return Effect.withFiber((fiber) => {
-      if (this.owner() !== fiber.id) return Effect.fail(notOwned("notify on"))
+      if (this.owner() !== taskOf(fiber)) return Effect.fail(notOwned("notify on"))
       this.notifyUnsafe(this.waiters.size)
       return Effect.void
     })

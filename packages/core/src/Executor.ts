@@ -30,6 +30,8 @@ import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type * as Pull from "effect/Pull"
 import { ExecutorShutdownError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as Future from "./Future.ts"
+import * as TaskInternal from "./internal/task.ts"
+import { forkTask } from "./internal/task.ts"
 import { positiveCount, timeoutMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Executor" as const
@@ -192,18 +194,11 @@ class ExecutorImpl implements Executor {
           return effect
         }))
       }
-      // Set whenever it differs from what the task would inherit, so a plain
-      // task started from a named or daemon one does not pass for it.
-      if (name !== undefined || daemon || current !== undefined) {
-        task = Effect.provideService(task, CurrentTask, { name, daemon })
-      }
-      if (name !== undefined) {
-        task = task.pipe(Effect.withSpan(name), Effect.annotateLogs("task", name))
-      }
       const registry = daemon ? this.daemons : this.tasks
       // Fork and register in one uninterruptible step, so an interrupted
-      // submitter cannot leave an unregistered task behind.
-      return Effect.uninterruptible(Effect.map(Effect.forkDetach(task), (fiber) => {
+      // submitter cannot leave an unregistered task behind. `forkTask` gives
+      // the task its identity (lock ownership, `FiberLocal`, its name).
+      return Effect.uninterruptible(Effect.map(forkTask(task, name, daemon), (fiber) => {
         registry.add(future)
         Future.attachFiberUnsafe(future, fiber, registry)
         // `interruptAll` may have run since the check above.
@@ -269,32 +264,29 @@ class ExecutorImpl implements Executor {
 }
 
 /**
- * What the running task was submitted as: its name and whether it is a
- * daemon (`undefined` outside a named or daemon task).
+ * What the running task was started as: its name and whether it is a
+ * daemon. Every task (`Executor.submit`, `TaskGroup.createTask`, a `Timer`)
+ * has its own `TaskInfo` object, which is also its identity.
  *
  * @since 0.1.0
  * @category models
  */
-export interface TaskInfo {
-  readonly name: string | undefined
-  readonly daemon: boolean
-}
+export type TaskInfo = TaskInternal.TaskInfo
 
 /**
- * The current task's name and daemon flag, set by `submit` for tasks given a
- * `name` or `daemon: true`, and inherited by the fibers they fork.
+ * The current task's name and daemon flag, set for every task by `submit`,
+ * `TaskGroup.createTask` and `Timer`, and inherited by the fibers it forks;
+ * `undefined` outside any task (the main task).
  *
  * @since 0.1.0
  * @category references
  */
-export const CurrentTask: Context.Reference<TaskInfo | undefined> = Context.Reference<TaskInfo | undefined>(
-  "@corun/core/Executor/CurrentTask",
-  { defaultValue: () => undefined }
-)
+export const CurrentTask: Context.Reference<TaskInfo | undefined> = TaskInternal.CurrentTask
 
 /**
- * The name of the task this fiber runs in, if it was submitted with one:
- * Python's `threading.current_thread().name`.
+ * The name of the task this fiber runs in, if it was started with one
+ * (`Executor.submit` or `TaskGroup.createTask`): Python's
+ * `threading.current_thread().name`.
  *
  * @since 0.1.0
  * @category references

@@ -1,6 +1,6 @@
 /**
- * A `Lock` is a mutual-exclusion lock owned by the fiber that acquired it:
- * Python's `threading.Lock`, with fibers in place of threads.
+ * A `Lock` is a mutual-exclusion lock owned by the task that acquired it:
+ * Python's `threading.Lock`, with corun tasks in place of threads.
  *
  * ```ts
  * import { Effect } from "effect"
@@ -25,12 +25,18 @@
  * | `lock.locked()`                 | `lock.locked`                           |
  * | `with lock: ...`                | `Lock.withLock(lock)(effect)`           |
  *
- * Differences from Python, on purpose: the lock remembers which fiber holds
- * it, and `release` from any other fiber fails with `LockNotOwnedError`
- * (Python lets any thread release a `Lock`). Like Python's `Lock` it is not
- * re-entrant: a fiber that acquires it twice waits for itself forever (use
- * `RLock`). Waiters are served in arrival order: `release` hands the lock to
- * the longest waiter directly, so a fiber that just released it cannot barge
+ * Ownership, as in Python, belongs to the task, not to a fiber: the corun
+ * task (the fiber `Executor.submit`, `TaskGroup.createTask` or a `Timer`
+ * started, or the main task outside them) together with every fiber Effect's
+ * combinators fork inside it. So `Effect.timeout(lock.acquire(), "1 second")`
+ * takes the lock for the calling task, although the wait runs in a forked
+ * fiber. As with `threading.Lock` and `asyncio.Lock`, any task may release a
+ * held lock; releasing an unlocked one fails with `LockNotOwnedError`
+ * (Python's `RuntimeError`). The owner is still recorded, for `Condition`'s
+ * checks and for diagnostics. Like Python's `Lock` it is not re-entrant: a
+ * task that acquires it twice waits for itself forever (use `RLock`).
+ * Waiters are served in arrival order: `release` hands the lock to the
+ * longest waiter directly, so a task that just released it cannot barge
  * ahead.
  *
  * Why not Effect's `Semaphore(1)`: it has no owner, so it cannot tell who may
@@ -46,6 +52,7 @@ import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
 import { scheduleUnsafe } from "./internal/options.ts"
+import { describeTask, type TaskInfo, taskOf } from "./internal/task.ts"
 import { acquireMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Lock" as const
@@ -73,7 +80,7 @@ export interface AcquireOptions {
 }
 
 /**
- * A mutual-exclusion lock held by one fiber at a time.
+ * A mutual-exclusion lock held by one task at a time.
  *
  * @since 0.1.0
  * @category models
@@ -81,7 +88,7 @@ export interface AcquireOptions {
 export interface Lock extends Pipeable {
   readonly [TypeId]: typeof TypeId
   /**
-   * Waits until the lock is free and takes it for the current fiber; returns
+   * Waits until the lock is free and takes it for the current task; returns
    * `true` (Python's `lock.acquire()`). With `{ timeout }` or
    * `{ blocking: false }` it returns `false` when the lock could not be taken
    * in time.
@@ -89,11 +96,11 @@ export interface Lock extends Pipeable {
   acquire(): Effect.Effect<boolean>
   acquire(options: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
   /**
-   * Releases the lock held by the current fiber (Python's `lock.release()`);
-   * fails with `LockNotOwnedError` when the current fiber does not hold it.
+   * Releases the lock, whichever task holds it (Python's `lock.release()`);
+   * fails with `LockNotOwnedError` when the lock is not held.
    */
   readonly release: Effect.Effect<void, LockNotOwnedError>
-  /** Whether some fiber holds the lock (Python's `lock.locked()`). */
+  /** Whether some task holds the lock (Python's `lock.locked()`). */
   readonly locked: Effect.Effect<boolean>
   /**
    * Runs `effect` while holding the lock (Python's `with lock:`). The lock
@@ -102,25 +109,34 @@ export interface Lock extends Pipeable {
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
 }
 
-interface Waiter {
-  /** The id of the fiber that will own the lock once it is handed over. */
-  readonly owner: number
+/**
+ * One acquisition of the lock: the task it was taken for. A fresh object per
+ * acquisition, so a finaliser or a cancelled wait releases the lock only if
+ * that very acquisition still holds it (the task may since have released it
+ * and taken it again from another of its fibers, or another task may have
+ * released it, as `Lock` allows).
+ */
+interface Hold {
+  readonly owner: TaskInfo
   resume: ((effect: Effect.Effect<void>) => void) | undefined
-  /** Set when `release` handed the lock to this waiter. */
-  granted: boolean
 }
 
-const resumeVoid = (waiter: Waiter) => waiter.resume?.(Effect.void)
+const resumeVoid = (waiter: Hold) => waiter.resume?.(Effect.void)
 
 class LockImpl implements Lock {
   readonly [TypeId] = TypeId
-  /** The id of the fiber holding the lock, `undefined` when it is free. */
-  owner: number | undefined = undefined
-  /** Fibers waiting for the lock, in arrival order. */
-  readonly waiters = new Set<Waiter>()
+  /** The acquisition holding the lock, `undefined` when it is free. */
+  holder: Hold | undefined = undefined
+  /** Acquisitions waiting for the lock, in arrival order. */
+  readonly waiters = new Set<Hold>()
 
   pipe() {
     return pipeArguments(this, arguments)
+  }
+
+  /** The task holding the lock, `undefined` when it is free. */
+  get owner(): TaskInfo | undefined {
+    return this.holder?.owner
   }
 
   /**
@@ -130,75 +146,85 @@ class LockImpl implements Lock {
    */
   releaseUnsafe(): void {
     if (this.waiters.size === 0) {
-      this.owner = undefined
+      this.holder = undefined
       return
     }
-    const next: Waiter = this.waiters.values().next().value!
+    const next: Hold = this.waiters.values().next().value!
     this.waiters.delete(next)
-    this.owner = next.owner
-    next.granted = true
+    this.holder = next
     scheduleUnsafe(() => resumeVoid(next))
   }
 
-  /** Takes the lock for `owner` if it is free and nobody waits. */
-  tryAcquireUnsafe(owner: number): boolean {
-    if (this.owner !== undefined) return false
-    this.owner = owner
-    return true
+  /** Takes the lock for `owner` if it is free; returns the acquisition. */
+  tryAcquireUnsafe(owner: TaskInfo): Hold | undefined {
+    if (this.holder !== undefined) return undefined
+    const hold: Hold = { owner, resume: undefined }
+    this.holder = hold
+    return hold
   }
 
   /**
-   * Waits until the lock is handed to `owner`. Interrupting the wait (a
+   * Waits until the lock is handed to `waiter`. Interrupting the wait (a
    * timeout interrupts it too) leaves the queue, or passes the lock on when
    * it was handed over in the meantime, so no lock is ever lost.
    */
-  waitFor(owner: number): Effect.Effect<void> {
+  waitFor(waiter: Hold): Effect.Effect<void> {
     return Effect.callback<void>((resume) => {
       // The lock may have been released between the caller's check and now
       // (a timeout runs this wait in a child fiber).
-      if (this.owner === undefined && this.waiters.size === 0) {
-        this.owner = owner
+      if (this.holder === undefined && this.waiters.size === 0) {
+        this.holder = waiter
         resume(Effect.void)
         return
       }
-      const waiter: Waiter = { owner, resume, granted: false }
+      waiter.resume = resume
       this.waiters.add(waiter)
       return Effect.sync(() => {
-        if (waiter.granted) {
-          if (this.owner === owner) this.releaseUnsafe()
-        } else {
-          this.waiters.delete(waiter)
-        }
+        if (this.holder === waiter) this.releaseUnsafe()
+        else this.waiters.delete(waiter)
       })
     })
   }
 
-  acquireFor(owner: number, options: AcquireOptions | undefined): Effect.Effect<boolean, InvalidArgumentError> {
+  acquireFor(owner: TaskInfo, options: AcquireOptions | undefined): Effect.Effect<boolean, InvalidArgumentError> {
     if (options === undefined) {
-      if (this.tryAcquireUnsafe(owner)) return succeedTrue
-      return this.guardWait(owner, Effect.as(this.waitFor(owner), true))
+      if (this.tryAcquireUnsafe(owner) !== undefined) return succeedTrue
+      const waiter: Hold = { owner, resume: undefined }
+      return this.guardWait(waiter, Effect.as(this.waitFor(waiter), true))
     }
     // The options are checked before the lock is tried: a bad timeout fails
     // the same way on a free lock as on a held one, and takes nothing.
     const millis = acquireMillis(options)
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-    if (this.tryAcquireUnsafe(owner)) return succeedTrue
+    if (this.tryAcquireUnsafe(owner) !== undefined) return succeedTrue
     if (millis === 0) return succeedFalse
-    if (millis === undefined) return this.guardWait(owner, Effect.as(this.waitFor(owner), true))
-    return this.guardWait(owner, Effect.map(Effect.timeoutOption(this.waitFor(owner), millis), Option.isSome))
+    const waiter: Hold = { owner, resume: undefined }
+    if (millis === undefined) return this.guardWait(waiter, Effect.as(this.waitFor(waiter), true))
+    return this.guardWait(waiter, Effect.map(Effect.timeoutOption(this.waitFor(waiter), millis), Option.isSome))
+  }
+
+  /**
+   * Takes the lock back for an acquisition `releaseSaveUnsafe` returned:
+   * the same object, so the `withLock` that made it still recognises it.
+   */
+  acquireRestore(hold: Hold): Effect.Effect<void> {
+    if (this.holder === undefined) {
+      this.holder = hold
+      return Effect.void
+    }
+    return Effect.asVoid(this.guardWait(hold, Effect.as(this.waitFor(hold), true)))
   }
 
   /**
    * A wait can be granted the lock and then be interrupted (or lose a race
    * with its timeout) before it returns `true`: the caller would never
-   * release it. If the wait did not return `true` but this fiber now holds
-   * a lock it did not hold before, give it back.
+   * release it. If the wait did not return `true` but its acquisition holds
+   * the lock, give it back.
    */
-  guardWait(owner: number, wait: Effect.Effect<boolean>): Effect.Effect<boolean> {
-    const heldBefore = this.owner === owner
+  guardWait(waiter: Hold, wait: Effect.Effect<boolean>): Effect.Effect<boolean> {
     return Effect.uninterruptibleMask((restore) =>
       Effect.onExitPrimitive(restore(wait), (exit) => {
-        if (!heldBefore && this.owner === owner && !(Exit.isSuccess(exit) && exit.value)) this.releaseUnsafe()
+        if (this.holder === waiter && !(Exit.isSuccess(exit) && exit.value)) this.releaseUnsafe()
         return undefined
       }, true)
     )
@@ -207,46 +233,48 @@ class LockImpl implements Lock {
   acquire(): Effect.Effect<boolean>
   acquire(options: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
   acquire(options?: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError> {
-    return Effect.withFiber((fiber) => this.acquireFor(fiber.id, options))
+    return Effect.withFiber((fiber) => this.acquireFor(taskOf(fiber), options))
   }
 
   get release(): Effect.Effect<void, LockNotOwnedError> {
-    return Effect.withFiber((fiber) => {
-      if (this.owner !== fiber.id) return Effect.fail(notOwned(this.owner, "release"))
+    // Any task may release a held lock, as Python's `threading.Lock` and
+    // `asyncio.Lock` allow; only releasing an unlocked lock is an error.
+    return Effect.suspend(() => {
+      if (this.holder === undefined) return Effect.fail(notOwned("release"))
       this.releaseUnsafe()
       return Effect.void
     })
   }
 
   get locked(): Effect.Effect<boolean> {
-    return Effect.sync(() => this.owner !== undefined)
+    return Effect.sync(() => this.holder !== undefined)
   }
 
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
-        const id = fiber.id
-        if (this.owner === undefined) {
-          this.owner = id
+        if (this.holder === undefined) {
+          const hold: Hold = { owner: taskOf(fiber), resume: undefined }
+          this.holder = hold
           // (The finalizer is written out in both branches: hoisting it into
           // a shared `const` made V8 run this path 3× slower.)
           return Effect.onExitPrimitive(restore(effect), () => {
-            // The body may have released the lock itself (and another fiber
-            // may hold it now): release only what this fiber still holds.
-            if (this.owner === id) this.releaseUnsafe()
+            // The body may have released the lock itself (and someone else
+            // may hold it now): release only this acquisition.
+            if (this.holder === hold) this.releaseUnsafe()
             return undefined
           }, true)
         }
         // If the wait is granted the lock and then interrupted before it
         // returns, the lock is given back here.
-        const heldBefore = this.owner === id
-        const wait = Effect.onExitPrimitive(restore(this.waitFor(id)), (exit) => {
-          if (Exit.isFailure(exit) && !heldBefore && this.owner === id) this.releaseUnsafe()
+        const waiter: Hold = { owner: taskOf(fiber), resume: undefined }
+        const wait = Effect.onExitPrimitive(restore(this.waitFor(waiter)), (exit) => {
+          if (Exit.isFailure(exit) && this.holder === waiter) this.releaseUnsafe()
           return undefined
         }, true)
         return Effect.flatMap(wait, () =>
           Effect.onExitPrimitive(restore(effect), () => {
-            if (this.owner === id) this.releaseUnsafe()
+            if (this.holder === waiter) this.releaseUnsafe()
             return undefined
           }, true))
       })
@@ -254,19 +282,15 @@ class LockImpl implements Lock {
   }
 
   toString() {
-    return `Lock(${this.owner === undefined ? "unlocked" : `locked by fiber #${this.owner}`})`
+    return `Lock(${this.holder === undefined ? "unlocked" : `locked by ${describeTask(this.holder.owner)}`})`
   }
 }
 
 const succeedTrue = Effect.succeed(true)
 const succeedFalse = Effect.succeed(false)
 
-const notOwned = (owner: number | undefined, what: string) =>
-  new LockNotOwnedError({
-    message: owner === undefined
-      ? `cannot ${what} an unlocked lock: acquire it first (or use withLock)`
-      : `cannot ${what} a lock held by fiber #${owner}: only the fiber that acquired it may release it`
-  })
+const notOwned = (what: string) =>
+  new LockNotOwnedError({ message: `cannot ${what} an unlocked lock: acquire it first (or use withLock)` })
 
 /**
  * Creates an unlocked lock: Python's `threading.Lock()`.
@@ -293,7 +317,7 @@ export const makeUnsafe = (): Lock => new LockImpl()
 export const isLock = (u: unknown): u is Lock => u instanceof LockImpl
 
 /**
- * Takes the lock for the current fiber: Python's `lock.acquire(blocking,
+ * Takes the lock for the current task: Python's `lock.acquire(blocking,
  * timeout)`. Returns `false` when `{ blocking: false }` or `{ timeout }` was
  * given and the lock could not be taken in time.
  *
@@ -306,8 +330,8 @@ export const acquire: {
 } = ((self: Lock, options?: AcquireOptions) => (self as LockImpl).acquire(options as AcquireOptions)) as any
 
 /**
- * Releases the lock held by the current fiber: Python's `lock.release()`.
- * Fails with `LockNotOwnedError` when the current fiber does not hold it.
+ * Releases the lock, whichever task holds it: Python's `lock.release()`.
+ * Fails with `LockNotOwnedError` when the lock is not held.
  *
  * @since 0.1.0
  * @category locking
@@ -315,7 +339,7 @@ export const acquire: {
 export const release = (self: Lock): Effect.Effect<void, LockNotOwnedError> => self.release
 
 /**
- * Whether some fiber holds the lock: Python's `lock.locked()`.
+ * Whether some task holds the lock: Python's `lock.locked()`.
  *
  * @since 0.1.0
  * @category getters
@@ -343,25 +367,25 @@ export const withLock: {
 )
 
 /**
- * The id of the fiber holding the lock (`undefined` when it is free), for
- * diagnostics and for `RLock` / `Condition`.
+ * The task holding the lock (`undefined` when it is free): its
+ * `Executor.TaskInfo`, the same object `Executor.CurrentTask` holds inside
+ * it. For diagnostics and for `RLock` / `Condition`.
  *
  * @since 0.1.0
  * @category getters
  */
-export const ownerUnsafe = (self: Lock): number | undefined => (self as LockImpl).owner
+export const ownerUnsafe = (self: Lock): TaskInfo | undefined => (self as LockImpl).owner
 
 /**
- * Takes the lock for the fiber with id `owner`, which need not be the
- * current fiber (used by `RLock` and `Condition`, whose waits may run in a
- * child fiber). Low-level: prefer `acquire`.
+ * Takes the lock for the task `owner`, which need not be the current
+ * fiber's (used by `RLock` and `Condition`). Low-level: prefer `acquire`.
  *
  * @since 0.1.0
  * @category locking
  */
 export const acquireForUnsafe = (
   self: Lock,
-  owner: number,
+  owner: TaskInfo,
   options?: AcquireOptions
 ): Effect.Effect<boolean, InvalidArgumentError> => Effect.suspend(() => (self as LockImpl).acquireFor(owner, options))
 
@@ -373,3 +397,28 @@ export const acquireForUnsafe = (
  * @category locking
  */
 export const releaseUnsafe = (self: Lock): void => (self as LockImpl).releaseUnsafe()
+
+/**
+ * Frees the lock and returns the acquisition that held it (Python's
+ * `_release_save`), for `acquireRestoreUnsafe`. Low-level, for `Condition`.
+ *
+ * @since 0.1.0
+ * @category locking
+ */
+export const releaseSaveUnsafe = (self: Lock): unknown => {
+  const hold = (self as LockImpl).holder
+  ;(self as LockImpl).releaseUnsafe()
+  return hold
+}
+
+/**
+ * Waits for the lock and gives it back to an acquisition saved by
+ * `releaseSaveUnsafe` (Python's `_acquire_restore`), so that the `withLock`
+ * or `acquire` that made it releases it as its own. Low-level, for
+ * `Condition`.
+ *
+ * @since 0.1.0
+ * @category locking
+ */
+export const acquireRestoreUnsafe = (self: Lock, saved: unknown): Effect.Effect<void> =>
+  Effect.suspend(() => (self as LockImpl).acquireRestore(saved as Hold))

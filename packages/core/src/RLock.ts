@@ -1,5 +1,5 @@
 /**
- * An `RLock` is a re-entrant lock: the fiber that holds it may acquire it
+ * An `RLock` is a re-entrant lock: the task that holds it may acquire it
  * again without waiting, and must release it as many times as it acquired
  * it: Python's `threading.RLock`.
  *
@@ -16,9 +16,12 @@
  * | `rlock.release()`              | `rlock.release`                        |
  * | `with rlock: ...`              | `RLock.withLock(rlock)(effect)`        |
  *
- * Ownership is per fiber: a child fiber forked by the owner is another fiber
- * and waits like any other. Only the owner may release; anyone else gets
- * `LockNotOwnedError`.
+ * Ownership is per task, as Python's is per thread: the corun task (the
+ * fiber `Executor.submit`, `TaskGroup.createTask` or a `Timer` started, or
+ * the main task outside them) with every fiber Effect's combinators fork
+ * inside it (`Effect.timeout`, `race`, `forEach` with concurrency, …). Those
+ * fibers re-enter the lock their task holds; another task waits. Only the
+ * owning task may release; any other gets `LockNotOwnedError`.
  *
  * Built on `Lock` (owner + FIFO hand-off) plus a recursion count, which is
  * what Effect's `Semaphore` lacks.
@@ -30,13 +33,14 @@ import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
+import { describeTask, type TaskInfo, taskOf } from "./internal/task.ts"
 import { acquireMillis } from "./internal/validation.ts"
 import * as Lock from "./Lock.ts"
 
 const TypeId = "~@corun/core/RLock" as const
 
 /**
- * A re-entrant lock, owned by one fiber at a time and counted.
+ * A re-entrant lock, owned by one task at a time and counted.
  *
  * @since 0.1.0
  * @category models
@@ -44,8 +48,8 @@ const TypeId = "~@corun/core/RLock" as const
 export interface RLock extends Pipeable {
   readonly [TypeId]: typeof TypeId
   /**
-   * Takes the lock for the current fiber, or increments the count when the
-   * fiber already holds it (Python's `rlock.acquire()`). With `{ timeout }`
+   * Takes the lock for the current task, or increments the count when the
+   * task already holds it (Python's `rlock.acquire()`). With `{ timeout }`
    * or `{ blocking: false }` it returns `false` when the lock could not be
    * taken in time.
    */
@@ -54,14 +58,14 @@ export interface RLock extends Pipeable {
   /**
    * Decrements the count; the lock is free once it reaches zero (Python's
    * `rlock.release()`). Fails with `LockNotOwnedError` when the current
-   * fiber does not hold the lock.
+   * task does not hold the lock.
    */
   readonly release: Effect.Effect<void, LockNotOwnedError>
-  /** Whether some fiber holds the lock. */
+  /** Whether some task holds the lock. */
   readonly locked: Effect.Effect<boolean>
   /** How many times the owner has acquired it (0 when free). */
   readonly count: Effect.Effect<number>
-  /** Whether the current fiber holds the lock (Python's `_is_owned()`). */
+  /** Whether the current task holds the lock (Python's `_is_owned()`). */
   readonly isOwned: Effect.Effect<boolean>
   /**
    * Runs `effect` while holding the lock (Python's `with rlock:`); nests in
@@ -75,7 +79,7 @@ export interface RLock extends Pipeable {
  * does: taking a free lock synchronously, in the step that records it.
  */
 interface LockInternals {
-  tryAcquireUnsafe(owner: number): boolean
+  tryAcquireUnsafe(owner: TaskInfo): object | undefined
 }
 
 class RLockImpl implements RLock {
@@ -88,7 +92,7 @@ class RLockImpl implements RLock {
     return pipeArguments(this, arguments)
   }
 
-  get owner(): number | undefined {
+  get owner(): TaskInfo | undefined {
     return Lock.ownerUnsafe(this.lock)
   }
 
@@ -109,12 +113,12 @@ class RLockImpl implements RLock {
     }
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
-        const id = fiber.id
+        const id = taskOf(fiber)
         if (this.owner === id) {
           this.count_++
           return succeedTrue
         }
-        if (this.internals.tryAcquireUnsafe(id)) {
+        if (this.internals.tryAcquireUnsafe(id) !== undefined) {
           this.count_ = 1
           return succeedTrue
         }
@@ -128,21 +132,23 @@ class RLockImpl implements RLock {
   }
 
   /**
-   * Records the end of a wait for the lock on behalf of fiber `id` (called
+   * Records the end of a wait for the lock on behalf of task `id` (called
    * uninterruptibly, once the wait's `restore` has ended): counts the lock
    * when it was taken, and gives it back when the wait ended otherwise but
    * left it held by `id` (taken, then interrupted or timed out before this
    * step), so that no exit path keeps an uncounted lock.
    */
-  settle(id: number, exit: Exit.Exit<boolean, unknown>): undefined {
+  settle(id: TaskInfo, exit: Exit.Exit<boolean, unknown>): undefined {
     if (Exit.isSuccess(exit) && exit.value) this.count_ = 1
-    else if (this.owner === id) Lock.releaseUnsafe(this.lock)
+    // Held by the task but not counted: taken by this wait, not by a
+    // re-entry from another of the task's fibers.
+    else if (this.owner === id && this.count_ === 0) Lock.releaseUnsafe(this.lock)
     return undefined
   }
 
   get release(): Effect.Effect<void, LockNotOwnedError> {
     return Effect.withFiber((fiber) => {
-      if (this.owner !== fiber.id) return Effect.fail(notOwned(this.owner))
+      if (this.owner !== taskOf(fiber)) return Effect.fail(notOwned(this.owner))
       this.releaseOnceUnsafe()
       return Effect.void
     })
@@ -161,13 +167,13 @@ class RLockImpl implements RLock {
   }
 
   get isOwned(): Effect.Effect<boolean> {
-    return Effect.withFiber((fiber) => Effect.succeed(this.owner === fiber.id))
+    return Effect.withFiber((fiber) => Effect.succeed(this.owner === taskOf(fiber)))
   }
 
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
-        const id = fiber.id
+        const id = taskOf(fiber)
         if (this.owner === id) {
           this.count_++
           return Effect.onExitPrimitive(restore(effect), () => {
@@ -175,7 +181,7 @@ class RLockImpl implements RLock {
             return undefined
           }, true)
         }
-        if (this.internals.tryAcquireUnsafe(id)) {
+        if (this.internals.tryAcquireUnsafe(id) !== undefined) {
           this.count_ = 1
           return Effect.onExitPrimitive(restore(effect), () => {
             if (this.owner === id) this.releaseOnceUnsafe()
@@ -207,24 +213,24 @@ class RLockImpl implements RLock {
   }
 
   /** Python's `_acquire_restore`: waits for the lock, then restores the count. */
-  acquireRestore(owner: number, count: number): Effect.Effect<void> {
+  acquireRestore(owner: TaskInfo, count: number): Effect.Effect<void> {
     return Effect.map(Lock.acquireForUnsafe(this.lock, owner) as Effect.Effect<boolean>, () => {
       this.count_ = count
     })
   }
 
   toString() {
-    return `RLock(${this.owner === undefined ? "unlocked" : `held by fiber #${this.owner}, count ${this.count_}`})`
+    return `RLock(${this.owner === undefined ? "unlocked" : `held by ${describeTask(this.owner)}, count ${this.count_}`})`
   }
 }
 
 const succeedTrue = Effect.succeed(true)
 
-const notOwned = (owner: number | undefined) =>
+const notOwned = (owner: TaskInfo | undefined) =>
   new LockNotOwnedError({
     message: owner === undefined
       ? "cannot release un-acquired lock: acquire the RLock first (or use withLock)"
-      : `cannot release an RLock held by fiber #${owner}: only its owner may release it`
+      : `cannot release an RLock held by ${describeTask(owner)}: only the task that holds it may release it`
   })
 
 /**
@@ -264,7 +270,7 @@ export const acquire: {
 } = ((self: RLock, options?: Lock.AcquireOptions) => (self as RLockImpl).acquire(options as Lock.AcquireOptions)) as any
 
 /**
- * Releases one level of the lock held by the current fiber: Python's
+ * Releases one level of the lock held by the current task: Python's
  * `rlock.release()`.
  *
  * @since 0.1.0
@@ -288,12 +294,12 @@ export const withLock: {
 )
 
 /**
- * The id of the fiber holding the lock (`undefined` when it is free).
+ * The task holding the lock (`undefined` when it is free).
  *
  * @since 0.1.0
  * @category getters
  */
-export const ownerUnsafe = (self: RLock): number | undefined => (self as RLockImpl).owner
+export const ownerUnsafe = (self: RLock): TaskInfo | undefined => (self as RLockImpl).owner
 
 /**
  * Frees the lock entirely and returns its count; `acquireRestore` takes it
@@ -305,11 +311,11 @@ export const ownerUnsafe = (self: RLock): number | undefined => (self as RLockIm
 export const releaseSaveUnsafe = (self: RLock): number => (self as RLockImpl).releaseSaveUnsafe()
 
 /**
- * Waits for the lock on behalf of fiber `owner` and restores a count saved by
+ * Waits for the lock on behalf of task `owner` and restores a count saved by
  * `releaseSaveUnsafe` (Python's `_acquire_restore`).
  *
  * @since 0.1.0
  * @category locking
  */
-export const acquireRestoreUnsafe = (self: RLock, owner: number, count: number): Effect.Effect<void> =>
+export const acquireRestoreUnsafe = (self: RLock, owner: TaskInfo, count: number): Effect.Effect<void> =>
   (self as RLockImpl).acquireRestore(owner, count)

@@ -37,6 +37,7 @@
 import { Cause, Effect, Exit, Fiber } from "effect"
 import { TaskGroupClosedError } from "./Errors.ts"
 import * as Future from "./Future.ts"
+import { CurrentTask, forkTask } from "./internal/task.ts"
 
 /**
  * A group of tasks started by `TaskGroup.run`'s body.
@@ -98,7 +99,7 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
 
       const group: TaskGroup = {
         createTask: <A2, E2, R2>(effect: Effect.Effect<A2, E2, R2>, options?: { readonly name?: string | undefined }) =>
-          Effect.suspend(() => {
+          Effect.withFiber((creator) => {
             if (closed || aborting) {
               return Effect.fail(
                 new TaskGroupClosedError({
@@ -109,16 +110,22 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
               )
             }
             const name = options?.name
-            const task = name === undefined
-              ? effect
-              : effect.pipe(Effect.withSpan(name), Effect.annotateLogs("task", name))
             const future = Future.makeUnsafe<A2, E2>({ name })
             // Fork and register in one uninterruptible step: a creator paused
             // and interrupted in between would leave a task outside the group.
-            return Effect.uninterruptible(Effect.map(Effect.forkDetach(Effect.suspend(() => {
-              Future.setRunningUnsafe(future)
-              return task
-            })), (fiber) => {
+            // `forkTask` (shared with `Executor.submit`) gives the task its
+            // identity and its name; it keeps the creator's daemon flag.
+            const daemon = creator.getRef(CurrentTask)?.daemon ?? false
+            return Effect.uninterruptible(Effect.map(
+              forkTask(
+                Effect.suspend(() => {
+                  Future.setRunningUnsafe(future)
+                  return effect
+                }),
+                name,
+                daemon
+              ),
+              (fiber) => {
               tasks.add(fiber)
               // The group may have started aborting since the check above.
               if (aborting) fiber.interruptUnsafe()
@@ -141,7 +148,8 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
                 }
               })
               return future
-            }))
+            }
+            ))
           })
       }
 

@@ -34,6 +34,7 @@ import { Cause, type Context, Deferred, Duration, Effect, Exit, Fiber, Option, t
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, TimerStartedError } from "./Errors.ts"
+import { CurrentTask, type TaskInfo } from "./internal/task.ts"
 import { durationMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Timer" as const
@@ -164,7 +165,8 @@ class TimerImpl<A, E> implements Timer<A, E> {
  * Creates a timer that will run `effect` once, `interval` after `start`:
  * Python's `threading.Timer(interval, function)`. The timer belongs to the
  * current scope (closing it cancels the timer) and runs `effect` with the
- * caller's services. A negative, NaN or malformed interval fails with
+ * caller's services, as a task of its own (its own lock ownership and
+ * `FiberLocal` values, like the thread a Python `Timer` is). A negative, NaN or malformed interval fails with
  * `InvalidArgumentError`; `Infinity` makes a timer that never fires.
  *
  * @since 0.1.0
@@ -178,11 +180,15 @@ export const make = <A, E = never, R = never>(
     const millis = durationMillis(interval, "interval")
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
     const context = fiber.context as Context.Context<R | Scope.Scope>
+    // The effect runs as a task of its own, as Python's `Timer` is a thread:
+    // its own lock ownership and `FiberLocal` values (the daemon flag is the
+    // creator's, as Python threads inherit it).
+    const task: TaskInfo = { name: undefined, daemon: fiber.getRef(CurrentTask)?.daemon ?? false }
     return Effect.flatMap(Effect.scope, (scope) =>
       Effect.succeed(
         new TimerImpl<A, E>(
           millis === undefined ? Duration.infinity : Duration.millis(millis),
-          Effect.provideContext(effect, context),
+          Effect.provideContext(Effect.provideService(effect, CurrentTask, task), context),
           scope
         )
       ))

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { Condition, Lock, RLock } from "@corun/core"
+import { forkThread } from "./threads.ts"
 
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
 
@@ -11,13 +12,14 @@ describe("Condition", () => {
       const cond = yield* Condition.make()
       assert.strictEqual((yield* Effect.flip(cond.wait()))._tag, "LockNotOwnedError")
       assert.strictEqual((yield* Effect.flip(Condition.wait(cond, { timeout: 1 })))._tag, "LockNotOwnedError")
-      assert.strictEqual((yield* Effect.flip(cond.waitFor(() => true)))._tag, "LockNotOwnedError")
+      // waitFor checks the lock only when its predicate is false (Python's order).
+      assert.strictEqual((yield* Effect.flip(cond.waitFor(() => false)))._tag, "LockNotOwnedError")
       assert.strictEqual((yield* Effect.flip(Condition.notify(cond)))._tag, "LockNotOwnedError")
       const error = yield* Effect.flip(Condition.notifyAll(cond))
       assert.strictEqual(error._tag, "LockNotOwnedError")
       assert.match(error.message, /un-acquired lock/)
-      // Held by another fiber is just as wrong.
-      const holder = yield* Effect.forkChild(cond.withLock(Effect.never))
+      // Held by another task is just as wrong.
+      const holder = yield* forkThread(cond.withLock(Effect.never))
       yield* settle
       assert.strictEqual((yield* Effect.flip(cond.notify()))._tag, "LockNotOwnedError")
       yield* Fiber.interrupt(holder)
@@ -40,7 +42,7 @@ describe("Condition", () => {
         }))
       const fibers = []
       for (let i = 0; i < 3; i++) {
-        fibers.push(yield* Effect.forkChild(waiter(i)))
+        fibers.push(yield* forkThread(waiter(i)))
         yield* settle
       }
       assert.strictEqual(yield* cond.waiting, 3)
@@ -57,7 +59,7 @@ describe("Condition", () => {
   it.effect("notifyAll wakes every waiter", () =>
     Effect.gen(function*() {
       const cond = yield* Condition.make(yield* Lock.make())
-      const fibers = yield* Effect.forEach([1, 2, 3, 4], () => Effect.forkChild(cond.withLock(cond.wait())))
+      const fibers = yield* Effect.forEach([1, 2, 3, 4], () => forkThread(cond.withLock(cond.wait())))
       yield* settle
       yield* cond.withLock(cond.notifyAll)
       assert.deepStrictEqual(yield* Fiber.joinAll(fibers), [true, true, true, true])
@@ -70,7 +72,7 @@ describe("Condition", () => {
   it.effect("wait with a timeout returns false and re-acquires the lock", () =>
     Effect.gen(function*() {
       const cond = yield* Condition.make()
-      const waiter = yield* Effect.forkChild(cond.withLock(Effect.gen(function*() {
+      const waiter = yield* forkThread(cond.withLock(Effect.gen(function*() {
         const notified = yield* cond.wait({ timeout: "1 second" })
         return [notified, yield* (cond.lock as RLock.RLock).isOwned] as const
       })))
@@ -86,7 +88,7 @@ describe("Condition", () => {
     Effect.gen(function*() {
       const rlock = yield* RLock.make()
       const cond = yield* Condition.make(rlock)
-      const waiter = yield* Effect.forkChild(rlock.withLock(rlock.withLock(Effect.gen(function*() {
+      const waiter = yield* forkThread(rlock.withLock(rlock.withLock(Effect.gen(function*() {
         yield* cond.wait()
         return yield* rlock.count
       }))))
@@ -103,7 +105,7 @@ describe("Condition", () => {
     Effect.gen(function*() {
       const cond = yield* Condition.make()
       const log: Array<string> = []
-      const waiter = yield* Effect.forkChild(cond.withLock(Effect.andThen(cond.wait(), Effect.sync(() => log.push("waiter")))))
+      const waiter = yield* forkThread(cond.withLock(Effect.andThen(cond.wait(), Effect.sync(() => log.push("waiter")))))
       yield* settle
       yield* cond.withLock(Effect.gen(function*() {
         yield* cond.notify()
@@ -118,8 +120,8 @@ describe("Condition", () => {
     Effect.gen(function*() {
       const cond = yield* Condition.make()
       let released = 0
-      const a = yield* Effect.forkChild(cond.withLock(Effect.ensuring(cond.wait(), Effect.sync(() => released++))))
-      const b = yield* Effect.forkChild(cond.withLock(cond.wait()))
+      const a = yield* forkThread(cond.withLock(Effect.ensuring(cond.wait(), Effect.sync(() => released++))))
+      const b = yield* forkThread(cond.withLock(cond.wait()))
       yield* settle
       // Notify `a` and interrupt it before it runs: `b` must get the notification.
       yield* cond.withLock(Effect.andThen(cond.notify(1), Effect.sync(() => a.interruptUnsafe())))
@@ -128,7 +130,7 @@ describe("Condition", () => {
       assert.isTrue(yield* Fiber.join(b))
       assert.isFalse(yield* cond.lock.locked)
       // Plain interruption of a waiter (not notified) leaves no trace.
-      const c = yield* Effect.forkChild(cond.withLock(cond.wait()))
+      const c = yield* forkThread(cond.withLock(cond.wait()))
       yield* settle
       yield* Fiber.interrupt(c)
       assert.strictEqual(yield* cond.waiting, 0)
@@ -140,7 +142,7 @@ describe("Condition", () => {
       const cond = yield* Condition.make()
       const items: Array<number> = []
       let checks = 0
-      const consumer = yield* Effect.forkChild(cond.withLock(Effect.gen(function*() {
+      const consumer = yield* forkThread(cond.withLock(Effect.gen(function*() {
         const ok = yield* cond.waitFor(() => {
           checks++
           return items.length >= 3
@@ -161,14 +163,14 @@ describe("Condition", () => {
     Effect.gen(function*() {
       const cond = yield* Condition.make()
       let flag = false
-      const waiter = yield* Effect.forkChild(cond.withLock(cond.waitFor(() => flag, { timeout: "3 seconds" })))
+      const waiter = yield* forkThread(cond.withLock(cond.waitFor(() => flag, { timeout: "3 seconds" })))
       yield* settle
       yield* TestClock.adjust("1 second")
       yield* cond.withLock(cond.notify()) // spurious: predicate still false
       yield* settle
       yield* TestClock.adjust("2 seconds")
       assert.isFalse(yield* Fiber.join(waiter))
-      const second = yield* Effect.forkChild(cond.withLock(cond.waitFor(() => flag, { timeout: "3 seconds" })))
+      const second = yield* forkThread(cond.withLock(cond.waitFor(() => flag, { timeout: "3 seconds" })))
       yield* settle
       yield* TestClock.adjust("1 second")
       flag = true

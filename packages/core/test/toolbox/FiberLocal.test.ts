@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Fiber } from "effect"
 import { FiberLocal } from "@corun/core"
+import { forkThread } from "./threads.ts"
 
 describe("FiberLocal", () => {
   it.effect("each fiber sees its own value (the threading.local students program)", () =>
@@ -8,28 +9,30 @@ describe("FiberLocal", () => {
       const student = yield* FiberLocal.make(() => "nobody")
       const processStudent = Effect.map(student.get, (name) => `Hello, ${name}`)
       const thread = (name: string) => Effect.andThen(FiberLocal.set(student, name), Effect.andThen(Effect.yieldNow, processStudent))
-      const greetings = yield* Effect.all([thread("Alice"), thread("Bob")], { concurrency: "unbounded" })
+      // Each thread is a task of its own (fibers of one task share the value).
+      const threads = yield* Effect.all([forkThread(thread("Alice")), forkThread(thread("Bob"))])
+      const greetings = yield* Fiber.joinAll(threads)
       assert.deepStrictEqual(greetings, ["Hello, Alice", "Hello, Bob"])
       assert.strictEqual(yield* FiberLocal.get(student), "nobody")
     }))
 
-  it.effect("a fiber's initial value is computed for it alone", () =>
+  it.effect("a task's initial value is computed for it alone", () =>
     Effect.gen(function*() {
       let made = 0
       const local = FiberLocal.makeUnsafe(() => ({ id: ++made, items: [] as Array<number> }))
-      const a = yield* Effect.forkChild(Effect.map(local.get, (v) => { v.items.push(1); return v }))
-      const b = yield* Effect.forkChild(local.get)
+      const a = yield* forkThread(Effect.map(local.get, (v) => { v.items.push(1); return v }))
+      const b = yield* forkThread(local.get)
       const va = yield* Fiber.join(a)
       const vb = yield* Fiber.join(b)
       assert.notStrictEqual(va, vb)
       assert.deepStrictEqual(vb.items, [])
-      // Repeated gets in one fiber return the same object.
+      // Repeated gets in one task return the same object.
       assert.strictEqual(yield* local.get, yield* local.get)
     }))
 
   it.effect("children inherit the value at fork time; later sets do not cross", () =>
     Effect.gen(function*() {
-      const local = yield* FiberLocal.make(() => 0)
+      const local = yield* FiberLocal.make(() => 0, { scope: "fiber" })
       yield* local.set(1)
       const child = yield* Effect.forkChild(Effect.gen(function*() {
         const inherited = yield* local.get
@@ -92,7 +95,7 @@ describe("FiberLocal survives context regions", () => {
 
   it.effect("a child's first set inside a region lasts after it (copy-on-write)", () =>
     Effect.gen(function*() {
-      const local = yield* FiberLocal.make(() => "initial")
+      const local = yield* FiberLocal.make(() => "initial", { scope: "fiber" })
       yield* local.set("parent")
       const child = yield* Effect.forkChild(Effect.gen(function*() {
         yield* local.set("child").pipe(Effect.withSpan("s"))
@@ -139,10 +142,11 @@ describe("FiberLocal survives context regions", () => {
     }))
 })
 
-describe("FiberLocal inheritance", () => {
+// Effect's inheriting rule, kept as `{ scope: "fiber" }`.
+describe("FiberLocal inheritance ({ scope: \"fiber\" })", () => {
   it.effect("a child sees the parent's value at fork; its writes do not reach the parent", () =>
     Effect.gen(function*() {
-      const local = yield* FiberLocal.make(() => "initial")
+      const local = yield* FiberLocal.make(() => "initial", { scope: "fiber" })
       yield* local.set("parent")
       const child = yield* Effect.forkChild(Effect.gen(function*() {
         const seen = yield* local.get
@@ -157,7 +161,7 @@ describe("FiberLocal inheritance", () => {
 
   it.effect("parent writes after the fork do not reach the child", () =>
     Effect.gen(function*() {
-      const local = yield* FiberLocal.make(() => "initial")
+      const local = yield* FiberLocal.make(() => "initial", { scope: "fiber" })
       yield* local.set("before")
       const forked = yield* Deferred.make<void>()
       const parentWrote = yield* Deferred.make<void>()
@@ -176,7 +180,7 @@ describe("FiberLocal inheritance", () => {
 
   it.effect("children forked in a loop each keep the value set just before their fork", () =>
     Effect.gen(function*() {
-      const local = yield* FiberLocal.make(() => "")
+      const local = yield* FiberLocal.make(() => "", { scope: "fiber" })
       const fibers: Array<Fiber.Fiber<string>> = []
       for (const name of ["a", "b", "c"]) {
         yield* local.set(name)
@@ -187,7 +191,7 @@ describe("FiberLocal inheritance", () => {
 
   it.effect("a child forked after a region that set the value sees it once the parent has read it", () =>
     Effect.gen(function*() {
-      const local = yield* FiberLocal.make(() => "initial")
+      const local = yield* FiberLocal.make(() => "initial", { scope: "fiber" })
       yield* Effect.fn("setup")(function*() {
         yield* local.set("configured")
       })()

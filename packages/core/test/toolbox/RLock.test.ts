@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { RLock } from "@corun/core"
+import { forkThread, threadTask } from "./threads.ts"
 
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
 
@@ -32,12 +33,12 @@ describe("RLock", () => {
       const unheld = yield* Effect.flip(rlock.release)
       assert.strictEqual(unheld._tag, "LockNotOwnedError")
       yield* rlock.acquire()
-      const foreign = yield* Effect.forkChild(rlock.release).pipe(Effect.flatMap(Fiber.await))
+      const foreign = yield* forkThread(rlock.release).pipe(Effect.flatMap(Fiber.await))
       assert.isTrue(Exit.isFailure(foreign))
       assert.isTrue(yield* rlock.locked)
       assert.strictEqual(yield* rlock.count, 1)
-      // Another fiber (even a child of the owner) waits.
-      const child = yield* Effect.forkChild(rlock.acquire({ timeout: "1 second" }))
+      // Another task waits (a fiber the owner forks re-enters: see task-ownership.test.ts).
+      const child = yield* forkThread(rlock.acquire({ timeout: "1 second" }))
       yield* settle
       yield* TestClock.adjust("1 second")
       assert.isFalse(yield* Fiber.join(child))
@@ -58,7 +59,7 @@ describe("RLock", () => {
       const failed = yield* Effect.exit(rlock.withLock(rlock.withLock(Effect.fail("boom"))))
       assert.deepStrictEqual(failed, Exit.fail("boom"))
       assert.isFalse(yield* rlock.locked)
-      const holder = yield* Effect.forkChild(rlock.withLock(rlock.withLock(Effect.never)))
+      const holder = yield* forkThread(rlock.withLock(rlock.withLock(Effect.never)))
       yield* settle
       assert.strictEqual(yield* rlock.count, 2)
       yield* Fiber.interrupt(holder)
@@ -71,7 +72,7 @@ describe("RLock", () => {
       const rlock = yield* RLock.make()
       yield* rlock.acquire()
       yield* rlock.acquire()
-      const waiter = yield* Effect.forkChild(rlock.withLock(Effect.map(rlock.count, (n) => n)))
+      const waiter = yield* forkThread(rlock.withLock(Effect.map(rlock.count, (n) => n)))
       yield* settle
       yield* rlock.release
       yield* settle
@@ -81,21 +82,21 @@ describe("RLock", () => {
       assert.isFalse(yield* rlock.locked)
     }))
 
-  it.effect("a timed acquire by another fiber returns false, then true once free", () =>
+  it.effect("a timed acquire by another task returns false, then true once free", () =>
     Effect.gen(function*() {
       const rlock = yield* RLock.make()
       yield* rlock.acquire()
-      const bad = yield* Effect.flip(Effect.forkChild(rlock.acquire({ timeout: -1 })).pipe(Effect.flatMap(Fiber.join)))
+      const bad = yield* Effect.flip(forkThread(rlock.acquire({ timeout: -1 })).pipe(Effect.flatMap(Fiber.join)))
       assert.strictEqual(bad._tag, "InvalidArgumentError")
-      const waiter = yield* Effect.forkChild(rlock.acquire({ timeout: "2 seconds" }))
+      const waiter = yield* forkThread(rlock.acquire({ timeout: "2 seconds" }))
       yield* settle
       yield* TestClock.adjust("1 second")
       yield* rlock.release
       assert.isTrue(yield* Fiber.join(waiter))
-      assert.strictEqual(RLock.ownerUnsafe(rlock), waiter.id)
+      assert.strictEqual(RLock.ownerUnsafe(rlock), threadTask(waiter))
     }))
 
-  it.effect("the run1/run2/run3 program: nested withLock calls in one fiber", () =>
+  it.effect("the run1/run2/run3 program: nested withLock calls in one task", () =>
     Effect.gen(function*() {
       const rlock = yield* RLock.make()
       let num1 = 0

@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import fc from "fast-check"
 import { BoundedSemaphore, Lock, RLock, Semaphore, TaskQueue } from "@corun/core"
+import { forkThread } from "./threads.ts"
 
 const NUM_RUNS = 60
 
@@ -197,8 +198,10 @@ describe("Lock / RLock / BoundedSemaphore properties", () => {
             peak = Math.max(peak, active)
             yield* Effect.ensuring(yields(next(4)), Effect.sync(() => active--))
           })
+          // Each contender is a task of its own (a Python thread): an RLock's
+          // fibers of one task would re-enter it.
           const fibers = yield* Effect.forEach(plan, ([pause]) =>
-            Effect.forkChild(Effect.forEach(Array.from({ length: rounds }), () =>
+            forkThread(Effect.forEach(Array.from({ length: rounds }), () =>
               Effect.andThen(yields(pause), Effect.andThen(guard(body), Effect.sync(() => completed++))), { discard: true })))
           // Interrupt the fibers marked for it, at random moments (holding or waiting).
           for (let i = 0; i < plan.length; i++) {
@@ -223,7 +226,7 @@ describe("Lock / RLock / BoundedSemaphore properties", () => {
       return { limit: 1, guard: (e) => lock.withLock(e), free: Effect.map(lock.locked, (l) => !l) }
     }))
 
-  it.live("an RLock (nested) never admits two fibers, and is free after random interruptions", () =>
+  it.live("an RLock (nested) never admits two tasks, and is free after random interruptions", () =>
     exclusion(() => {
       const rlock = RLock.makeUnsafe()
       return { limit: 1, guard: (e) => rlock.withLock(rlock.withLock(e)), free: Effect.map(rlock.locked, (l) => !l) }
