@@ -70,3 +70,15 @@ export const forkTask = <A, E, R>(
     return fiber
   })
 }
+
+/**
+ * Runs `effect` as a new task in whatever fiber it is forked into: a fresh
+ * `TaskInfo` (its own lock ownership and `FiberLocal` values), the creating
+ * task's daemon flag. For combinators that fork their own fibers and want
+ * each to be a task, as `gather` wants each of its effects to be one
+ * (asyncio wraps each awaitable in a task): `Effect.forkChild(asNewTask(e))`.
+ */
+export const asNewTask = <A, E, R>(effect: Effect.Effect<A, E, R>, name?: string): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) =>
+    Effect.provideService(effect, CurrentTask, { name, daemon: fiber.getRef(CurrentTask)?.daemon ?? false })
+  )

@@ -77,6 +77,59 @@ describe("task ownership", () => {
     }))
 })
 
+describe("task ownership: fibers of one task", () => {
+  it.effect("a timed acquire in a sibling fiber, handed the lock as it times out, does not keep it", () =>
+    Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      yield* lock.acquire()
+      // Same task: the lock's owner is the same before and after the hand-off,
+      // so only the acquisition itself can tell whether the wait kept it.
+      const timed = yield* Effect.forkChild(lock.acquire({ timeout: "1 second" }))
+      yield* Effect.yieldNow
+      yield* TestClock.adjust("999 millis")
+      yield* Effect.sync(() => Lock.releaseUnsafe(lock))
+      yield* TestClock.adjust("1 millis")
+      const acquired = yield* Fiber.join(timed)
+      assert.strictEqual(yield* lock.locked, acquired)
+    }))
+
+  it.effect("withLock in a sibling fiber waits for the task's own hold (Lock is not re-entrant)", () =>
+    Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      const log: Array<string> = []
+      yield* lock.withLock(Effect.gen(function*() {
+        const sibling = yield* Effect.forkChild(lock.withLock(Effect.sync(() => log.push("sibling"))))
+        yield* Effect.yieldNow
+        log.push("holder")
+        return sibling
+      })).pipe(Effect.flatMap(Fiber.join))
+      assert.deepStrictEqual(log, ["holder", "sibling"])
+      assert.isFalse(yield* lock.locked)
+    }))
+
+  it.effect("an RLock re-entered by a sibling fiber is freed once both have left", () =>
+    Effect.gen(function*() {
+      const rlock = yield* RLock.make()
+      yield* rlock.withLock(
+        Effect.forEach([1, 2, 3], () => rlock.withLock(Effect.yieldNow), { concurrency: "unbounded" })
+      )
+      assert.isFalse(yield* rlock.locked)
+      assert.strictEqual(yield* rlock.count, 0)
+    }))
+
+  it.effect("a Condition over a Lock: the withLock that waited releases the lock it got back", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      const cond = yield* Condition.make(lock)
+      const executor = yield* Executor.make()
+      const waiter = yield* executor.submit(cond.withLock(cond.wait()))
+      while ((yield* cond.waiting) === 0) yield* Effect.yieldNow
+      yield* cond.withLock(cond.notify())
+      assert.isTrue(yield* Future.result(waiter))
+      assert.isFalse(yield* lock.locked)
+    })))
+})
+
 describe("FiberLocal per task", () => {
   it.effect("each new task starts from initial(), even after the parent read the value", () =>
     Effect.scoped(Effect.gen(function*() {
