@@ -15,6 +15,10 @@
  *   the pool's `cancelGracePeriod` (50 ms by default) to stop, then its
  *   worker is terminated (and replaced). Both runtimes: worker threads and
  *   child processes.
+ * - corun `Future.cancel` of an `applyAsync` future: it returns at once
+ *   (asyncio's `Task.cancel()`: the request is made, the task stops on its
+ *   own); the sample then waits (`Future.await`) for the stop, outside the
+ *   measured time, and checks that the task ended cancelled.
  * - Piscina and Tinypool: `AbortController.abort()` on the task's `signal`;
  *   the promise rejects at once and the worker is terminated (they have no
  *   way to stop a task inside its worker, so a yielding task costs its
@@ -27,7 +31,7 @@
  * the test suite no longer asserts (a test that times things on a shared
  * machine fails without anything being broken).
  */
-import type { Pool } from "@corun/core"
+import { Future, type Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { Cause, Deferred, Effect, Exit, Fiber } from "effect"
 import { spawnSync } from "node:child_process"
@@ -61,6 +65,34 @@ const corunSample = (runtime: "thread" | "process", task: typeof spin | typeof n
     const exit = fiber.pollUnsafe()
     if (exit === undefined || !Exit.isFailure(exit) || !Cause.hasInterruptsOnly(exit.cause)) {
       throw new Error(`corun ${runtime} ${task.name}: the task was not cancelled`)
+    }
+    if ((yield* pool.apply(noop, 7)) !== 7) throw new Error(`corun ${runtime}: no task after the cancel`)
+    return released
+  })))
+
+/**
+ * One corun sample: ms from `Future.cancel` to its return, for `task` on a
+ * fresh pool; with `untilStopped`, to the end of the `Future.await` that
+ * follows (what `Future.cancel` waited for before it returned at once).
+ */
+const corunFutureCancelSample = (
+  runtime: "thread" | "process",
+  task: typeof spin | typeof nap,
+  untilStopped = false
+): Promise<number> =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const pool: Pool.PoolService = yield* NodePool.make({ tasks: corunTasks, size: SIZE, runtime })
+    yield* NodePool.awaitReady(pool)
+    const started = yield* Deferred.make<void>()
+    const future = yield* pool.applyAsync(task, TASK_MS, { onProgress: () => Deferred.doneUnsafe(started, Exit.void) })
+    yield* Deferred.await(started)
+    const t0 = performance.now()
+    const requested = yield* Future.cancel(future)
+    let released = performance.now() - t0
+    yield* Future.await(future)
+    if (untilStopped) released = performance.now() - t0
+    if (!requested || !(yield* Future.cancelled(future))) {
+      throw new Error(`corun ${runtime} ${task.name}: Future.cancel did not cancel the task`)
     }
     if ((yield* pool.apply(noop, 7)) !== 7) throw new Error(`corun ${runtime}: no task after the cancel`)
     return released
@@ -114,6 +146,21 @@ const contenders: ReadonlyArray<Contender> = [
     name: "**corun thread, `nap`**",
     what: "`Fiber.interrupt` of `pool.apply(nap)`: interrupted inside its worker, which stays",
     sample: () => corunSample("thread", nap)
+  },
+  {
+    name: "corun thread, `spin`, `Future.cancel`",
+    what: "`Future.cancel` of `pool.applyAsync(spin)`: returns once the cancel is requested",
+    sample: () => corunFutureCancelSample("thread", spin)
+  },
+  {
+    name: "corun thread, `nap`, `Future.cancel`",
+    what: "`Future.cancel` of `pool.applyAsync(nap)`: returns once the cancel is requested",
+    sample: () => corunFutureCancelSample("thread", nap)
+  },
+  {
+    name: "corun thread, `spin`, `Future.cancel` + `Future.await`",
+    what: "the same, until the task has stopped (what `Future.cancel` used to wait for)",
+    sample: () => corunFutureCancelSample("thread", spin, true)
   },
   {
     name: "corun process, `spin`",

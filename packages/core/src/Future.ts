@@ -6,16 +6,17 @@
  * worker pools of `@corun/node`; this module reads them. Every operation is an
  * `Effect`:
  *
- * | Python                         | corun                                  |
- * |--------------------------------|----------------------------------------|
- * | `f.done()`                     | `Future.done(f)`                       |
- * | `f.running()`                  | `Future.running(f)`                    |
- * | `f.cancel()`                   | `Future.cancel(f)`                     |
- * | `f.cancelled()`                | `Future.cancelled(f)`                  |
- * | `f.result(timeout)`            | `Future.result(f, { timeout })`        |
- * | `f.exception(timeout)`         | `Future.exception(f, { timeout })`     |
- * | `f.add_done_callback(fn)`      | `Future.addDoneCallback(f, fn)`        |
- * | `await task` (outcome as data) | `Future.await(f)` → `Exit<A, E>`       |
+ * | Python                         | corun                                     |
+ * |--------------------------------|-------------------------------------------|
+ * | `f.done()`                     | `Future.done(f)`                          |
+ * | `f.running()`                  | `Future.running(f)`                       |
+ * | `f.cancel()`                   | `Future.cancel(f)` (returns at once)      |
+ * | `f.cancelled()`                | `Future.cancelled(f)`                     |
+ * | `f.result(timeout)`            | `Future.result(f, { timeout })`           |
+ * | `f.exception(timeout)`         | `Future.exception(f, { timeout })`        |
+ * | `f.add_done_callback(fn)`      | `Future.addDoneCallback(f, fn)`           |
+ * | `await task`                   | `Future.join(f)` (interrupted: cancels f) |
+ * | `await shield(task)` (as data) | `Future.await(f)` → `Exit<A, E>`          |
  *
  * @since 0.1.0
  */
@@ -251,9 +252,29 @@ export const stateUnsafe = <A, E>(self: Future<A, E>): "pending" | "running" | "
  */
 export const isDoneUnsafe = <A, E>(self: Future<A, E>): boolean => impl(self).state === DONE
 
+// Fibers whose result is already decided, for a moment: see `refuseCancelUnsafe`.
+const refusingCancel = new WeakSet<Fiber.Fiber<any, any>>()
+
+/**
+ * While `refuse` is set, a cancel of the future bound to `fiber` (by
+ * `attachFiberUnsafe`) returns `false` and leaves the fiber alone. For
+ * combinators whose result is decided before they return: `gather`, whose
+ * effects have all completed, refuses the cancel as asyncio's gathering
+ * future does (its children are done: nothing is left to cancel) until its
+ * result is delivered. Interrupting the fiber directly is not affected.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const refuseCancelUnsafe = (fiber: Fiber.Fiber<any, any>, refuse: boolean): void => {
+  if (refuse) refusingCancel.add(fiber)
+  else refusingCancel.delete(fiber)
+}
+
 /**
  * Requests cancellation without waiting for it. Returns `false` when the
- * future has already completed.
+ * future has already completed (or its result is decided, see
+ * `refuseCancelUnsafe`).
  *
  * @since 0.1.0
  * @category constructors
@@ -262,6 +283,7 @@ export const cancelUnsafe = <A, E>(self: Future<A, E>): boolean => {
   const f = impl(self)
   if (f.state === DONE) return false
   if (f.fiber !== undefined) {
+    if (refusingCancel.has(f.fiber)) return false
     f.fiber.interruptUnsafe()
     return true
   }
@@ -416,13 +438,33 @@ export const result: {
   Effect.flatMap(awaitWithin(self, options), (exit) => fromExit(self, exit))
 
 /**
- * Waits for the task and returns its value: `result` without a timeout.
+ * Waits for the task and returns its value, or fails with its typed error or
+ * a `CancelledError`: asyncio's `await task`. As in asyncio, interrupting
+ * the fiber that is joining cancels the task and waits until it has stopped
+ * (its finalizers have run) before the interruption goes on; several joiners
+ * each cancel it when interrupted. To wait without that — Python's
+ * `concurrent.futures` `result()`, or asyncio's `shield` — use
+ * `Future.result` or `Future.await`, whose interruption leaves the task
+ * running.
  *
  * @since 0.1.0
  * @category waiting
  */
 export const join = <A, E>(self: Future<A, E>): Effect.Effect<A, E | CancelledError> =>
-  Effect.flatMap(await_(self), (exit) => fromExit(self, exit))
+  Effect.flatMap(awaitCancelling(self), (exit) => fromExit(self, exit))
+
+// `await_`, cancelling the task if the waiter is interrupted. The handler
+// runs uninterruptibly, so the waiter only goes once the task has stopped.
+const awaitCancelling = <A, E>(self: Future<A, E>): Effect.Effect<Exit.Exit<A, E>> =>
+  Effect.suspend(() => {
+    const f = impl(self)
+    if (f.state === DONE) return Effect.succeed(f.exit!)
+    return Effect.onInterrupt(await_(self), () =>
+      Effect.suspend(() => {
+        cancelUnsafe(self)
+        return await_(self)
+      }))
+  })
 
 const fromExit = <A, E>(self: Future<A, E>, exit: Exit.Exit<A, E>): Effect.Effect<A, E | CancelledError> =>
   Exit.isSuccess(exit)
@@ -461,20 +503,28 @@ export const exception: {
   })) as any
 
 /**
- * Cancels the task, whether it is still waiting to start or already running
- * (it is interrupted, so its finalizers run), and waits until it has
- * stopped. Returns `true` when the task ended cancelled, `false` when it had
- * already completed: Python's `future.cancel()` (with asyncio's rule that a
- * running task can be cancelled too).
+ * Requests the task's cancellation, whether it is still waiting to start or
+ * already running, and returns at once: `true` when the request was made
+ * (the task had not completed), `false` when it had already completed.
+ * Python's `future.cancel()`, with asyncio's `Task.cancel()` rule that a
+ * running task can be cancelled too.
+ *
+ * As in asyncio, `true` means "requested", not "stopped": a pending task
+ * never starts, a running fiber is interrupted (its finalizers run), and a
+ * pool task is interrupted in its worker (which is replaced if the task does
+ * not stop within the pool's grace period). Until it has stopped,
+ * `Future.done` is `false`. How it ended is then what the task did:
+ * `Future.cancelled` is `true` once it stopped by the cancellation; a task
+ * that completed anyway (it finished before the interruption reached it, or
+ * a pool task finished within the grace period) keeps its value or error,
+ * and `Future.cancelled` stays `false` — asyncio's task that swallows
+ * `CancelledError`. Wait for the stop with `Future.await` (or
+ * `Future.result`, which fails with `CancelledError`).
  *
  * @since 0.1.0
  * @category cancellation
  */
-export const cancel = <A, E>(self: Future<A, E>): Effect.Effect<boolean> =>
-  Effect.suspend(() => {
-    if (!cancelUnsafe(self)) return Effect.succeed(false)
-    return Effect.map(await_(self), isCancelledExit)
-  })
+export const cancel = <A, E>(self: Future<A, E>): Effect.Effect<boolean> => Effect.sync(() => cancelUnsafe(self))
 
 /**
  * Runs `callback` with the future once it completes (at once if it already

@@ -211,7 +211,10 @@ export interface PoolService {
   /**
    * Submits a task and returns its `Future` at once: Python's
    * `pool.apply_async(func, args, callback=, error_callback=)`.
-   * `Future.cancel` stops the task in its worker.
+   * `Future.cancel` stops the task in its worker: it returns at once, and
+   * the future completes (cancelled) once the task has stopped — or with
+   * the task's own outcome if it finished within the grace period.
+   * Interrupting a fiber in `Future.join` of it cancels it too.
    */
   applyAsync<I, O, E, P>(
     task: Task<string, I, O, E, P>,

@@ -103,7 +103,7 @@ describe("Future", () => {
         assert.deepStrictEqual(yield* Future.await(ok), Exit.succeed(1))
       }))
 
-    it.effect("cancel waits for the task's finalizers to finish", () =>
+    it.effect("cancel returns at once (asyncio's Task.cancel()); the task is cancelled once its finalizers have run", () =>
       Effect.gen(function*() {
         // (A gate rather than a sleep: under TestClock a sleep inside the
         // finalizer of an interrupted fiber does not block.)
@@ -119,15 +119,111 @@ describe("Future", () => {
           )
         )
         yield* Deferred.await(started)
-        const canceller = yield* Effect.forkChild(Future.cancel(future))
-        yield* Effect.yieldNow
-        assert.isUndefined(canceller.pollUnsafe())
+        // Requested, not yet stopped: the finalizer is still waiting.
+        assert.isTrue(yield* Future.cancel(future))
         assert.isFalse(yield* Future.done(future))
+        assert.isFalse(yield* Future.cancelled(future))
+        assert.isTrue(yield* Future.running(future))
         assert.isFalse(cleaned)
+        // A second request while it stops is accepted too (asyncio counts them).
+        assert.isTrue(yield* Future.cancel(future))
         yield* Deferred.succeed(gate, undefined)
-        assert.isTrue(yield* Fiber.join(canceller))
+        assert.isTrue(isInterruptedOnly(yield* Future.await(future)))
         assert.isTrue(cleaned)
         assert.isTrue(yield* Future.cancelled(future))
+        assert.isFalse(yield* Future.cancel(future))
+      }))
+
+    it.effect("a task that completes anyway after cancel keeps its value; cancelled() is false (a pool task done within the grace period)", () =>
+      Effect.gen(function*() {
+        // An executor's future whose task is asked to stop but finishes first
+        // (as a pool task that completes within the cancel grace period).
+        let requests = 0
+        const future = Future.makeUnsafe<number>({ cancel: () => requests++ })
+        assert.isTrue(Future.setRunningUnsafe(future))
+        const canceller = yield* Effect.forkChild(Future.cancel(future))
+        yield* Effect.yieldNow
+        // cancel() has returned: the request was made, the task still runs.
+        assert.deepStrictEqual(canceller.pollUnsafe(), Exit.succeed(true))
+        assert.strictEqual(requests, 1)
+        assert.isTrue(yield* Future.running(future))
+        assert.isTrue(Future.completeUnsafe(future, Exit.succeed(7)))
+        assert.isFalse(yield* Future.cancelled(future))
+        assert.strictEqual(yield* Future.result(future), 7)
+        assert.isFalse(yield* Future.cancel(future))
+        assert.strictEqual(requests, 1)
+      }))
+  })
+
+  describe("refuseCancelUnsafe (a result already decided, as a gather's whose effects are done)", () => {
+    it.effect("a cancel is refused while set: cancel() is false and the task goes on; accepted again once lifted", () =>
+      Effect.gen(function*() {
+        const gate = yield* Deferred.make<void>()
+        const executor = yield* Executor.make()
+        const future = yield* executor.submit(Effect.gen(function*() {
+          const self = yield* Effect.fiber
+          Future.refuseCancelUnsafe(self, true)
+          yield* Deferred.await(gate)
+          Future.refuseCancelUnsafe(self, false)
+          return yield* Effect.never
+        }))
+        yield* Effect.yieldNow
+        assert.isFalse(yield* Future.cancel(future))
+        assert.isFalse(Future.cancelUnsafe(future))
+        assert.isTrue(yield* Future.running(future))
+        yield* Deferred.succeed(gate, undefined)
+        yield* Effect.yieldNow
+        assert.isTrue(yield* Future.cancel(future))
+        assert.isTrue(isInterruptedOnly(yield* Future.await(future)))
+      }))
+  })
+
+  describe("join (asyncio's await task)", () => {
+    it.effect("interrupting a fiber that joins a task cancels the task and waits until it has stopped", () =>
+      Effect.gen(function*() {
+        const started = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        const events: Array<string> = []
+        const executor = yield* Executor.make()
+        const future = yield* executor.submit(
+          Effect.andThen(Deferred.succeed(started, undefined), Effect.never).pipe(
+            Effect.ensuring(Effect.andThen(Deferred.await(gate), Effect.sync(() => events.push("task stopped"))))
+          )
+        )
+        yield* Deferred.await(started)
+        const joiner = yield* Effect.forkChild(Future.join(future))
+        yield* Effect.yieldNow
+        const interrupter = yield* Effect.forkChild(
+          Effect.andThen(Fiber.interrupt(joiner), Effect.sync(() => events.push("joiner interrupted")))
+        )
+        yield* Effect.yieldNow
+        // The task is stopping (its finalizer waits on the gate); the joiner waits for it.
+        assert.isUndefined(joiner.pollUnsafe())
+        assert.isFalse(yield* Future.done(future))
+        assert.deepStrictEqual(events, [])
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(interrupter)
+        assert.deepStrictEqual(events, ["task stopped", "joiner interrupted"])
+        assert.isTrue(yield* Future.cancelled(future))
+        assert.isTrue(isInterruptedOnly(joiner.pollUnsafe()))
+      }))
+
+    it.effect("result() and await() stay non-cancelling waits (concurrent.futures, asyncio's shield)", () =>
+      Effect.gen(function*() {
+        const executor = yield* Executor.make()
+        const future = yield* executor.submit(Effect.as(Effect.sleep("2 seconds"), 1))
+        const waiters: Array<Fiber.Fiber<unknown, unknown>> = [
+          yield* Effect.forkChild(Future.result(future)),
+          yield* Effect.forkChild(Future.result(future, { timeout: "10 seconds" })),
+          yield* Effect.forkChild(Future.await(future))
+        ]
+        yield* TestClock.adjust("1 second")
+        for (const waiter of waiters) yield* Fiber.interrupt(waiter)
+        const timedOut = yield* Effect.flip(Future.result(future, { timeout: 0 }))
+        assert.strictEqual(timedOut._tag, "TimeoutError")
+        assert.isFalse(yield* Future.done(future))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* Future.join(future), 1)
       }))
   })
 
