@@ -26,6 +26,7 @@ import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Pull from "effect/Pull"
 import { CancelledError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
+import { asNewTask } from "./internal/task.ts"
 import { invalidArgument, timeoutMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Future" as const
@@ -550,6 +551,19 @@ export const addDoneCallback = <A, E, R>(
     return Effect.void
   }) as Effect.Effect<void, never, R>
 
+// Starts `effect` as a task whose fiber lives in `scope` (interrupted, and
+// waited for, when the scope closes), and returns its future.
+const startInScope = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  scope: Scope.Scope
+): Effect.Effect<Future<A, E>, never, R> =>
+  Effect.uninterruptible(Effect.map(Effect.forkIn(asNewTask(effect), scope), (fiber) => {
+    const future = makeUnsafe<A, E>()
+    setRunningUnsafe(future)
+    attachFiberUnsafe(future, fiber)
+    return future
+  }))
+
 // -----------------------------------------------------------------------------
 // Waiting on many futures: concurrent.futures.wait / as_completed
 // -----------------------------------------------------------------------------
@@ -690,11 +704,34 @@ export const wait: {
   })) as any
 
 /**
+ * What `asCompleted` yields for one of its inputs: a future as given, an
+ * effect as the future of the task it was started as.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type AsFuture<X> = X extends Future<any, any> ? X
+  : X extends Effect.Effect<infer A, infer E, infer _R> ? Future<A, E>
+  : never
+
+type ServicesOf<X> = X extends Effect.Effect<infer _A, infer _E, infer R> ? R : never
+
+/**
  * Streams the futures as they complete, those already complete first:
- * Python's `concurrent.futures.as_completed(fs, timeout)`. Duplicates are
- * yielded once. With `timeout` (counted from when the stream starts) the
- * stream fails with `TimeoutError` after yielding what had completed by
- * then; the futures still running are not cancelled.
+ * Python's `concurrent.futures.as_completed(fs, timeout)` and
+ * `asyncio.as_completed(aws, timeout=)`. A future given twice is yielded
+ * once. With `timeout` (counted from when the stream starts) the stream
+ * fails with `TimeoutError` after yielding what had completed by then.
+ *
+ * Effects may be given too, as `asyncio.as_completed` takes coroutines:
+ * each is started as a task of its own when the stream starts (every
+ * occurrence: an effect is a description, not a running thing), and the
+ * stream yields its `Future`. Those tasks live in the stream's scope: when
+ * the stream ends — consumed to the end, failed by the timeout, or left
+ * early (`Stream.take`, an interrupted consumer) — the ones still running
+ * are interrupted, and the stream's end waits until they have stopped.
+ * Futures that were given are never cancelled by the stream: their tasks
+ * belong to whoever started them.
  *
  * ```ts
  * yield* asCompleted(futures).pipe(
@@ -707,13 +744,15 @@ export const wait: {
  * @category waiting
  */
 export const asCompleted: {
-  <F extends Future<any, any>>(futures: Iterable<F>): Stream.Stream<F, TimeoutError>
-  <F extends Future<any, any>>(
-    futures: Iterable<F>,
+  <X extends Future<any, any> | Effect.Effect<any, any, any>>(
+    futures: Iterable<X>
+  ): Stream.Stream<AsFuture<X>, TimeoutError, ServicesOf<X>>
+  <X extends Future<any, any> | Effect.Effect<any, any, any>>(
+    futures: Iterable<X>,
     options: WaitOptions | undefined
-  ): Stream.Stream<F, TimeoutError | InvalidArgumentError>
+  ): Stream.Stream<AsFuture<X>, TimeoutError | InvalidArgumentError, ServicesOf<X>>
 } = (<F extends Future<any, any>>(
-  futures: Iterable<F>,
+  inputs: Iterable<F | Effect.Effect<any, any, any>>,
   options?: WaitOptions
 ): Stream.Stream<F, TimeoutError | InvalidArgumentError> => {
   // Checked before the stream reads the futures or registers anything.
@@ -722,6 +761,11 @@ export const asCompleted: {
   return Stream.fromChannel(
     Channel.fromTransform((_upstream, scope) =>
       Effect.gen(function*() {
+        const futures: Array<F> = []
+        for (const input of inputs) {
+          if (isFuture(input)) futures.push(input)
+          else futures.push((yield* startInScope(input as Effect.Effect<unknown, unknown>, scope)) as F)
+        }
         const all = uniqueFutures(futures)
         const completed: Array<F> = []
         let emitted = 0

@@ -6,6 +6,7 @@
  */
 import { Effect, Exit, Fiber } from "effect"
 import * as Future from "./Future.ts"
+import { asNewTask } from "./internal/task.ts"
 
 /**
  * Options of `gather`.
@@ -49,6 +50,10 @@ type Exits<T extends ReadonlyArray<Effect.Effect<any, any, any>>> = {
  * With `returnExceptions: true` every outcome comes back as an `Exit`, so a
  * failure, a defect or a cancellation sits at its own position.
  *
+ * Each effect runs as a task of its own, as asyncio wraps each awaitable in
+ * a task: its own lock ownership and `FiberLocal` values (the daemon flag is
+ * the caller's).
+ *
  * Cancelling the gather — interrupting the fiber that waits on it — cancels
  * every effect still running and waits until they have stopped, as
  * cancelling asyncio's gathering future cancels its children. A gather run
@@ -76,7 +81,7 @@ export const gather: {
   ): Effect.Effect<Successes<T> | Exits<T>, Effect.Error<T[number]>, Effect.Services<T[number]>>
 } = ((effects: ReadonlyArray<Effect.Effect<unknown, unknown, unknown>>, options?: GatherOptions) =>
   options?.returnExceptions === true
-    ? Effect.forEach(effects, Effect.exit, { concurrency: "unbounded" })
+    ? Effect.forEach(effects, (effect) => Effect.exit(asNewTask(effect)), { concurrency: "unbounded" })
     : gatherRunOn(effects)) as any
 
 // The children are forked with the mask held, so none can be lost between
@@ -93,7 +98,7 @@ const gatherRunOn = (
   effects.length === 0 ? Effect.succeed([]) : Effect.uninterruptibleMask((restore) =>
     Effect.withFiber((self) =>
       Effect.flatMap(
-        Effect.forEach(effects, (effect) => Effect.forkChild(effect)),
+        Effect.forEach(effects, (effect) => Effect.forkChild(asNewTask(effect))),
         (fibers) =>
           Effect.onInterrupt(
             restore(firstFailureOrAll(fibers, self)),

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { asCompleted, Executor, Future } from "@corun/core"
 import { errorOf, makeProbe } from "./helpers.ts"
@@ -115,4 +115,91 @@ describe("asCompleted", () => {
       yield* TestClock.adjust("2 seconds")
       assert.deepStrictEqual(yield* Effect.forEach(futures, Future.join), [1, 2, 3])
     }))
+
+  describe("effects (asyncio.as_completed takes coroutines)", () => {
+    it.effect("effects are started as tasks when the stream starts and yielded as futures, in completion order, mixed with futures", () =>
+      Effect.gen(function*() {
+        const { probe, track } = makeProbe()
+        const executor = yield* Executor.make()
+        const given = yield* executor.submit(track("future", sleepThen(2000, "future")))
+        const stream = asCompleted([track("slow", sleepThen(3000, "slow")), given, track("fast", sleepThen(1000, "fast"))])
+        yield* TestClock.adjust("100 millis")
+        // Built, not started: only the given future runs.
+        assert.deepStrictEqual(probe.started, ["future"])
+        const seen: Array<string> = []
+        const fiber = yield* Effect.forkChild(
+          stream.pipe(
+            Stream.mapEffect((future) => Future.result(future)),
+            Stream.runForEach((value) => Effect.sync(() => seen.push(value)))
+          )
+        )
+        yield* TestClock.adjust("1 second")
+        assert.sameMembers(probe.started, ["future", "slow", "fast"])
+        assert.deepStrictEqual(seen, ["fast"])
+        yield* TestClock.adjust("2 seconds")
+        yield* Fiber.join(fiber)
+        assert.deepStrictEqual(seen, ["fast", "future", "slow"])
+        assert.deepStrictEqual(probe.interrupted, [])
+      }))
+
+    it.effect("every occurrence of an effect runs; its future reports a failure like any other", () =>
+      Effect.gen(function*() {
+        let runs = 0
+        const once = Effect.sync(() => ++runs)
+        const failing = Effect.andThen(Effect.sleep(1000), Effect.fail("bad"))
+        const fiber = yield* Effect.forkChild(Stream.runCollect(asCompleted([once, once, failing])))
+        yield* TestClock.adjust("1 second")
+        const futures = yield* Fiber.join(fiber)
+        assert.strictEqual(futures.length, 3)
+        assert.strictEqual(runs, 2)
+        assert.deepStrictEqual(yield* Future.await(futures[2]), Exit.fail("bad"))
+      }))
+
+    it.effect("leaving the stream early interrupts the tasks it started, and waits for them; given futures go on", () =>
+      Effect.gen(function*() {
+        const { probe, track } = makeProbe()
+        const gate = yield* Deferred.make<void>()
+        const executor = yield* Executor.make()
+        const given = yield* executor.submit(track("future", sleepThen(3000, "future")))
+        const events: Array<string> = []
+        const slow = track("slow", sleepThen(5000, "slow")).pipe(
+          Effect.onInterrupt(() => Effect.andThen(Deferred.await(gate), Effect.sync(() => events.push("slow stopped"))))
+        )
+        const fiber = yield* Effect.forkChild(
+          Effect.tap(
+            Stream.runCollect(asCompleted([slow, given, track("fast", sleepThen(1000, "fast"))]).pipe(Stream.take(1))),
+            () => Effect.sync(() => events.push("stream ended"))
+          )
+        )
+        yield* TestClock.adjust("1 second")
+        // The stream has its element; its end waits for "slow" to stop.
+        assert.deepStrictEqual(events, [])
+        assert.isUndefined(fiber.pollUnsafe())
+        yield* Deferred.succeed(gate, undefined)
+        const [first] = yield* Fiber.join(fiber)
+        assert.deepStrictEqual(events, ["slow stopped", "stream ended"])
+        assert.strictEqual(yield* Future.result(first), "fast")
+        assert.deepStrictEqual(probe.interrupted, ["slow"])
+        assert.isFalse(yield* Future.done(given))
+        yield* TestClock.adjust("2 seconds")
+        assert.strictEqual(yield* Future.join(given), "future")
+      }))
+
+    it.effect("on timeout the tasks it started are interrupted; given futures go on", () =>
+      Effect.gen(function*() {
+        const { probe, track } = makeProbe()
+        const executor = yield* Executor.make()
+        const given = yield* executor.submit(track("future", sleepThen(5000, "future")))
+        const fiber = yield* Effect.forkChild(Effect.exit(Stream.runCollect(
+          asCompleted([track("slow", sleepThen(5000, "slow")), given], { timeout: "1 second" })
+        )))
+        yield* TestClock.adjust("1 second")
+        const error = errorOf(yield* Fiber.join(fiber))
+        assert.isTrue(Cause.isTimeoutError(error))
+        assert.deepStrictEqual(probe.interrupted, ["slow"])
+        assert.isFalse(yield* Future.done(given))
+        yield* TestClock.adjust("4 seconds")
+        assert.strictEqual(yield* Future.join(given), "future")
+      }))
+  })
 })
