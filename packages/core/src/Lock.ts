@@ -46,7 +46,7 @@
  *
  * @since 0.1.0
  */
-import { type Duration, Effect, Exit, Option } from "effect"
+import { type Duration, Effect, Exit, type Fiber, Option } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
@@ -116,9 +116,23 @@ export interface Lock extends Pipeable {
  * and taken it again from another of its fibers, or another task may have
  * released it, as `Lock` allows).
  */
-interface Hold {
-  readonly owner: TaskInfo
-  resume: ((effect: Effect.Effect<void>) => void) | undefined
+class Hold {
+  /** The fiber that took the lock, when the owner is looked up lazily. */
+  readonly fiber: Fiber.Fiber<unknown, unknown> | undefined
+  owner_: TaskInfo | undefined
+  resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  constructor(fiber: Fiber.Fiber<unknown, unknown> | undefined, owner: TaskInfo | undefined) {
+    this.fiber = fiber
+    this.owner_ = owner
+  }
+  /**
+   * The task, looked up on first use: `withLock`'s uncontended path only
+   * records its fiber, so that it costs what `Semaphore.withPermits(1)`
+   * does; the owner is read by `Condition`, `ownerUnsafe` and `toString`.
+   */
+  get owner(): TaskInfo {
+    return this.owner_ ??= taskOf(this.fiber!)
+  }
 }
 
 const resumeVoid = (waiter: Hold) => waiter.resume?.(Effect.void)
@@ -158,7 +172,7 @@ class LockImpl implements Lock {
   /** Takes the lock for `owner` if it is free; returns the acquisition. */
   tryAcquireUnsafe(owner: TaskInfo): Hold | undefined {
     if (this.holder !== undefined) return undefined
-    const hold: Hold = { owner, resume: undefined }
+    const hold = new Hold(undefined, owner)
     this.holder = hold
     return hold
   }
@@ -189,7 +203,7 @@ class LockImpl implements Lock {
   acquireFor(owner: TaskInfo, options: AcquireOptions | undefined): Effect.Effect<boolean, InvalidArgumentError> {
     if (options === undefined) {
       if (this.tryAcquireUnsafe(owner) !== undefined) return succeedTrue
-      const waiter: Hold = { owner, resume: undefined }
+      const waiter = new Hold(undefined, owner)
       return this.guardWait(waiter, Effect.as(this.waitFor(waiter), true))
     }
     // The options are checked before the lock is tried: a bad timeout fails
@@ -198,7 +212,7 @@ class LockImpl implements Lock {
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
     if (this.tryAcquireUnsafe(owner) !== undefined) return succeedTrue
     if (millis === 0) return succeedFalse
-    const waiter: Hold = { owner, resume: undefined }
+    const waiter = new Hold(undefined, owner)
     if (millis === undefined) return this.guardWait(waiter, Effect.as(this.waitFor(waiter), true))
     return this.guardWait(waiter, Effect.map(Effect.timeoutOption(this.waitFor(waiter), millis), Option.isSome))
   }
@@ -254,7 +268,7 @@ class LockImpl implements Lock {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
         if (this.holder === undefined) {
-          const hold: Hold = { owner: taskOf(fiber), resume: undefined }
+          const hold = new Hold(fiber, undefined)
           this.holder = hold
           // (The finalizer is written out in both branches: hoisting it into
           // a shared `const` made V8 run this path 3× slower.)
@@ -267,7 +281,7 @@ class LockImpl implements Lock {
         }
         // If the wait is granted the lock and then interrupted before it
         // returns, the lock is given back here.
-        const waiter: Hold = { owner: taskOf(fiber), resume: undefined }
+        const waiter = new Hold(undefined, taskOf(fiber))
         const wait = Effect.onExitPrimitive(restore(this.waitFor(waiter)), (exit) => {
           if (Exit.isFailure(exit) && this.holder === waiter) this.releaseUnsafe()
           return undefined
