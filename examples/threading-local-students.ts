@@ -24,25 +24,31 @@
  * '''
  * ```
  *
- * `threading.local()` is `FiberLocal`; the thread name is a second
- * `FiberLocal`. Both fibers yield between binding and reading, so they really
- * interleave, and each still reads its own student.
+ * `threading.local()` is `FiberLocal`: one value per task, and every new
+ * task starts from the initializer, as every new Python thread starts with
+ * an empty `local`. `threading.Thread(target, args, name)` + `start()` is
+ * `executor.submit(effect, { name })`, and `current_thread().name` is
+ * `Executor.currentTaskName`. Both tasks yield between binding and reading,
+ * so they really interleave, and each still reads its own student.
+ *
+ * Checks: each task printed its own student and name; the main program has
+ * no student bound (its value is the initializer's).
  *
  * Run: `pnpm tsx examples/threading-local-students.ts`
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
-import { FiberLocal } from "@corun/core"
+import { Effect, Option } from "effect"
+import { Executor, FiberLocal, Future } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const localSchool = FiberLocal.makeUnsafe<string | undefined>(() => undefined) // local_school = threading.local()
-const threadName = FiberLocal.makeUnsafe(() => "MainThread")
+const currentThreadName = Effect.map(Executor.currentTaskName, Option.getOrElse(() => "MainThread"))
 
 const lines: Array<string> = []
 
 const processStudent = Effect.gen(function*() {
   const std = yield* localSchool.get
-  const line = `Hello, ${std} (in ${yield* threadName.get})`
+  const line = `Hello, ${std} (in ${yield* currentThreadName})`
   lines.push(line)
   console.log(line)
 })
@@ -54,18 +60,17 @@ const processThread = (name: string) =>
     yield* processStudent
   })
 
-const thread = (target: Effect.Effect<void>, name: string) => Effect.andThen(threadName.set(name), target)
-
-const program = Effect.gen(function*() {
-  yield* Effect.all([thread(processThread("Alice"), "Thread-A"), thread(processThread("Bob"), "Thread-B")], {
-    concurrency: "unbounded",
-    discard: true
-  })
+const program = Effect.scoped(Effect.gen(function*() {
+  const executor = yield* Executor.make()
+  const t1 = yield* executor.submit(processThread("Alice"), { name: "Thread-A" })
+  const t2 = yield* executor.submit(processThread("Bob"), { name: "Thread-B" })
+  yield* Future.join(t1)
+  yield* Future.join(t2)
   yield* checkAloud(
-    lines.join("|") === "Hello, Alice (in Thread-A)|Hello, Bob (in Thread-B)",
+    [...lines].sort().join("|") === "Hello, Alice (in Thread-A)|Hello, Bob (in Thread-B)",
     "each thread saw its own student"
   )
-  yield* checkAloud((yield* localSchool.get) === undefined, "the main fiber has no student bound")
-})
+  yield* checkAloud((yield* localSchool.get) === undefined, "the main program has no student bound")
+}))
 
 NodeRuntime.runMain(program)

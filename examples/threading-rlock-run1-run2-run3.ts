@@ -42,18 +42,28 @@
  * forever; the `RLock` counts the nested acquisitions of its owner. Because
  * `run3` holds the lock throughout, each thread prints `k k` for its turn.
  *
+ * An `RLock` is owned by a task (a thread): the ten threads are ten
+ * `executor.submit` tasks. (Fibers that `Effect.all` forks inside one task
+ * are that task's own: they would all re-enter the lock.)
+ *
+ * Checks: `num` and `num2` reach 10; each `run3` saw `res == res2`; never
+ * two threads inside `run3` at once (a count of those inside, which load
+ * cannot change); the lock is free at the end.
+ *
  * Run: `pnpm tsx examples/threading-rlock-run1-run2-run3.ts`
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect } from "effect"
-import { RLock } from "@corun/core"
+import { Executor, RLock } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
+import { makeGauge } from "./support/concurrency.ts"
 
-const program = Effect.gen(function*() {
+const program = Effect.scoped(Effect.gen(function*() {
   let num = 0
   let num2 = 0
   const lock = yield* RLock.make()
   const pairs: Array<[number, number]> = []
+  const inside = makeGauge() // threads inside run3's locked section
 
   const run1 = Effect.andThen(
     Console.log("grab the first part data"),
@@ -69,23 +79,28 @@ const program = Effect.gen(function*() {
       return ++num2
     }))
   )
-  const run3 = lock.withLock(Effect.gen(function*() {
+  const run3 = lock.withLock(inside.track(Effect.gen(function*() {
     const res = yield* run1
     yield* Console.log("--------between run1 and run2-----")
     const res2 = yield* run2
     return [res, res2] as [number, number]
-  })).pipe(Effect.tap(([res, res2]) => Effect.sync(() => {
+  }))).pipe(Effect.tap(([res, res2]) => Effect.sync(() => {
     pairs.push([res, res2])
     console.log(res, res2)
   })))
 
-  yield* Effect.all(Array.from({ length: 10 }, () => run3), { concurrency: "unbounded", discard: true })
+  {
+    const executor = yield* Executor.make() // for i in range(10): threading.Thread(target=run3).start()
+    for (let i = 0; i < 10; i++) yield* executor.submit(run3)
+    yield* executor.shutdown({ wait: true }) //  while threading.active_count() != 1: ...
+  }
   console.log("----all threads done---")
   console.log(num, num2)
 
   yield* checkAloud(num === 10 && num2 === 10, "num and num2 are both 10")
   yield* checkAloud(pairs.every(([a, b]) => a === b), "each run3 saw run1 and run2 in one piece (res == res2)")
+  yield* checkAloud(inside.peak === 1, `one thread at a time inside run3 (most at once: ${inside.peak})`)
   yield* checkAloud(!(yield* lock.locked), "the RLock is free at the end")
-})
+}))
 
 NodeRuntime.runMain(program)
