@@ -46,9 +46,14 @@
  * `executor.submit` tasks. (Fibers that `Effect.all` forks inside one task
  * are that task's own: they would all re-enter the lock.)
  *
+ * `threading.active_count()` is `executor.pendingCount` plus one (Python
+ * counts the main thread), and `threading.enumerate()` is
+ * `executor.enumerate` (the executor's live tasks).
+ *
  * Checks: `num` and `num2` reach 10; each `run3` saw `res == res2`; never
  * two threads inside `run3` at once (a count of those inside, which load
- * cannot change); the lock is free at the end.
+ * cannot change); the active count only went down, to 1, with no thread
+ * left; the lock is free at the end.
  *
  * Run: `pnpm tsx examples/threading-rlock-run1-run2-run3.ts`
  */
@@ -89,16 +94,31 @@ const program = Effect.scoped(Effect.gen(function*() {
     console.log(res, res2)
   })))
 
-  {
-    const executor = yield* Executor.make() // for i in range(10): threading.Thread(target=run3).start()
-    for (let i = 0; i < 10; i++) yield* executor.submit(run3)
-    yield* executor.shutdown({ wait: true }) //  while threading.active_count() != 1: ...
+  const executor = yield* Executor.make() // for i in range(10): threading.Thread(target=run3).start()
+  for (let i = 0; i < 10; i++) yield* executor.submit(run3)
+  // while threading.active_count() != 1: print(threading.active_count())
+  // (the main thread counts as one; printed when the count changes, not on
+  // every turn of the loop)
+  const activeCount = Effect.map(executor.pendingCount, (n) => n + 1)
+  const seen: Array<number> = []
+  while ((yield* activeCount) !== 1) {
+    const n = yield* activeCount
+    if (seen[seen.length - 1] !== n) {
+      seen.push(n)
+      console.log(n)
+    }
+    yield* Effect.yieldNow // the other threads run meanwhile
   }
+  const stillAlive = (yield* executor.enumerate).length // threading.enumerate(), without the main thread
   console.log("----all threads done---")
   console.log(num, num2)
 
   yield* checkAloud(num === 10 && num2 === 10, "num and num2 are both 10")
   yield* checkAloud(pairs.every(([a, b]) => a === b), "each run3 saw run1 and run2 in one piece (res == res2)")
+  yield* checkAloud(
+    seen.length > 0 && seen.every((n, i) => n <= 11 && (i === 0 || n < seen[i - 1])) && stillAlive === 0,
+    `active_count() went down from at most 11 to 1, never up (${seen.join(", ")}, 1), and no thread is left`
+  )
   yield* checkAloud(inside.peak === 1, `one thread at a time inside run3 (most at once: ${inside.peak})`)
   yield* checkAloud(!(yield* lock.locked), "the RLock is free at the end")
 }))

@@ -150,8 +150,19 @@ export interface Executor extends Pipeable {
   shutdown(options?: ShutdownOptions): Effect.Effect<void>
   /** Whether `shutdown` has been called (or the scope has closed). */
   readonly isShutdown: Effect.Effect<boolean>
-  /** How many submitted tasks have not completed yet (pending or running). */
+  /**
+   * How many submitted tasks have not completed yet (pending or running),
+   * daemons included: Python's `threading.active_count()` for this
+   * executor's tasks (Python also counts the main thread: add 1).
+   */
   readonly pendingCount: Effect.Effect<number>
+  /**
+   * The futures of the submitted tasks that have not completed yet (pending
+   * or running), daemons included: Python's `threading.enumerate()` for this
+   * executor's tasks (without the main thread). A snapshot: tasks that finish
+   * afterwards stay in the returned array.
+   */
+  readonly enumerate: Effect.Effect<ReadonlyArray<Future.Future<unknown, unknown>>>
 }
 
 class ExecutorImpl implements Executor {
@@ -249,6 +260,10 @@ class ExecutorImpl implements Executor {
 
   get pendingCount() {
     return Effect.sync(() => this.tasks.size + this.daemons.size)
+  }
+
+  get enumerate() {
+    return Effect.sync((): ReadonlyArray<Future.Future<unknown, unknown>> => [...this.tasks, ...this.daemons])
   }
 
   /** Interrupts every task still alive and waits for them to stop. */

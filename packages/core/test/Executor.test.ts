@@ -49,6 +49,23 @@ describe("Executor", () => {
         assert.strictEqual(yield* executor.pendingCount, 0)
       }))
 
+    it.effect("enumerate lists the tasks not completed yet, daemons included (threading.enumerate)", () =>
+      Effect.gen(function*() {
+        const executor = yield* Executor.make({ maxWorkers: 1 })
+        const a = yield* executor.submit(sleepThen(1000, "a"))
+        const b = yield* executor.submit(sleepThen(2000, "b"), { daemon: true })
+        const c = yield* executor.submit(sleepThen(1000, "c"))
+        yield* Effect.yieldNow
+        const live = yield* executor.enumerate
+        assert.sameMembers([...live], [a, b, c])
+        assert.strictEqual(yield* executor.pendingCount, 3)
+        yield* TestClock.adjust("1 second")
+        assert.sameMembers([...(yield* executor.enumerate)], [b, c])
+        yield* TestClock.adjust("3 seconds")
+        assert.deepStrictEqual([...(yield* executor.enumerate)], [])
+        assert.deepStrictEqual(live.length, 3, "a snapshot: it keeps the tasks that finished since")
+      }))
+
     it.effect("pending tasks start in submission order (FIFO)", () =>
       Effect.gen(function*() {
         const { probe, track } = makeProbe()
