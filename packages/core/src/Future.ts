@@ -129,16 +129,6 @@ export const makeUnsafe = <A, E = never>(options?: {
 }): Future<A, E> => new FutureImpl<A, E>(options?.name, options?.cancel)
 
 /**
- * Sets (or replaces) the function that cancels a pending or running future.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const setCancellerUnsafe = <A, E>(self: Future<A, E>, cancel: () => void): void => {
-  impl(self).canceller = cancel
-}
-
-/**
  * Binds a future to the fiber that runs its task: cancelling the future
  * interrupts the fiber, and the fiber's exit completes the future.
  *
