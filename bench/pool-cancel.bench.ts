@@ -34,12 +34,11 @@
 import { Future, type Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { Cause, Deferred, Effect, Exit, Fiber } from "effect"
-import { spawnSync } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { Piscina } from "piscina"
 import { Tinypool } from "tinypool"
 import { load, machine, markdownTable, median, ms, quantile, revision } from "./futures/stats.ts"
 import { nap, noop, spin } from "./pool/tasks.ts"
+import { runOnPlainNode } from "./pool/plain-node.ts"
 
 const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 15))
 const SIZE = 2
@@ -207,15 +206,4 @@ const main = async () => {
   console.log(`\nload average ${load()} at the end`)
 }
 
-// As in pool.bench.ts: run on Node's own type stripping, so that no
-// contender's worker threads inherit tsx's loader.
-const underTsx = process.execArgv.some((arg) => /[\\/]tsx[\\/]dist[\\/]/.test(arg))
-if (underTsx && (process.features as { typescript?: unknown }).typescript && process.env.POOL_BENCH_PLAIN !== "1") {
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, POOL_BENCH_PLAIN: "1" }
-  })
-  process.exit(child.status ?? 1)
-} else {
-  await main()
-}
+await runOnPlainNode(import.meta.url, main)

@@ -42,12 +42,12 @@ import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
-import { fileURLToPath } from "node:url"
 import { Piscina } from "piscina"
 import { Tinypool } from "tinypool"
 import workerpool from "workerpool"
 import { gc, load, machine, markdownTable, median, ms, quantile, ratio, revision } from "./futures/stats.ts"
 import { noop, sum } from "./pool/tasks.ts"
+import { runOnPlainNode } from "./pool/plain-node.ts"
 
 const N = Number(process.env.N ?? 100_000)
 const LAT_N = Number(process.env.LAT_N ?? 10_000)
@@ -671,18 +671,4 @@ const main = async () => {
   console.log(report.join("\n"))
 }
 
-// `pnpm bench` runs every bench under tsx, whose loader worker threads
-// inherit through `execArgv`: Piscina's, Tinypool's and workerpool's workers
-// would each load tsx (≈ 100 ms more per cold start; corun's pool leaves it
-// out of its threads). So that every contender starts its threads the same
-// way, this bench re-runs itself on Node's own type stripping.
-const underTsx = process.execArgv.some((arg) => /[\\/]tsx[\\/]dist[\\/]/.test(arg))
-if (underTsx && (process.features as { typescript?: unknown }).typescript && process.env.POOL_BENCH_PLAIN !== "1") {
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, POOL_BENCH_PLAIN: "1" }
-  })
-  process.exit(child.status ?? 1)
-} else {
-  await main()
-}
+await runOnPlainNode(import.meta.url, main)
