@@ -39,7 +39,7 @@ const expected = (N * (N - 1)) / 2
 const task = (n: number): Effect.Effect<number> => Effect.as(Effect.yieldNow, n)
 // The Promise side: one microtask hop (`await null`).
 const asyncTask = async (n: number): Promise<number> => {
-  await null
+  await Promise.resolve()
   return n
 }
 
@@ -206,9 +206,11 @@ const main = async () => {
     const rounds = perRound(a, b)
     const roundMedian = median(rounds)
     const met = ofMedians <= target && roundMedian <= target
-    return `- ${name}: **${ratio(ofMedians)}** (ratio of medians); per-round ratio median ${ratio(roundMedian)}, p25–p75 ${
-      ratio(quantile(rounds, 0.25))
-    }–${ratio(quantile(rounds, 0.75))}; target ≤ ${ratio(target)}: **${met ? "met" : "MISSED"}**`
+    return `- ${name}: **${ratio(ofMedians)}** (ratio of medians); per-round ratio median ${
+      ratio(roundMedian)
+    }, p25–p75 ${ratio(quantile(rounds, 0.25))}–${ratio(quantile(rounds, 0.75))}; target ≤ ${ratio(target)}: **${
+      met ? "met" : "MISSED"
+    }**`
   }
 
   console.log()

@@ -37,8 +37,8 @@ import { Cause, Deferred, Effect, Exit, Fiber } from "effect"
 import { Piscina } from "piscina"
 import { Tinypool } from "tinypool"
 import { load, machine, markdownTable, median, ms, quantile, revision } from "./futures/stats.ts"
-import { nap, noop, spin } from "./pool/tasks.ts"
 import { runOnPlainNode } from "./pool/plain-node.ts"
+import { nap, noop, spin } from "./pool/tasks.ts"
 
 const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 15))
 const SIZE = 2

@@ -46,8 +46,8 @@ import { Piscina } from "piscina"
 import { Tinypool } from "tinypool"
 import workerpool from "workerpool"
 import { gc, load, machine, markdownTable, median, ms, quantile, ratio, revision } from "./futures/stats.ts"
-import { noop, sum } from "./pool/tasks.ts"
 import { runOnPlainNode } from "./pool/plain-node.ts"
+import { noop, sum } from "./pool/tasks.ts"
 
 const N = Number(process.env.N ?? 100_000)
 const LAT_N = Number(process.env.LAT_N ?? 10_000)
@@ -138,7 +138,11 @@ const peers: ReadonlyArray<Peer> = [
     name: "workerpool 10",
     code: "pool.exec(\"noop\", [i])",
     make: () => {
-      const pool = workerpool.pool(workerpoolWorker.pathname, { minWorkers: SIZE, maxWorkers: SIZE, workerType: "thread" })
+      const pool = workerpool.pool(workerpoolWorker.pathname, {
+        minWorkers: SIZE,
+        maxWorkers: SIZE,
+        workerType: "thread"
+      })
       return {
         noop: (i) => pool.exec("noop", [i]) as unknown as Promise<number>,
         sum: (slice) => pool.exec("sum", [slice]) as unknown as Promise<number>,
@@ -554,7 +558,9 @@ const main = async () => {
     const p99 = (c: Contender<Latency>) => median(results.get(c)!.map((l) => l.p99))
     const [corun, piscina] = latencyContenders
     const perRound = results.get(corun)!.map((l, i) => l.p50 / results.get(piscina)![i].p50)
-    header(`(b) Latency: ${LAT_N.toLocaleString("en")} sequential round trips (after ${LAT_WARMUP.toLocaleString("en")})`)
+    header(
+      `(b) Latency: ${LAT_N.toLocaleString("en")} sequential round trips (after ${LAT_WARMUP.toLocaleString("en")})`
+    )
     report.push(context().replace(`${ROUNDS} interleaved rounds`, `${LAT_ROUNDS} interleaved rounds`), "")
     report.push(markdownTable(
       ["contender", "code", "p50 µs", "p99 µs", "p50 ÷ Piscina (per-round median)", "main-thread CPU µs / trip"],
@@ -605,7 +611,9 @@ const main = async () => {
     header("(c) CPU: the sum of 1..100,000,000 in 8 slices")
     report.push(
       context().replace(`${ROUNDS} interleaved rounds`, `${CPU_ROUNDS} interleaved rounds`),
-      `Single-thread time in the main thread (measured just before each pool sample): median ${ms(median(singles))} ms. ` +
+      `Single-thread time in the main thread (measured just before each pool sample): median ${
+        ms(median(singles))
+      } ms. ` +
         "Speedup = that single time ÷ the pool time, per sample; medians. Limit on 2 cores: 2.0. " +
         `A sample is *disturbed* when other programs used more than ${DISTURBED} of a core meanwhile (\`/proc/stat\` ` +
         `minus this process): ${disturbed} of ${singles.length} were; "quiet" columns leave them out (the process runtime's ` +
@@ -640,7 +648,12 @@ const main = async () => {
     const basis = (c: Contender<Cpu>) => quiet(c).length >= 3 ? "quiet samples" : "all samples"
     report.push(verdictLine(`corun warm speedup (${basis(both[0])})`, ratio(warmCorun), "≥ 1.90×", warmCorun >= 1.9))
     report.push(
-      verdictLine(`corun cold speedup, pool start included (${basis(both[1])})`, ratio(coldCorun), "≥ 1.00×", coldCorun >= 1.0)
+      verdictLine(
+        `corun cold speedup, pool start included (${basis(both[1])})`,
+        ratio(coldCorun),
+        "≥ 1.00×",
+        coldCorun >= 1.0
+      )
     )
     report.push(
       `- Piscina for comparison: warm ${ratio(speedup(judged(both[2])))}, cold ${ratio(speedup(judged(both[3])))}`

@@ -153,8 +153,16 @@ const contenders: ReadonlyArray<Contender> = [
     name: "raw Effect.forEach unbounded",
     code: "`Effect.forEach(items, () => Effect.sleep(\"10 millis\"), { concurrency: \"unbounded\" })`"
   },
-  { mode: "effect-fork", name: "raw Effect fork each", code: "`Effect.forkChild(Effect.sleep(...))` × N, `Fiber.joinAll`" },
-  { mode: "promises", name: "Promises + setTimeout", code: "`new Promise((r) => setTimeout(r, 10))` × N, `Promise.all`" },
+  {
+    mode: "effect-fork",
+    name: "raw Effect fork each",
+    code: "`Effect.forkChild(Effect.sleep(...))` × N, `Fiber.joinAll`"
+  },
+  {
+    mode: "promises",
+    name: "Promises + setTimeout",
+    code: "`new Promise((r) => setTimeout(r, 10))` × N, `Promise.all`"
+  },
   ...(process.env.PYTHON === "0" ? [] : [{
     mode: "python",
     name: "Python asyncio",
@@ -240,27 +248,27 @@ const main = async () => {
     `${machine()}; corun ${revision()}; load average ${loadBefore} before, ${load()} after. ` +
       `Each sample in its own process, ${REPEATS} interleaved repeats, medians. ` +
       "Wall time from the first submission to the last completion; whole process = spawn to exit " +
-        "(startup and module loading included); peak RSS of the whole child process."
+      "(startup and module loading included); peak RSS of the whole child process."
   )
   console.log()
   console.log(markdownTable([
-      "contender",
-      "code",
-      "wall (median)",
-      "wall, each run (s)",
-      "whole process (median)",
-      "peak RSS (median)",
-      "target"
-    ], rows))
+    "contender",
+    "code",
+    "wall (median)",
+    "wall, each run (s)",
+    "whole process (median)",
+    "peak RSS (median)",
+    "target"
+  ], rows))
   console.log()
   for (const c of contenders.filter((c) => c.judged === true)) {
     const r = results.get(c)!
     const wall = median(r.map((x) => x.wallMs))
     const rss = median(r.map((x) => x.rssMb))
     console.log(
-      `- ${c.name}: ${fmtS(wall)} s (target ≤ 3 s: ${wall <= WALL_TARGET_MS ? "met" : "MISSED"}), ${fmtMb(rss)} (target ≤ 1 GB: ${
-        rss <= RSS_TARGET_MB ? "met" : "MISSED"
-      })`
+      `- ${c.name}: ${fmtS(wall)} s (target ≤ 3 s: ${wall <= WALL_TARGET_MS ? "met" : "MISSED"}), ${
+        fmtMb(rss)
+      } (target ≤ 1 GB: ${rss <= RSS_TARGET_MB ? "met" : "MISSED"})`
     )
   }
 }

@@ -16,10 +16,9 @@
  *
  * Environment: `ITEMS` (default 1,000,000) and `ROUNDS` (default 7).
  */
-import { Effect, Semaphore as EffectSemaphore } from "effect"
 import { Semaphore } from "@corun/core"
-import { compare, contended, CONTENDED, ITEMS } from "./toolbox/harness.ts"
-
+import { Effect, Semaphore as EffectSemaphore } from "effect"
+import { compare, CONTENDED, contended, ITEMS } from "./toolbox/harness.ts"
 
 const effectWithPermit = Effect.gen(function*() {
   const semaphore = yield* EffectSemaphore.make(1)

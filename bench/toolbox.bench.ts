@@ -17,9 +17,9 @@
  *
  * Environment: `ITEMS` (default 1,000,000) and `ROUNDS` (default 7).
  */
-import { Effect, Queue, Semaphore } from "effect"
 import { Lock, TaskQueue } from "@corun/core"
-import { compare, contended, CONTENDED, ITEMS } from "./toolbox/harness.ts"
+import { Effect, Queue, Semaphore } from "effect"
+import { compare, CONTENDED, contended, ITEMS } from "./toolbox/harness.ts"
 
 const PRODUCERS = 4
 const CONSUMERS = 4
@@ -45,7 +45,10 @@ const effectQueue = Effect.gen(function*() {
       }
     })
   yield* Effect.all(
-    [...Array.from({ length: PRODUCERS }, (_, p) => producer(p)), ...Array.from({ length: CONSUMERS }, (_, c) => consumer(c))],
+    [
+      ...Array.from({ length: PRODUCERS }, (_, p) => producer(p)),
+      ...Array.from({ length: CONSUMERS }, (_, c) => consumer(c))
+    ],
     { concurrency: "unbounded", discard: true }
   )
   return sum
@@ -70,7 +73,10 @@ const corunQueue = (withTaskDone: boolean) =>
         }
       })
     yield* Effect.all(
-      [...Array.from({ length: PRODUCERS }, (_, p) => producer(p)), ...Array.from({ length: CONSUMERS }, (_, c) => consumer(c))],
+      [
+        ...Array.from({ length: PRODUCERS }, (_, p) => producer(p)),
+        ...Array.from({ length: CONSUMERS }, (_, c) => consumer(c))
+      ],
       { concurrency: "unbounded", discard: true }
     )
     if (withTaskDone) yield* queue.join

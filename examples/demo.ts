@@ -21,11 +21,11 @@
  *
  * Run: `pnpm demo` (or `pnpm tsx examples/demo.ts`)
  */
+import { asCompleted, Executor, Future } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect, Random, Stream } from "effect"
-import { asCompleted, Executor, Future } from "@corun/core"
-import { check } from "./support/report.ts"
 import { type Gauge, makeGauge } from "./support/concurrency.ts"
+import { check } from "./support/report.ts"
 
 const FILES = 20
 
@@ -43,7 +43,11 @@ interface Page {
 // A simulated download: waits (I/O, not CPU) and returns the page. The gauge
 // counts the downloads in flight.
 const downloader = (inFlight: Gauge) => (file: File): Effect.Effect<Page> =>
-  Effect.as(inFlight.track(Effect.sleep(file.millis)), { url: file.url, bytes: file.millis * 1024, millis: file.millis })
+  Effect.as(inFlight.track(Effect.sleep(file.millis)), {
+    url: file.url,
+    bytes: file.millis * 1024,
+    millis: file.millis
+  })
 
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
@@ -55,7 +59,10 @@ const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 const program = Effect.gen(function*() {
   const files: Array<File> = []
   for (let i = 1; i <= FILES; i++) {
-    files.push({ url: `https://example.com/file-${String(i).padStart(2, "0")}`, millis: yield* Random.nextIntBetween(50, 150) })
+    files.push({
+      url: `https://example.com/file-${String(i).padStart(2, "0")}`,
+      millis: yield* Random.nextIntBetween(50, 150)
+    })
   }
   const total = files.reduce((sum, file) => sum + file.millis, 0)
   const longest = Math.max(...files.map((file) => file.millis))
@@ -90,8 +97,10 @@ const program = Effect.gen(function*() {
   const completed = yield* timed(Effect.scoped(Effect.gen(function*() {
     const executor = yield* Executor.make({ maxWorkers: FILES })
     const futures = yield* Effect.forEach(files, (file) => executor.submit(download(file), { name: file.url }))
-    yield* Effect.forEach(futures, (future) =>
-      Future.addDoneCallback(future, () => Effect.sync(() => completionOrder.push(future.name ?? ""))))
+    yield* Effect.forEach(
+      futures,
+      (future) => Future.addDoneCallback(future, () => Effect.sync(() => completionOrder.push(future.name ?? "")))
+    )
     return yield* Stream.runCollect(asCompleted(futures).pipe(Stream.mapEffect(Future.join)))
   })))
   row("submit + asCompleted (completion order)", completed.millis)
@@ -115,7 +124,10 @@ const program = Effect.gen(function*() {
     `downloads in flight at once should be 1 (sequential), ${FILES} (map), ${FILES} (submit) and 5 (maxWorkers: 5), got ${peaks}`
   )
   yield* check(byUrl(mapped.value) === inputOrder, "Executor.map should return the pages in input order")
-  yield* check(byUrl(bounded.value) === inputOrder, "Executor.map (maxWorkers: 5) should return the pages in input order")
+  yield* check(
+    byUrl(bounded.value) === inputOrder,
+    "Executor.map (maxWorkers: 5) should return the pages in input order"
+  )
   yield* check(
     completed.value.length === FILES && new Set(completed.value.map((page) => page.url)).size === FILES,
     "asCompleted should return every page once"

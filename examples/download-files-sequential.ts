@@ -34,8 +34,8 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect, Random } from "effect"
-import { check } from "./support/report.ts"
 import { makeGauge } from "./support/concurrency.ts"
+import { check } from "./support/report.ts"
 
 const SECOND = 50 // one second of the tutorial, in milliseconds here
 

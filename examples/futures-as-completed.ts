@@ -42,9 +42,9 @@
  *
  * Run: `pnpm tsx examples/futures-as-completed.ts`
  */
+import { asCompleted, Executor, Future } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Stream } from "effect"
-import { asCompleted, Executor, Future } from "@corun/core"
 import { captures, check, print, printedBefore } from "./support/report.ts"
 import { getHtml } from "./support/simulate.ts"
 
@@ -54,7 +54,10 @@ const program = Effect.scoped(Effect.gen(function*() {
   const allTask = yield* Effect.forEach(urls, (url) => executor.submit(getHtml(url)))
   // The order the futures complete in, as their done-callbacks see it.
   const completed: Array<number> = []
-  yield* Effect.forEach(allTask, (task, i) => Future.addDoneCallback(task, () => Effect.sync(() => completed.push(urls[i]))))
+  yield* Effect.forEach(
+    allTask,
+    (task, i) => Future.addDoneCallback(task, () => Effect.sync(() => completed.push(urls[i])))
+  )
   // asCompleted yields each future as soon as it completes: the first to
   // finish is the first the main fiber hears of.
   yield* asCompleted(allTask).pipe(
@@ -68,7 +71,10 @@ const program = Effect.scoped(Effect.gen(function*() {
 
   const finished = captures(/^get page (\d+)s finished$/)
   const received = captures(/^in main: get page (\d+)s success$/)
-  yield* check(finished.join(",") === "2,3,4", `the pages should finish in the order of their sleeps (2, 3, 4), got ${finished}`)
+  yield* check(
+    finished.join(",") === "2,3,4",
+    `the pages should finish in the order of their sleeps (2, 3, 4), got ${finished}`
+  )
   yield* check(
     received.join(",") === completed.join(","),
     `as_completed should yield the futures in the order they completed (${completed}), got ${received}`

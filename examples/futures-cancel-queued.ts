@@ -49,9 +49,9 @@
  *
  * Run: `pnpm tsx examples/futures-cancel-queued.ts`
  */
+import { Executor, Future } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Executor, Future } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
 import { getHtml, SECOND } from "./support/simulate.ts"
 

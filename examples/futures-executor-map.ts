@@ -38,9 +38,9 @@
  *
  * Run: `pnpm tsx examples/futures-executor-map.ts`
  */
+import { Executor } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Stream } from "effect"
-import { Executor } from "@corun/core"
 import { captures, check, print, printedBefore } from "./support/report.ts"
 import { getHtml } from "./support/simulate.ts"
 
@@ -55,8 +55,14 @@ const program = Effect.scoped(Effect.gen(function*() {
 
   const finished = captures(/^get page (\d+)s finished$/)
   const received = captures(/^in main: get page (\d+)s success$/)
-  yield* check(finished.join(",") === "2,3,4", `the pages should finish in the order of their sleeps (2, 3, 4), got ${finished}`)
-  yield* check(received.join(",") === urls.join(","), `map should return the results in input order (${urls}), got ${received}`)
+  yield* check(
+    finished.join(",") === "2,3,4",
+    `the pages should finish in the order of their sleeps (2, 3, 4), got ${finished}`
+  )
+  yield* check(
+    received.join(",") === urls.join(","),
+    `map should return the results in input order (${urls}), got ${received}`
+  )
   yield* check(
     finished.every((n) => printedBefore(`get page ${n}s finished`, `in main: get page ${n}s success`)),
     "each page should reach the main program only after it finished"

@@ -41,9 +41,9 @@
  *
  * Run: `pnpm tsx examples/futures-wait-first-completed.ts`
  */
+import { Executor, Future, wait } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Executor, Future, wait } from "@corun/core"
 import { captures, check, print, printedBefore } from "./support/report.ts"
 import { getHtml } from "./support/simulate.ts"
 

@@ -34,9 +34,9 @@
  *
  * Run: `pnpm tsx examples/futures-wait.ts`
  */
+import { Executor, wait } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Executor, wait } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
 import { getHtml } from "./support/simulate.ts"
 

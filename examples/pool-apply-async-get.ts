@@ -49,12 +49,12 @@
  *
  * Run: `pnpm tsx examples/pool-apply-async-get.ts`
  */
-import { NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
-import { func } from "./tasks/msg.ts"
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
 import { checkNow } from "./support/report.ts"
+import { func } from "./tasks/msg.ts"
 
 const program = Effect.gen(function*() {
   const pool = yield* Pool.Pool // pool = multiprocessing.Pool(processes=4)
@@ -81,4 +81,6 @@ const program = Effect.gen(function*() {
   )
 })
 
-NodeRuntime.runMain(program.pipe(Effect.provide(NodePool.layer({ tasks: new URL("./tasks/msg.ts", import.meta.url), size: 4 }))))
+NodeRuntime.runMain(
+  program.pipe(Effect.provide(NodePool.layer({ tasks: new URL("./tasks/msg.ts", import.meta.url), size: 4 })))
+)

@@ -68,12 +68,12 @@
  *
  * Run: `pnpm tsx examples/pool-apply-async-vs-apply.ts`
  */
-import { NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
-import { timedFunc } from "./tasks/msg.ts"
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
 import { checkNow } from "./support/report.ts"
+import { timedFunc } from "./tasks/msg.ts"
 
 const PoolLive = NodePool.layer({ tasks: new URL("./tasks/msg.ts", import.meta.url), size: 3 })
 
@@ -94,7 +94,9 @@ const run = (mode: "apply" | "apply_async") =>
     }
     const markAt = Date.now()
     // How many of the tasks had finished when the main program got here.
-    const doneAtMark = (yield* Effect.forEach(futures, Future.done)).map((done, i) => done ? i : -1).filter((i) => i >= 0)
+    const doneAtMark = (yield* Effect.forEach(futures, Future.done)).map((done, i) => done ? i : -1).filter((i) =>
+      i >= 0
+    )
     console.log("Mark~ Mark~ Mark~~~~~~~~~~~~~~~~~~~~~~")
     yield* pool.close
     yield* pool.join
@@ -112,14 +114,20 @@ const program = Effect.gen(function*() {
       !async.doneAtMark.includes(3),
       `apply_async: Mark~ should be printed while hello 3 is still to run (apply_async does not block); done at Mark: [${async.doneAtMark}]`
     )
-    checkNow(Math.max(h0.start, h1.start, h2.start) < firstEnd, "apply_async: hello 0, 1 and 2 should run at the same time")
+    checkNow(
+      Math.max(h0.start, h1.start, h2.start) < firstEnd,
+      "apply_async: hello 0, 1 and 2 should run at the same time"
+    )
     checkNow(h3.start >= firstEnd, "apply_async: hello 3 should start after one of hello 0-2 ended (three processes)")
   }
   const sync = yield* run("apply")
   {
     const runs = sync.runs
     for (let i = 1; i < runs.length; i++) {
-      checkNow(runs[i].start >= runs[i - 1].end, `apply: hello ${i} should start after hello ${i - 1} ended (apply blocks)`)
+      checkNow(
+        runs[i].start >= runs[i - 1].end,
+        `apply: hello ${i} should start after hello ${i - 1} ended (apply blocks)`
+      )
     }
     checkNow(sync.markAt >= runs[3].end, "apply: Mark~ should be printed after the last task ended")
   }

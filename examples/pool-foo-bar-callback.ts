@@ -46,13 +46,13 @@
  *
  * Run: `pnpm tsx examples/pool-foo-bar-callback.ts`
  */
-import { NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
 import { Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
-import { Foo, SECOND } from "./tasks/foo-bar.ts"
-import { checkNow, lines, printNow } from "./support/report.ts"
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
 import { type Interval, mostAtOnce } from "./support/concurrency.ts"
+import { checkNow, lines, printNow } from "./support/report.ts"
+import { Foo, SECOND } from "./tasks/foo-bar.ts"
 
 const done: Array<number> = []
 const intervals: Array<Interval> = []
@@ -75,7 +75,10 @@ const program = Effect.gen(function*() {
   yield* pool.join
   const elapsed = Date.now() - start
 
-  checkNow(lines[0] === "end", `"end" should be printed before any callback (apply_async does not wait), got ${lines[0]}`)
+  checkNow(
+    lines[0] === "end",
+    `"end" should be printed before any callback (apply_async does not wait), got ${lines[0]}`
+  )
   checkNow(
     [...done].sort((a, b) => a - b).join(",") === "100,101,102,103,104,105,106,107,108,109",
     `Bar should have run once for each of 100..109 by the time join() returns, got [${done}]`
@@ -85,4 +88,6 @@ const program = Effect.gen(function*() {
   console.log(`(the ten tasks took ${elapsed} ms: two waves of ${2 * SECOND} ms, ${10 * 2 * SECOND} ms one by one)`)
 })
 
-NodeRuntime.runMain(program.pipe(Effect.provide(NodePool.layer({ tasks: new URL("./tasks/foo-bar.ts", import.meta.url), size: 5 }))))
+NodeRuntime.runMain(
+  program.pipe(Effect.provide(NodePool.layer({ tasks: new URL("./tasks/foo-bar.ts", import.meta.url), size: 5 })))
+)

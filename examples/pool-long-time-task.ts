@@ -55,12 +55,12 @@
  *
  * Run: `pnpm tsx examples/pool-long-time-task.ts`
  */
-import { NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
-import { longTimeTask } from "./tasks/long-time-task.ts"
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
 import { checkNow } from "./support/report.ts"
+import { longTimeTask } from "./tasks/long-time-task.ts"
 
 const program = Effect.gen(function*() {
   console.log(`Parent process ${process.pid}.`)
@@ -82,7 +82,10 @@ const program = Effect.gen(function*() {
 
   // The futures are complete once join() has returned.
   const runs = yield* Effect.forEach(futures, (future) => Future.result(future))
-  checkNow(runs.map((run) => run.name).join(",") === "0,1,2,3,4", `all five tasks should have run, got ${runs.map((r) => r.name)}`)
+  checkNow(
+    runs.map((run) => run.name).join(",") === "0,1,2,3,4",
+    `all five tasks should have run, got ${runs.map((r) => r.name)}`
+  )
   const pids = new Set(runs.map((run) => run.pid))
   checkNow(!pids.has(process.pid), "the tasks should run in child processes, not in the parent")
   checkNow(pids.size <= 4, `Pool(4) has four processes, the tasks ran on ${pids.size} pids`)
@@ -90,13 +93,24 @@ const program = Effect.gen(function*() {
   checkNow(mostAtOnce <= 4, `at most four tasks should run at once on Pool(4), saw ${mostAtOnce}`)
   const firstEnd = Math.min(...runs.slice(0, 4).map((run) => run.end))
   const firstFour = new Set(runs.slice(0, 4).map((run) => run.pid))
-  checkNow(firstFour.size === 4, `tasks 0-3 should each run in its own process (four idle processes), got pids ${[...firstFour]}`)
-  checkNow(runs[4].start >= firstEnd, `task 4 should start (at ${runs[4].start}) after one of tasks 0-3 ended (${firstEnd})`)
-  checkNow(waitingPrintedAt <= joinedAt && runs.every((run) => run.end <= joinedAt), "join() should return after every task ended")
+  checkNow(
+    firstFour.size === 4,
+    `tasks 0-3 should each run in its own process (four idle processes), got pids ${[...firstFour]}`
+  )
+  checkNow(
+    runs[4].start >= firstEnd,
+    `task 4 should start (at ${runs[4].start}) after one of tasks 0-3 ended (${firstEnd})`
+  )
+  checkNow(
+    waitingPrintedAt <= joinedAt && runs.every((run) => run.end <= joinedAt),
+    "join() should return after every task ended"
+  )
 })
 
 NodeRuntime.runMain(
   program.pipe(
-    Effect.provide(NodePool.layer({ tasks: new URL("./tasks/long-time-task.ts", import.meta.url), size: 4, runtime: "process" }))
+    Effect.provide(
+      NodePool.layer({ tasks: new URL("./tasks/long-time-task.ts", import.meta.url), size: 4, runtime: "process" })
+    )
   )
 )

@@ -83,15 +83,15 @@
  *
  * Run: `pnpm tsx examples/pool-sum-8-slices.ts`
  */
-import { NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
 import { Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
 import { availableParallelism } from "node:os"
-import { sumRange, sumSlice } from "./tasks/sum.ts"
-import { checkNow } from "./support/report.ts"
 import { mostAtOnce } from "./support/concurrency.ts"
+import { checkNow } from "./support/report.ts"
 import { seconds } from "./support/simulate.ts"
+import { sumRange, sumSlice } from "./tasks/sum.ts"
 
 const N = 100_000_000
 const SLICES = 8

@@ -68,15 +68,15 @@
  *
  * Run: `pnpm tsx examples/process-count-workers-vs-fibers.ts`
  */
-import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Scope } from "effect"
 import { Executor, Future, type Pool, type Task } from "@corun/core"
 import { NodePool } from "@corun/node"
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect, Scope } from "effect"
 import { availableParallelism } from "node:os"
-import { pstart } from "./tasks/sum.ts"
-import { checkNow } from "./support/report.ts"
 import { allOnMainThread, countOnFiber, neverAtOnce, type Slice, tookTurns } from "./support/counting.ts"
+import { checkNow } from "./support/report.ts"
 import { seconds } from "./support/simulate.ts"
+import { pstart } from "./tasks/sum.ts"
 
 const ADDITIONS = 100_000_000 // as in the tutorial
 const SWITCH_EVERY = 1_000_000 // additions between two yields of a fiber (the GIL's switch interval)
@@ -171,7 +171,10 @@ const program = Effect.gen(function*() {
 
   // Fibers: one thread, taking turns.
   checkNow(allOnMainThread(fiberLog), "the two fibers should count on the main thread")
-  checkNow(tookTurns(fiberLog, "fiber 1", "fiber 2"), "the two fibers should take turns (each starts before the other ends)")
+  checkNow(
+    tookTurns(fiberLog, "fiber 1", "fiber 2"),
+    "the two fibers should take turns (each starts before the other ends)"
+  )
   checkNow(neverAtOnce(fiberLog), "no two slices of the fibers' counts should run at the same instant (one thread)")
   // Workers: two threads other than the main one, counting at the same time.
   checkNow(

@@ -38,9 +38,9 @@
  *
  * Run: `pnpm tsx examples/queue-baozi-producer-consumer.ts`
  */
+import { TaskQueue } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { TaskQueue } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const SECOND = 20

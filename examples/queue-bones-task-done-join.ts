@@ -31,9 +31,9 @@
  *
  * Run: `pnpm tsx examples/queue-bones-task-done-join.ts`
  */
+import { TaskQueue } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Fiber } from "effect"
-import { TaskQueue } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const program = Effect.gen(function*() {
@@ -67,7 +67,10 @@ const program = Effect.gen(function*() {
   yield* consumer("李闯") //                        c1 = consumer("李闯")
   yield* Fiber.join(p)
 
-  yield* checkAloud(taken.length === 10 && taken.every((bone, i) => bone === `骨头 ${i}`), "the 10 bones were taken in order")
+  yield* checkAloud(
+    taken.length === 10 && taken.every((bone, i) => bone === `骨头 ${i}`),
+    "the 10 bones were taken in order"
+  )
   yield* checkAloud(doneWhenJoinReturned === 10, "join returned only after the 10th task_done")
   const error = yield* Effect.flip(q.taskDone)
   yield* checkAloud(error._tag === "TaskDoneTooManyTimesError", "an 11th task_done is refused")

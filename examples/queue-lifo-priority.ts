@@ -37,9 +37,9 @@
  *
  * Run: `pnpm tsx examples/queue-lifo-priority.ts`
  */
+import { TaskQueue } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { TaskQueue } from "@corun/core"
 import { checkAloud, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here

@@ -37,9 +37,9 @@
  *
  * Run: `pnpm tsx examples/threading-bank-account.ts`
  */
+import { Lock } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Lock } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const DEPOSITORS = 100

@@ -31,9 +31,9 @@
  *
  * Run: `pnpm tsx examples/threading-bounded-semaphore-runners.ts`
  */
+import { BoundedSemaphore } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { BoundedSemaphore } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const SECOND = 200

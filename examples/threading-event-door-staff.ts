@@ -53,9 +53,9 @@
  *
  * Run: `pnpm tsx examples/threading-event-door-staff.ts`
  */
+import { Event } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Fiber } from "effect"
-import { Event } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const HALF_SECOND = 20

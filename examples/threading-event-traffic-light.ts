@@ -48,9 +48,9 @@
  *
  * Run: `pnpm tsx examples/threading-event-traffic-light.ts`
  */
+import { Event } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Event } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const TICK = 25 // one second of the tutorial

@@ -36,9 +36,9 @@
  *
  * Run: `pnpm tsx examples/threading-local-students.ts`
  */
+import { Executor, FiberLocal, Future } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Option } from "effect"
-import { Executor, FiberLocal, Future } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const localSchool = FiberLocal.makeUnsafe<string | undefined>(() => undefined) // local_school = threading.local()

@@ -32,9 +32,9 @@
  *
  * Run: `pnpm tsx examples/threading-lock-add-num.ts`
  */
+import { Lock } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Lock } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const SECOND = 100

@@ -33,9 +33,9 @@
  *
  * Run: `pnpm tsx examples/threading-lock-balance.ts`
  */
+import { Lock } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Lock } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const LOOP = Number(process.env.LOOP ?? 20_000)

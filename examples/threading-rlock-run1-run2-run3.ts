@@ -57,11 +57,11 @@
  *
  * Run: `pnpm tsx examples/threading-rlock-run1-run2-run3.ts`
  */
+import { Executor, RLock } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect } from "effect"
-import { Executor, RLock } from "@corun/core"
-import { checkAloud } from "./support/report.ts"
 import { makeGauge } from "./support/concurrency.ts"
+import { checkAloud } from "./support/report.ts"
 
 const program = Effect.scoped(Effect.gen(function*() {
   let num = 0
@@ -89,10 +89,12 @@ const program = Effect.scoped(Effect.gen(function*() {
     yield* Console.log("--------between run1 and run2-----")
     const res2 = yield* run2
     return [res, res2] as [number, number]
-  }))).pipe(Effect.tap(([res, res2]) => Effect.sync(() => {
-    pairs.push([res, res2])
-    console.log(res, res2)
-  })))
+  }))).pipe(Effect.tap(([res, res2]) =>
+    Effect.sync(() => {
+      pairs.push([res, res2])
+      console.log(res, res2)
+    })
+  ))
 
   const executor = yield* Executor.make() // for i in range(10): threading.Thread(target=run3).start()
   for (let i = 0; i < 10; i++) yield* executor.submit(run3)

@@ -22,9 +22,9 @@
  *
  * Run: `pnpm tsx examples/threading-timer-hello.ts`
  */
+import { Timer } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Option } from "effect"
-import { Timer } from "@corun/core"
 import { checkAloud } from "./support/report.ts"
 
 const INTERVAL = 300 // 30 s in the original

@@ -45,11 +45,11 @@
  *
  * Run: `pnpm tsx examples/threads-cpu-bound-gil.ts`
  */
+import { Executor, Future } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect } from "effect"
-import { Executor, Future } from "@corun/core"
-import { check } from "./support/report.ts"
 import { allOnMainThread, countOnFiber, neverAtOnce, type Slice, tookTurns } from "./support/counting.ts"
+import { check } from "./support/report.ts"
 import { seconds } from "./support/simulate.ts"
 
 const ADDITIONS = 100_000_000 // as in the tutorial

@@ -43,9 +43,9 @@
  *
  * Run: `pnpm tsx examples/threads-current-thread-name.ts`
  */
+import { Executor, Future } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Option } from "effect"
-import { Executor, Future } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here

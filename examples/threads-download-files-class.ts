@@ -42,11 +42,11 @@
  *
  * Run: `pnpm tsx examples/threads-download-files-class.ts`
  */
+import { Executor, Future } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect, Random } from "effect"
-import { Executor, Future } from "@corun/core"
-import { check } from "./support/report.ts"
 import { makeGauge } from "./support/concurrency.ts"
+import { check } from "./support/report.ts"
 
 const SECOND = 50 // one second of the tutorial, in milliseconds here
 
@@ -92,7 +92,10 @@ const program = Effect.scoped(Effect.gen(function*() {
   console.log(`Total time: ${((end - start) / 1000).toFixed(2)} s.`)
 
   console.log(`(the downloads took ${first} and ${second} ms: ${first + second} ms one after the other)`)
-  yield* check(downloading.peak === 2, `the two downloads should run at the same time (most at once: ${downloading.peak})`)
+  yield* check(
+    downloading.peak === 2,
+    `the two downloads should run at the same time (most at once: ${downloading.peak})`
+  )
 }))
 
 NodeRuntime.runMain(program)

@@ -55,9 +55,9 @@
  *
  * Run: `pnpm tsx examples/threads-join-daemon.ts`
  */
+import { Executor, Future, wait } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Executor, Future, wait } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here
@@ -95,12 +95,18 @@ const program = Effect.gen(function*() {
   })) // the main program exits: the daemon tasks still running are stopped
 
   const running = lines.filter((line) => line.includes("------running----"))
-  yield* check(lines.includes("[0]------running----\n") && lines.includes("starting thread Thread-2"), "thread 0 should start and its join(1) time out")
+  yield* check(
+    lines.includes("[0]------running----\n") && lines.includes("starting thread Thread-2"),
+    "thread 0 should start and its join(1) time out"
+  )
   yield* check(
     running.length >= 1 && running.length < 5,
     `the main program should exit after 2 s, stopping the daemon before all 5 threads start (started ${running.length})`
   )
-  yield* check(lines.indexOf("---main thread done----") >= 2, "the main line should come after the first threads' lines")
+  yield* check(
+    lines.indexOf("---main thread done----") >= 2,
+    "the main line should come after the first threads' lines"
+  )
   yield* check(
     Future.isDoneUnsafe(m!) && started.every(Future.isDoneUnsafe),
     "every daemon task should be stopped when the program exits"

@@ -24,9 +24,9 @@
  *
  * Run: `pnpm tsx examples/threads-join-order.ts`
  */
+import { Executor, Future } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Executor, Future } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here

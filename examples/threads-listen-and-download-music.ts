@@ -36,9 +36,9 @@
  *
  * Run: `pnpm tsx examples/threads-listen-and-download-music.ts`
  */
+import { Executor } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect } from "effect"
-import { Executor } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here

@@ -25,9 +25,9 @@
  *
  * Run: `pnpm tsx examples/threads-main-prints-first.ts`
  */
+import { Executor } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Executor } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here

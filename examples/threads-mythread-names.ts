@@ -30,9 +30,9 @@
  *
  * Run: `pnpm tsx examples/threads-mythread-names.ts`
  */
+import { Executor } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Executor } from "@corun/core"
 import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here

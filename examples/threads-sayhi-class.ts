@@ -32,11 +32,11 @@
  *
  * Run: `pnpm tsx examples/threads-sayhi-class.ts`
  */
+import { Executor, type Future } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
-import { Executor, type Future } from "@corun/core"
-import { check, lines, print } from "./support/report.ts"
 import { makeGauge } from "./support/concurrency.ts"
+import { check, lines, print } from "./support/report.ts"
 
 const SECOND = 100 // one second of the tutorial, in milliseconds here
 

@@ -58,9 +58,9 @@
  *
  * Run: `pnpm tsx examples/threads-ui-download-daemon.ts`
  */
+import { Executor, Future } from "@corun/core"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Deferred, Effect, Queue } from "effect"
-import { Executor, Future } from "@corun/core"
 import { check } from "./support/report.ts"
 
 const SECOND = 50 // one second of the tutorial, in milliseconds here
@@ -70,7 +70,8 @@ type Click = "Download" | "About" | "Close window"
 const program = Effect.gen(function*() {
   const begin = yield* Clock.currentTimeMillis
   const now = Effect.map(Clock.currentTimeMillis, (t) => (t - begin) / SECOND) // in tutorial seconds
-  const say = (line: string) => Effect.flatMap(now, (t) => Effect.sync(() => console.log(`[${t.toFixed(1)} s] ${line}`)))
+  const say = (line: string) =>
+    Effect.flatMap(now, (t) => Effect.sync(() => console.log(`[${t.toFixed(1)} s] ${line}`)))
   const messagebox = (title: string, message: string) => say(`messagebox ${title}: ${message}`)
   // What happened, in order, for the checks.
   const log: Array<string> = []

@@ -54,7 +54,8 @@ const user: ReadonlyArray<readonly [at: number, click: Click]> = [[0, "Download"
 const program = Effect.gen(function*() {
   const begin = yield* Clock.currentTimeMillis
   const now = Effect.map(Clock.currentTimeMillis, (t) => (t - begin) / SECOND) // in tutorial seconds
-  const say = (line: string) => Effect.flatMap(now, (t) => Effect.sync(() => console.log(`[${t.toFixed(1)} s] ${line}`)))
+  const say = (line: string) =>
+    Effect.flatMap(now, (t) => Effect.sync(() => console.log(`[${t.toFixed(1)} s] ${line}`)))
   const messagebox = (title: string, message: string) => say(`messagebox ${title}: ${message}`)
   // What happened, in order, for the check.
   const log: Array<string> = []

@@ -16,7 +16,10 @@ const examples = readdirSync(join(root, "examples")).filter((file) => file.endsW
 
 const run = (file: string) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, join("examples", file)], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [tsx, join("examples", file)], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk) => (stdout += chunk))

@@ -46,7 +46,7 @@ const modes: Record<string, () => Promise<unknown>> = {
   forEach: () => Effect.runPromise(Effect.forEach(items, task, { concurrency: 1000 })),
   pmap: () =>
     pMap(items, async (n) => {
-      await null
+      await Promise.resolve()
       return n
     }, { concurrency: 1000 })
 }
@@ -60,4 +60,8 @@ for (let i = 0; i < LOOPS; i++) {
   times.push(performance.now() - start)
 }
 times.sort((a, b) => a - b)
-console.log(`${mode}${process.env.NO_ASYNC_CONTEXT === "1" ? " (no async context)" : ""}: median ${times[times.length >> 1].toFixed(1)} ms per run`)
+console.log(
+  `${mode}${process.env.NO_ASYNC_CONTEXT === "1" ? " (no async context)" : ""}: median ${
+    times[times.length >> 1].toFixed(1)
+  } ms per run`
+)

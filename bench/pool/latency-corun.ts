@@ -1,13 +1,16 @@
 // corun-only sequential round trips, for profiling (bench helper):
 //   node [--enable-source-maps] --cpu-prof --cpu-prof-dir=/tmp/prof bench/pool/latency-corun.ts
-import { Effect } from "effect"
 import { NodePool } from "@corun/node"
-import { noop } from "./tasks.ts"
+import { Effect } from "effect"
 import { quantile } from "../futures/stats.ts"
+import { noop } from "./tasks.ts"
 
 const M = Number(process.env.M ?? 50_000)
 await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-  const pool = yield* NodePool.make({ tasks: new URL("./tasks.ts", import.meta.url), size: Number(process.env.SIZE ?? 2) })
+  const pool = yield* NodePool.make({
+    tasks: new URL("./tasks.ts", import.meta.url),
+    size: Number(process.env.SIZE ?? 2)
+  })
   yield* NodePool.awaitReady(pool)
   for (let i = 0; i < 1000; i++) yield* pool.apply(noop, i)
   const lat: Array<number> = []

@@ -6,28 +6,38 @@
  * (`postMessage` both ways, the floor); and the split of corun's time
  * between the caller's Effect (resume after `Effect.callback`) and the rest.
  */
-import { Effect } from "effect"
 import { NodePool } from "@corun/node"
-import { Piscina } from "piscina"
+import { Effect } from "effect"
 import { Worker } from "node:worker_threads"
-import { noop } from "./tasks.ts"
+import { Piscina } from "piscina"
 import { quantile } from "../futures/stats.ts"
+import { noop } from "./tasks.ts"
 
 const M = 10_000
 const fmt = (xs: Array<number>) => `p50 ${quantile(xs, 0.5).toFixed(1)} µs, p99 ${quantile(xs, 0.99).toFixed(1)} µs`
 
 // bare echo worker
-const echo = new Worker("const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m))", { eval: true })
+const echo = new Worker(
+  "const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m))",
+  { eval: true }
+)
 const bare: Array<number> = []
 for (let i = 0; i < M + 1000; i++) {
   const s = performance.now()
-  await new Promise<void>((resolve) => { echo.once("message", () => resolve()); echo.postMessage(i) })
+  await new Promise<void>((resolve) => {
+    echo.once("message", () => resolve())
+    echo.postMessage(i)
+  })
   if (i >= 1000) bare.push((performance.now() - s) * 1000)
 }
 await echo.terminate()
 console.log(`bare postMessage echo:     ${fmt(bare)}`)
 
-const piscina = new Piscina({ filename: new URL("./peer-worker.mjs", import.meta.url).href, minThreads: 2, maxThreads: 2 })
+const piscina = new Piscina({
+  filename: new URL("./peer-worker.mjs", import.meta.url).href,
+  minThreads: 2,
+  maxThreads: 2
+})
 const pl: Array<number> = []
 for (let i = 0; i < M + 1000; i++) {
   const s = performance.now()

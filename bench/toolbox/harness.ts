@@ -64,7 +64,11 @@ export const compare = async (
   }
   const base = median(times[0])
   console.log(`\n${title}  (${ops.toLocaleString("en")} ops, median of ${ROUNDS - 1} runs after 1 warm-up)`)
-  console.log(`  ${"".padEnd(44)} ${"CPU ms".padStart(8)}  ${"M ops/s".padStart(7)}  ${"ratio".padStart(6)}  ${"wall ms".padStart(8)}`)
+  console.log(
+    `  ${"".padEnd(44)} ${"CPU ms".padStart(8)}  ${"M ops/s".padStart(7)}  ${"ratio".padStart(6)}  ${
+      "wall ms".padStart(8)
+    }`
+  )
   for (let i = 0; i < cases.length; i++) {
     const m = median(times[i])
     const rate = ((ops / m) * 1000) / 1e6

@@ -182,28 +182,30 @@ class BarrierImpl<E> implements Barrier<E> {
   }
 
   wait(options?: WaitOptions): Effect.Effect<number, BrokenBarrierError | InvalidArgumentError | E> {
-    return Effect.uninterruptibleMask((restore): Effect.Effect<number, BrokenBarrierError | InvalidArgumentError | E> => {
-      const millis = timeoutMillis(options?.timeout ?? this.defaultTimeout)
-      if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-      // Python's `_enter`: while a round drains or resets (or its action
-      // runs), wait for it to end (without a timeout, as Python does). The
-      // check and the arrival happen in one step.
-      const enter: Effect.Effect<number, BrokenBarrierError | E> = Effect.suspend(() => {
-        switch (this.state) {
-          case "acting":
-          case "draining":
-          case "resetting":
-            return Effect.flatMap(restore(Deferred.await(this.changed)), () => enter)
-          case "broken":
-            return Effect.fail(brokenError("the barrier is broken"))
-          case "filling": {
-            const index = this.count++
-            return index + 1 === this.parties ? this.trip(index, restore) : this.awaitTrip(index, millis, restore)
+    return Effect.uninterruptibleMask(
+      (restore): Effect.Effect<number, BrokenBarrierError | InvalidArgumentError | E> => {
+        const millis = timeoutMillis(options?.timeout ?? this.defaultTimeout)
+        if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+        // Python's `_enter`: while a round drains or resets (or its action
+        // runs), wait for it to end (without a timeout, as Python does). The
+        // check and the arrival happen in one step.
+        const enter: Effect.Effect<number, BrokenBarrierError | E> = Effect.suspend(() => {
+          switch (this.state) {
+            case "acting":
+            case "draining":
+            case "resetting":
+              return Effect.flatMap(restore(Deferred.await(this.changed)), () => enter)
+            case "broken":
+              return Effect.fail(brokenError("the barrier is broken"))
+            case "filling": {
+              const index = this.count++
+              return index + 1 === this.parties ? this.trip(index, restore) : this.awaitTrip(index, millis, restore)
+            }
           }
-        }
-      })
-      return enter
-    })
+        })
+        return enter
+      }
+    )
   }
 
   /** Waits, as arrival `index`, for the round to trip, then leaves. */
@@ -268,7 +270,9 @@ class BarrierImpl<E> implements Barrier<E> {
         this.leave()
         return Exit.isFailure(exit)
           ? Effect.failCause(exit.cause)
-          : Effect.fail(brokenError(`the barrier was ${this.state === "broken" ? "aborted" : "reset"} while its action ran`))
+          : Effect.fail(
+            brokenError(`the barrier was ${this.state === "broken" ? "aborted" : "reset"} while its action ran`)
+          )
       }
       if (Exit.isSuccess(exit)) {
         this.transition("draining")

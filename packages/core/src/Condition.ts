@@ -46,7 +46,7 @@ import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
 import { scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
-import { taskOf, type TaskInfo } from "./internal/task.ts"
+import { type TaskInfo, taskOf } from "./internal/task.ts"
 import { integerCount } from "./internal/validation.ts"
 import * as Lock from "./Lock.ts"
 import * as RLock from "./RLock.ts"
@@ -290,8 +290,7 @@ export const make = (lock?: Lock.Lock | RLock.RLock): Effect.Effect<Condition> =
  * @since 0.1.0
  * @category constructors
  */
-export const makeUnsafe = (lock?: Lock.Lock | RLock.RLock): Condition =>
-  new ConditionImpl(lock ?? RLock.makeUnsafe())
+export const makeUnsafe = (lock?: Lock.Lock | RLock.RLock): Condition => new ConditionImpl(lock ?? RLock.makeUnsafe())
 
 /**
  * Releases the lock, waits until notified (or `timeout`), takes the lock back:

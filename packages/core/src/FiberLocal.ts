@@ -316,5 +316,6 @@ export const set = <A>(self: FiberLocal<A>, value: A): Effect.Effect<void> => se
  * @since 0.1.0
  * @category setters
  */
-export const locally = <A>(self: FiberLocal<A>, value: A) =>
-<X, E, R>(effect: Effect.Effect<X, E, R>): Effect.Effect<X, E, R> => self.locally(value)(effect)
+export const locally =
+  <A>(self: FiberLocal<A>, value: A) => <X, E, R>(effect: Effect.Effect<X, E, R>): Effect.Effect<X, E, R> =>
+    self.locally(value)(effect)

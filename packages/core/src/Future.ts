@@ -495,7 +495,9 @@ export const exception: {
     if (Exit.isSuccess(exit)) return Effect.succeedNone
     if (Cause.hasInterruptsOnly(exit.cause)) return Effect.fail(cancelledError(self))
     const error = Cause.findErrorOption(exit.cause)
-    return Option.isSome(error) ? Effect.succeed(error) : Effect.failCause(withoutInterrupts(exit.cause) as Cause.Cause<never>)
+    return Option.isSome(error)
+      ? Effect.succeed(error)
+      : Effect.failCause(withoutInterrupts(exit.cause) as Cause.Cause<never>)
   })) as any
 
 /**

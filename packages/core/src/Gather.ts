@@ -79,10 +79,11 @@ export const gather: {
     effects: T,
     options: GatherOptions
   ): Effect.Effect<Successes<T> | Exits<T>, Effect.Error<T[number]>, Effect.Services<T[number]>>
-} = ((effects: ReadonlyArray<Effect.Effect<unknown, unknown, unknown>>, options?: GatherOptions) =>
-  options?.returnExceptions === true
-    ? Effect.forEach(effects, (effect) => Effect.exit(asNewTask(effect)), { concurrency: "unbounded" })
-    : gatherRunOn(effects)) as any
+} =
+  ((effects: ReadonlyArray<Effect.Effect<unknown, unknown, unknown>>, options?: GatherOptions) =>
+    options?.returnExceptions === true
+      ? Effect.forEach(effects, (effect) => Effect.exit(asNewTask(effect)), { concurrency: "unbounded" })
+      : gatherRunOn(effects)) as any
 
 // The children are forked with the mask held, so none can be lost between
 // the forks and the wait; they run interruptible all the same. Only the wait
@@ -95,23 +96,25 @@ export const gather: {
 const gatherRunOn = (
   effects: ReadonlyArray<Effect.Effect<unknown, unknown, unknown>>
 ): Effect.Effect<Array<unknown>, unknown, unknown> =>
-  effects.length === 0 ? Effect.succeed([]) : Effect.uninterruptibleMask((restore) =>
-    Effect.withFiber((self) =>
-      Effect.flatMap(
-        Effect.forEach(effects, (effect) => Effect.forkChild(asNewTask(effect))),
-        (fibers) =>
-          Effect.onInterrupt(
-            restore(firstFailureOrAll(fibers, self)),
-            () => Fiber.interruptAll(fibers)
-          ).pipe(
-            Effect.ensuring(Effect.sync(() => Future.refuseCancelUnsafe(self, false))),
-            // Unwrapped only here, so that `onInterrupt` above sees the
-            // gather's own interruption, not a child that interrupted itself.
-            Effect.flatten
-          )
+  effects.length === 0 ?
+    Effect.succeed([]) :
+    Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((self) =>
+        Effect.flatMap(
+          Effect.forEach(effects, (effect) => Effect.forkChild(asNewTask(effect))),
+          (fibers) =>
+            Effect.onInterrupt(
+              restore(firstFailureOrAll(fibers, self)),
+              () => Fiber.interruptAll(fibers)
+            ).pipe(
+              Effect.ensuring(Effect.sync(() => Future.refuseCancelUnsafe(self, false))),
+              // Unwrapped only here, so that `onInterrupt` above sees the
+              // gather's own interruption, not a child that interrupted itself.
+              Effect.flatten
+            )
+        )
       )
     )
-  )
 
 /**
  * All the values in order, or the first failure, as soon as it is known (as

@@ -342,7 +342,8 @@ export const apply = <I, O, E, P>(
   task: Task<string, I, O, E, P>,
   input: I,
   options?: ApplyOptions<P>
-): Effect.Effect<O, E | SubmitError | RunError, Pool> => Effect.flatMap(Effect.service(Pool), (pool) => pool.apply(task, input, options))
+): Effect.Effect<O, E | SubmitError | RunError, Pool> =>
+  Effect.flatMap(Effect.service(Pool), (pool) => pool.apply(task, input, options))
 
 /**
  * `pool.applyAsync` on the `Pool` service: Python's `pool.apply_async`.
@@ -459,7 +460,10 @@ export const close: Effect.Effect<void, never, Pool> = Effect.flatMap(Effect.ser
  * @since 0.1.0
  * @category lifecycle
  */
-export const terminate: Effect.Effect<void, never, Pool> = Effect.flatMap(Effect.service(Pool), (pool) => pool.terminate)
+export const terminate: Effect.Effect<void, never, Pool> = Effect.flatMap(
+  Effect.service(Pool),
+  (pool) => pool.terminate
+)
 
 /**
  * `pool.awaitReady` on the `Pool` service: waits until every worker has
@@ -468,7 +472,10 @@ export const terminate: Effect.Effect<void, never, Pool> = Effect.flatMap(Effect
  * @since 0.1.0
  * @category lifecycle
  */
-export const awaitReady: Effect.Effect<void, never, Pool> = Effect.flatMap(Effect.service(Pool), (pool) => pool.awaitReady)
+export const awaitReady: Effect.Effect<void, never, Pool> = Effect.flatMap(
+  Effect.service(Pool),
+  (pool) => pool.awaitReady
+)
 
 /**
  * `pool.join` on the `Pool` service: Python's `pool.join()`.
@@ -476,7 +483,10 @@ export const awaitReady: Effect.Effect<void, never, Pool> = Effect.flatMap(Effec
  * @since 0.1.0
  * @category lifecycle
  */
-export const join: Effect.Effect<void, PoolStillRunning, Pool> = Effect.flatMap(Effect.service(Pool), (pool) => pool.join)
+export const join: Effect.Effect<void, PoolStillRunning, Pool> = Effect.flatMap(
+  Effect.service(Pool),
+  (pool) => pool.join
+)
 
 // -----------------------------------------------------------------------------
 // ProcessPoolExecutor
@@ -566,9 +576,11 @@ export const makeExecutor: Effect.Effect<PoolExecutor, never, Pool | Scope.Scope
       })
     },
     map<I, O, E, P>(task: Task<string, I, O, E, P>, inputs: Iterable<I>, options?: MapOptions) {
-      return Stream.unwrap(Effect.sync((): Stream.Stream<O, E | SubmitError | RunError | ExecutorShutdownError> =>
-        closed ? Stream.fail(shutdownError("map")) : pool.imap(task, inputs, options)
-      ))
+      return Stream.unwrap(
+        Effect.sync((): Stream.Stream<O, E | SubmitError | RunError | ExecutorShutdownError> =>
+          closed ? Stream.fail(shutdownError("map")) : pool.imap(task, inputs, options)
+        )
+      )
     },
     shutdown(options) {
       return Effect.suspend(() => {
@@ -618,5 +630,6 @@ export * as Validation from "./internal/validation.ts"
 export const poolClosed = (task: string): PoolClosed =>
   new PoolClosed({
     task,
-    message: `cannot run task "${task}": the pool is closed (close() or terminate() was called, or its scope has closed)`
+    message:
+      `cannot run task "${task}": the pool is closed (close() or terminate() was called, or its scope has closed)`
   })

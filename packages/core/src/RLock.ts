@@ -220,7 +220,9 @@ class RLockImpl implements RLock {
   }
 
   toString() {
-    return `RLock(${this.owner === undefined ? "unlocked" : `held by ${describeTask(this.owner)}, count ${this.count_}`})`
+    return `RLock(${
+      this.owner === undefined ? "unlocked" : `held by ${describeTask(this.owner)}, count ${this.count_}`
+    })`
   }
 }
 

@@ -281,7 +281,8 @@ class SemaphoreImpl implements Semaphore {
         return Effect.fail(
           new SemaphoreOverReleaseError({
             bound: this.initial,
-            message: `Semaphore released too many times: its value ${permits.free} + ${n} would exceed its bound ${this.initial}`
+            message:
+              `Semaphore released too many times: its value ${permits.free} + ${n} would exceed its bound ${this.initial}`
           })
         )
       }

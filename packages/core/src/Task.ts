@@ -39,9 +39,9 @@
  * @since 0.1.0
  */
 import type { Effect } from "effect"
-import * as Schema from "effect/Schema"
 import { pipeArguments } from "effect/Pipeable"
 import type { Pipeable } from "effect/Pipeable"
+import * as Schema from "effect/Schema"
 
 /**
  * The runtime identity of tasks (workers find the exported tasks of a module
@@ -223,5 +223,4 @@ export const make = <
  * @since 0.1.0
  * @category guards
  */
-export const isTask = (u: unknown): u is Any =>
-  typeof u === "object" && u !== null && (u as any)[TypeId] === TypeId
+export const isTask = (u: unknown): u is Any => typeof u === "object" && u !== null && (u as any)[TypeId] === TypeId

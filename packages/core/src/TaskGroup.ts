@@ -126,29 +126,29 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
                 daemon
               ),
               (fiber) => {
-              tasks.add(fiber)
-              // The group may have started aborting since the check above.
-              if (aborting) fiber.interruptUnsafe()
-              Future.attachFiberUnsafe(future, fiber)
-              fiber.addObserver((exit) => {
-                tasks.delete(fiber)
-                // A task cancelled on its own (or by the abort) is no failure;
-                // one that failed in its finaliser after being cancelled is.
-                if (Exit.isFailure(exit)) {
-                  const failure = withoutInterrupts(exit.cause)
-                  if (failure.reasons.length > 0) {
-                    failures.push(failure)
-                    scheduleAbort()
+                tasks.add(fiber)
+                // The group may have started aborting since the check above.
+                if (aborting) fiber.interruptUnsafe()
+                Future.attachFiberUnsafe(future, fiber)
+                fiber.addObserver((exit) => {
+                  tasks.delete(fiber)
+                  // A task cancelled on its own (or by the abort) is no failure;
+                  // one that failed in its finaliser after being cancelled is.
+                  if (Exit.isFailure(exit)) {
+                    const failure = withoutInterrupts(exit.cause)
+                    if (failure.reasons.length > 0) {
+                      failures.push(failure)
+                      scheduleAbort()
+                    }
                   }
-                }
-                if (tasks.size === 0 && idle !== undefined) {
-                  const resume = idle
-                  idle = undefined
-                  resume()
-                }
-              })
-              return future
-            }
+                  if (tasks.size === 0 && idle !== undefined) {
+                    const resume = idle
+                    idle = undefined
+                    resume()
+                  }
+                })
+                return future
+              }
             ))
           })
       }

@@ -65,13 +65,7 @@ import type { Duration } from "effect"
 import { Cause, Clock, Effect, Latch, type Order } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
-import {
-  InvalidArgumentError,
-  QueueEmpty,
-  QueueFull,
-  QueueShutDown,
-  TaskDoneTooManyTimesError
-} from "./Errors.ts"
+import { InvalidArgumentError, QueueEmpty, QueueFull, QueueShutDown, TaskDoneTooManyTimesError } from "./Errors.ts"
 import { scheduleUnsafe } from "./internal/options.ts"
 import { integerCount, timeoutMillis } from "./internal/validation.ts"
 
@@ -533,10 +527,13 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
   }
 
   putNowaitEffect(item: A): Effect.Effect<void, QueueFull | QueueShutDown> {
-    return Effect.catchCause(Effect.sync(() => this.tryPut(item)), (cause): Effect.Effect<void, QueueFull | QueueShutDown> => {
-      if (!isRetry(cause)) return Effect.failCause(cause)
-      return this.shut ? failShutDown : Effect.fail(fullError(this.maxsize))
-    })
+    return Effect.catchCause(
+      Effect.sync(() => this.tryPut(item)),
+      (cause): Effect.Effect<void, QueueFull | QueueShutDown> => {
+        if (!isRetry(cause)) return Effect.failCause(cause)
+        return this.shut ? failShutDown : Effect.fail(fullError(this.maxsize))
+      }
+    )
   }
 
   putUntil(item: A, deadline: number): Effect.Effect<void, QueueFull | QueueShutDown> {
@@ -734,7 +731,11 @@ export const lifo = <A>(options?: MakeOptions): Effect.Effect<TaskQueue<A>, Inva
  * @category constructors
  */
 export const priority = <A>(options?: PriorityOptions<A>): Effect.Effect<TaskQueue<A>, InvalidArgumentError> =>
-  construct("priority", options?.maxsize, () => new PriorityBuffer<A>(options?.order ?? (pythonOrder as Order.Order<A>)))
+  construct(
+    "priority",
+    options?.maxsize,
+    () => new PriorityBuffer<A>(options?.order ?? (pythonOrder as Order.Order<A>))
+  )
 
 /**
  * Whether a value is a `TaskQueue`.
@@ -757,7 +758,9 @@ export const put: {
     void,
     QueueFull | QueueShutDown | InvalidArgumentError
   >
-} = (<A>(self: TaskQueue<A>, item: A, options?: WaitOptions) => (self as TaskQueueImpl<A>).put(item, options as WaitOptions)) as any
+} =
+  (<A>(self: TaskQueue<A>, item: A, options?: WaitOptions) =>
+    (self as TaskQueueImpl<A>).put(item, options as WaitOptions)) as any
 
 /**
  * Removes and returns an item, waiting while the queue is empty: Python's

@@ -1,7 +1,7 @@
+import { asCompleted, Executor, Future } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { asCompleted, Executor, Future } from "@corun/core"
 import { errorOf, makeProbe } from "./helpers.ts"
 
 const sleepThen = <A>(millis: number, value: A) => Effect.as(Effect.sleep(millis), value)
@@ -99,7 +99,9 @@ describe("asCompleted", () => {
     Effect.gen(function*() {
       const executor = yield* Executor.make()
       const futures = yield* Effect.forEach([1, 2], (s) => executor.submit(sleepThen(s * 1000, s)))
-      const fiber = yield* Effect.forkChild(Effect.exit(Stream.runCollect(asCompleted(futures, { timeout: "2 seconds" }))))
+      const fiber = yield* Effect.forkChild(
+        Effect.exit(Stream.runCollect(asCompleted(futures, { timeout: "2 seconds" })))
+      )
       yield* TestClock.adjust("5 seconds")
       assert.deepStrictEqual(yield* Fiber.join(fiber), Exit.succeed(futures))
     }))
@@ -122,7 +124,11 @@ describe("asCompleted", () => {
         const { probe, track } = makeProbe()
         const executor = yield* Executor.make()
         const given = yield* executor.submit(track("future", sleepThen(2000, "future")))
-        const stream = asCompleted([track("slow", sleepThen(3000, "slow")), given, track("fast", sleepThen(1000, "fast"))])
+        const stream = asCompleted([
+          track("slow", sleepThen(3000, "slow")),
+          given,
+          track("fast", sleepThen(1000, "fast"))
+        ])
         yield* TestClock.adjust("100 millis")
         // Built, not started: only the given future runs.
         assert.deepStrictEqual(probe.started, ["future"])

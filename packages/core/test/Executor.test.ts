@@ -1,7 +1,7 @@
+import { Executor, Future } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Logger, References, Schema, Stream, Tracer } from "effect"
 import { TestClock } from "effect/testing"
-import { Executor, Future } from "@corun/core"
 import { errorOf, isInterruptedOnly, makeProbe } from "./helpers.ts"
 
 const sleepThen = <A>(millis: number, value: A) => Effect.as(Effect.sleep(millis), value)
@@ -354,7 +354,9 @@ describe("Executor", () => {
         const { probe, track } = makeProbe()
         const executor = yield* Executor.make({ maxWorkers: 4 })
         const items = Array.from({ length: 12 }, (_, i) => i)
-        const fiber = yield* Effect.forkChild(Stream.runCollect(executor.map(items, (i) => track(i, sleepThen(100, i)))))
+        const fiber = yield* Effect.forkChild(
+          Stream.runCollect(executor.map(items, (i) => track(i, sleepThen(100, i))))
+        )
         yield* TestClock.adjust("10 seconds")
         assert.deepStrictEqual(yield* Fiber.join(fiber), items)
         assert.strictEqual(probe.peak, 4)
@@ -370,7 +372,11 @@ describe("Executor", () => {
         const fiber = yield* Effect.forkChild(Effect.exit(
           executor.map(
             items,
-            (i) => track(i, i === 3 ? Effect.andThen(Effect.sleep(1000), Effect.fail(`item ${i} failed`)) : sleepThen(2000, i)),
+            (i) =>
+              track(
+                i,
+                i === 3 ? Effect.andThen(Effect.sleep(1000), Effect.fail(`item ${i} failed`)) : sleepThen(2000, i)
+              ),
             { concurrency: 3 }
           ).pipe(Stream.runForEach((n) => Effect.sync(() => emitted.push(n))))
         ))
@@ -490,7 +496,10 @@ describe("Executor", () => {
         const executor = yield* Executor.make()
         const emitted: Array<number> = []
         const fiber = yield* Effect.forkChild(Effect.exit(
-          executor.map([1, 2, 5, 1], (s, i) => track(i, sleepThen(s * 1000, s)), { concurrency: 4, timeout: "3 seconds" })
+          executor.map([1, 2, 5, 1], (s, i) => track(i, sleepThen(s * 1000, s)), {
+            concurrency: 4,
+            timeout: "3 seconds"
+          })
             .pipe(Stream.runForEach((n) => Effect.sync(() => emitted.push(n))))
         ))
         yield* TestClock.adjust("2999 millis")
@@ -563,7 +572,13 @@ describe("Executor", () => {
             const executor = yield* Executor.make()
             // item k yields k times: completion order differs from input order
             const f = (k: number, i: number) =>
-              track(i, Effect.andThen(Effect.forEach(Array.from({ length: k }), () => Effect.yieldNow), Effect.succeed(k * 10 + i)))
+              track(
+                i,
+                Effect.andThen(
+                  Effect.forEach(Array.from({ length: k }), () => Effect.yieldNow),
+                  Effect.succeed(k * 10 + i)
+                )
+              )
             return yield* Stream.runCollect(executor.map(items, f, { concurrency }))
           }))
           assert.deepStrictEqual(out, items.map((k, i) => k * 10 + i))

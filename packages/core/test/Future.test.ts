@@ -1,7 +1,7 @@
+import { Executor, Future, TaskGroup } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Logger, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { Executor, Future, TaskGroup } from "@corun/core"
 import { errorOf, isInterruptedOnly, makeProbe } from "./helpers.ts"
 
 class Boom extends Error {
@@ -113,9 +113,12 @@ describe("Future", () => {
         const executor = yield* Executor.make()
         const future = yield* executor.submit(
           Effect.andThen(Deferred.succeed(started, undefined), Effect.never).pipe(
-            Effect.ensuring(Effect.andThen(Deferred.await(gate), Effect.sync(() => {
-              cleaned = true
-            })))
+            Effect.ensuring(Effect.andThen(
+              Deferred.await(gate),
+              Effect.sync(() => {
+                cleaned = true
+              })
+            ))
           )
         )
         yield* Deferred.await(started)
@@ -419,7 +422,8 @@ describe("Future", () => {
             yield* Future.await(future)
             states.push(Future.isDoneUnsafe(future))
             assert.isTrue(yield* Future.cancelled(future))
-          }))
+          })
+        )
         assert.deepStrictEqual(states, [false, true])
       }))
   })

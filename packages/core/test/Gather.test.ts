@@ -1,7 +1,7 @@
+import { Executor, Future, Gather, gather } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Executor, Future, gather, Gather } from "@corun/core"
 import { isInterruptedOnly, makeProbe } from "./helpers.ts"
 
 const sleepThen = <A>(millis: number, value: A) => Effect.as(Effect.sleep(millis), value)
@@ -62,11 +62,16 @@ describe("gather", () => {
       const gate = yield* Deferred.make<void>()
       let cleaned = false
       const fiber = yield* Effect.forkChild(Effect.exit(gather([
-        track("slow", sleepThen(5000, 1)).pipe(Effect.onInterrupt(() =>
-          Effect.andThen(Deferred.await(gate), Effect.sync(() => {
-            cleaned = true
-          }))
-        )),
+        track("slow", sleepThen(5000, 1)).pipe(
+          Effect.onInterrupt(() =>
+            Effect.andThen(
+              Deferred.await(gate),
+              Effect.sync(() => {
+                cleaned = true
+              })
+            )
+          )
+        ),
         track("bad", Effect.andThen(Effect.sleep(1000), Effect.fail("bad")))
       ])))
       yield* TestClock.adjust("1 second")
@@ -86,7 +91,9 @@ describe("gather", () => {
       const { probe, track } = makeProbe()
       for (const failing of [Effect.die("defect"), Effect.interrupt]) {
         const fiber = yield* Effect.forkChild(Effect.gen(function*() {
-          const exit = yield* Effect.exit(gather([track("slow", sleepThen(2000, 1)), Effect.andThen(Effect.sleep(1000), failing)]))
+          const exit = yield* Effect.exit(
+            gather([track("slow", sleepThen(2000, 1)), Effect.andThen(Effect.sleep(1000), failing)])
+          )
           yield* Effect.sleep(5000)
           return exit
         }))
@@ -145,7 +152,12 @@ describe("gather", () => {
       const fiber = yield* Effect.forkChild(gather([stopping("a"), stopping("b")]))
       yield* Effect.yieldNow
       const interrupter = yield* Effect.forkChild(
-        Effect.andThen(Fiber.interrupt(fiber), Effect.sync(() => events.push("gather interrupted")))
+        Effect.andThen(
+          Fiber.interrupt(fiber),
+          Effect.sync(() =>
+            events.push("gather interrupted")
+          )
+        )
       )
       yield* Effect.yieldNow
       assert.deepStrictEqual(events, [])

@@ -4,9 +4,9 @@
  * two operations (small op budgets make the fiber yield at every phase), and
  * a task's daemon flag and name must not leak into a plain task it starts.
  */
+import { Executor, Future, TaskGroup } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scheduler } from "effect"
-import { Executor, Future, TaskGroup } from "@corun/core"
 
 describe("task registration", () => {
   it.live("TaskGroup: no task outlives a failed group, at any op budget", () =>
@@ -53,9 +53,11 @@ describe("task registration", () => {
               Effect.gen(function*() {
                 seen = yield* Effect.service(Executor.CurrentTask)
                 // started with the default options: inherits `plain`'s flag (not a daemon)
-                return yield* executor.submit(Effect.sleep("30 millis").pipe(Effect.andThen(Effect.sync(() => {
-                  childFinished = true
-                }))))
+                return yield* executor.submit(
+                  Effect.sleep("30 millis").pipe(Effect.andThen(Effect.sync(() => {
+                    childFinished = true
+                  })))
+                )
               }),
               { daemon: false }
             )

@@ -1,7 +1,7 @@
+import { Future, TaskGroup } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Logger, References, Tracer } from "effect"
 import { TestClock } from "effect/testing"
-import { Future, TaskGroup } from "@corun/core"
 import { errorOf, isInterruptedOnly, makeProbe } from "./helpers.ts"
 
 const sleepThen = <A>(millis: number, value: A) => Effect.as(Effect.sleep(millis), value)
@@ -171,9 +171,9 @@ describe("TaskGroup", () => {
   it.effect("interrupting the run while it waits for the tasks after the body interrupts them", () =>
     Effect.gen(function*() {
       const { probe, track } = makeProbe()
-      const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
-        Effect.asVoid(group.createTask(track("task", Effect.never)))
-      ))
+      const fiber = yield* Effect.forkChild(
+        TaskGroup.run((group) => Effect.asVoid(group.createTask(track("task", Effect.never))))
+      )
       yield* TestClock.adjust("1 second")
       assert.strictEqual(probe.running, 1)
       yield* Fiber.interrupt(fiber)
@@ -254,7 +254,10 @@ describe("TaskGroup", () => {
           const started = yield* Deferred.make<void>()
           yield* group.createTask(
             Effect.uninterruptible(
-              Effect.andThen(Deferred.succeed(started, undefined), Effect.andThen(Deferred.await(gate), Effect.fail("task")))
+              Effect.andThen(
+                Deferred.succeed(started, undefined),
+                Effect.andThen(Deferred.await(gate), Effect.fail("task"))
+              )
             )
           )
           yield* Deferred.await(started)
@@ -323,7 +326,9 @@ describe("TaskGroup", () => {
         const futures: Array<Future.Future<string>> = []
         const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
           Effect.gen(function*() {
-            futures.push(yield* group.createTask(Effect.as(Effect.andThen(Effect.sleep(2000), log("task finished")), "ok")))
+            futures.push(
+              yield* group.createTask(Effect.as(Effect.andThen(Effect.sleep(2000), log("task finished")), "ok"))
+            )
             futures.push(yield* group.createTask(Effect.never.pipe(Effect.onInterrupt(() => log("task interrupted")))))
             return yield* Effect.never.pipe(Effect.onInterrupt(() =>
               log("body interrupted").pipe(Effect.andThen(Effect.sleep(2000)), Effect.andThen(log("body exits")))
@@ -402,7 +407,9 @@ describe("TaskGroup", () => {
             return yield* TaskGroup.run((inner) =>
               Effect.gen(function*() {
                 for (const i of [1, 2]) {
-                  yield* inner.createTask(Effect.never.pipe(Effect.onInterrupt(() => Effect.fail(`inner cleanup ${i}`))))
+                  yield* inner.createTask(
+                    Effect.never.pipe(Effect.onInterrupt(() => Effect.fail(`inner cleanup ${i}`)))
+                  )
                 }
                 return yield* Effect.never
               })
@@ -453,7 +460,9 @@ describe("TaskGroup", () => {
                 yield* Effect.yieldNow
               }
             }).pipe(
-              Effect.onInterrupt(() => Effect.andThen(Effect.sync(() => cleanups.push(id)), Effect.fail(`cleanup ${id}`))),
+              Effect.onInterrupt(() =>
+                Effect.andThen(Effect.sync(() => cleanups.push(id)), Effect.fail(`cleanup ${id}`))
+              ),
               Effect.ensuring(Effect.sync(() => stopped++))
             )
           const fiber = yield* Effect.forkChild(TaskGroup.run((group) =>
@@ -470,7 +479,9 @@ describe("TaskGroup", () => {
           const exit = fiber.pollUnsafe()!
           assert.strictEqual(started, stopped, `after ${steps} steps`)
           assert.sameMembers(failuresOf(exit), cleanups.map((id) => `cleanup ${id}`), `after ${steps} steps`)
-          if (cleanups.length === 0) assert.isTrue(Exit.isSuccess(exit) || isInterruptedOnly(exit), `after ${steps} steps`)
+          if (cleanups.length === 0) {
+            assert.isTrue(Exit.isSuccess(exit) || isInterruptedOnly(exit), `after ${steps} steps`)
+          }
           outcomes.add(Exit.isSuccess(exit) ? "success" : cleanups.length > 0 ? "failures" : "interrupted")
         }
         // the sweep reached every outcome: interrupted, interrupted with failing cleanups, finished first

@@ -1,7 +1,7 @@
+import { Executor, Future, wait } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Executor, Future, wait } from "@corun/core"
 import { makeProbe } from "./helpers.ts"
 
 const sleepThen = <A>(millis: number, value: A) => Effect.as(Effect.sleep(millis), value)

@@ -4,21 +4,10 @@
  * result type or one side of a dual API fails the build; the `expectTypeOf`
  * calls do nothing at run time.
  */
+import { Errors, Executor, type Future, gather, Lock, type Pool, RLock, Semaphore, Task, TaskGroup } from "@corun/core"
 import { describe, it } from "@effect/vitest"
 import { Data, Effect, type Exit, Schema, type Stream } from "effect"
 import { expectTypeOf } from "vitest"
-import {
-  Errors,
-  Executor,
-  type Future,
-  gather,
-  Lock,
-  type Pool,
-  RLock,
-  Semaphore,
-  Task,
-  TaskGroup
-} from "@corun/core"
 
 class NotFound extends Data.TaggedError("NotFound")<{ readonly url: string }> {}
 class Timeout extends Data.TaggedError("Timeout")<{}> {}
@@ -90,7 +79,9 @@ describe("types", () => {
     expectTypeOf<Calls["applyAsync"]>().toEqualTypeOf<
       Effect.Effect<Pool.TaskFuture<number, Negative | Pool.RunError, never>, Pool.SubmitError>
     >()
-    expectTypeOf<Calls["map"]>().toEqualTypeOf<Effect.Effect<Array<number>, Negative | Pool.SubmitError | Pool.RunError>>()
+    expectTypeOf<Calls["map"]>().toEqualTypeOf<
+      Effect.Effect<Array<number>, Negative | Pool.SubmitError | Pool.RunError>
+    >()
     expectTypeOf<Calls["imap"]>().toEqualTypeOf<Stream.Stream<number, Negative | Pool.SubmitError | Pool.RunError>>()
     // A wrong input does not type-check.
     // @ts-expect-error: the input schema is a number

@@ -4,11 +4,11 @@
  * had to wait, and before anything is acquired, queued or started.
  * `Infinity` and very long durations mean no limit.
  */
+import { asCompleted, Condition, Event, Executor, Future, Lock, RLock, TaskQueue, Timer, wait } from "@corun/core"
+import type { Errors } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Option, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { asCompleted, Condition, Event, Executor, Future, Lock, RLock, TaskQueue, Timer, wait } from "@corun/core"
-import type { Errors } from "@corun/core"
 
 /** Lets forked fibers run until they block (wake-ups are scheduled on the next tick). */
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })

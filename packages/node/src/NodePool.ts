@@ -54,8 +54,8 @@
  * @since 0.1.0
  */
 import { Errors, Future, Pool, type Task } from "@corun/core"
-import { Cause, Duration, Effect, Exit, Layer, Schema, Scope, Stream } from "effect"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
+import { Cause, Duration, Effect, Exit, Layer, Schema, Scope, Stream } from "effect"
 import * as Channel from "effect/Channel"
 import type * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
@@ -422,7 +422,12 @@ interface ParsedOptions {
   readonly initializer: { readonly task: string; readonly input: unknown } | undefined
 }
 
-const resourceLimitKeys = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"] as const
+const resourceLimitKeys = [
+  "maxOldGenerationSizeMb",
+  "maxYoungGenerationSizeMb",
+  "codeRangeSizeMb",
+  "stackSizeMb"
+] as const
 
 /**
  * Checks every option with corun's shared argument checks and returns what
@@ -602,7 +607,9 @@ class NodePoolImpl implements Pool.PoolService {
       thread.on("exit", (code) => this.onExit(handle, code, undefined))
     } else {
       const flags: Array<string> = []
-      if (limits?.maxOldGenerationSizeMb !== undefined) flags.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`)
+      if (limits?.maxOldGenerationSizeMb !== undefined) {
+        flags.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`)
+      }
       if (limits?.maxYoungGenerationSizeMb !== undefined) {
         flags.push(`--max-semi-space-size=${Math.max(1, Math.round(limits.maxYoungGenerationSizeMb / 3))}`)
       }
@@ -632,7 +639,9 @@ class NodePoolImpl implements Pool.PoolService {
         tail = text.slice(-64)
       })
       child.on("error", (error) => {
-        if (handle.crash === undefined) handle.crash = { reason: "startup", detail: `could not start: ${describeError(error)}` }
+        if (handle.crash === undefined) {
+          handle.crash = { reason: "startup", detail: `could not start: ${describeError(error)}` }
+        }
       })
       child.on("exit", (code, signal) => {
         // 'exit' can come before the last of stderr: a worker that died on
@@ -782,18 +791,22 @@ class NodePoolImpl implements Pool.PoolService {
         const decoded = codecs.decodeOutput(message[2])
         return this.finish(
           job,
-          Exit.isSuccess(decoded) ? decoded : Exit.die(new Error(
-            `the result of task "${job.name}" does not match its output schema: ${formatSchemaError(decoded)}`
-          ))
+          Exit.isSuccess(decoded) ? decoded : Exit.die(
+            new Error(
+              `the result of task "${job.name}" does not match its output schema: ${formatSchemaError(decoded)}`
+            )
+          )
         )
       }
       case P.R_FAIL: {
         const decoded = codecs.decodeError(message[2])
         return this.finish(
           job,
-          Exit.isSuccess(decoded) ? Exit.fail(decoded.value) : Exit.die(new Error(
-            `the error of task "${job.name}" does not match its error schema: ${formatSchemaError(decoded)}`
-          ))
+          Exit.isSuccess(decoded) ? Exit.fail(decoded.value) : Exit.die(
+            new Error(
+              `the error of task "${job.name}" does not match its error schema: ${formatSchemaError(decoded)}`
+            )
+          )
         )
       }
       case P.R_DIE:
@@ -820,9 +833,11 @@ class NodePoolImpl implements Pool.PoolService {
           if (Exit.isFailure(decoded)) {
             return this.finish(
               job,
-              Exit.die(new Error(
-                `a result of task "${job.name}" does not match its output schema: ${formatSchemaError(decoded)}`
-              ))
+              Exit.die(
+                new Error(
+                  `a result of task "${job.name}" does not match its output schema: ${formatSchemaError(decoded)}`
+                )
+              )
             )
           }
           values[i] = decoded.value
@@ -843,7 +858,8 @@ class NodePoolImpl implements Pool.PoolService {
           Exit.fail(
             new Errors.UnknownTask({
               task: job.name,
-              message: `the pool's workers do not know task "${job.name}": export it from the tasks module ${this.tasksUrl.href}`
+              message:
+                `the pool's workers do not know task "${job.name}": export it from the tasks module ${this.tasksUrl.href}`
             })
           )
         )
@@ -1145,10 +1161,14 @@ class NodePoolImpl implements Pool.PoolService {
       return
     }
     if (this.idleTimeoutMs !== undefined && !this.closed) {
-      w.idleTimer = new LongTimeout(() => {
-        w.idleTimer = undefined
-        if (w.inflightCount === 0 && !w.exited) this.closeWorker(w)
-      }, this.idleTimeoutMs, { unref: true })
+      w.idleTimer = new LongTimeout(
+        () => {
+          w.idleTimer = undefined
+          if (w.inflightCount === 0 && !w.exited) this.closeWorker(w)
+        },
+        this.idleTimeoutMs,
+        { unref: true }
+      )
     }
   }
 

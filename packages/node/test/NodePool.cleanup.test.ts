@@ -1,6 +1,6 @@
+import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber } from "effect"
-import { NodePool } from "@corun/node"
 import { execFileSync } from "node:child_process"
 import { readdirSync } from "node:fs"
 import * as T from "./fixtures/tasks.ts"
@@ -25,7 +25,9 @@ const usePool = (runtime: "thread" | "process") =>
   Effect.scoped(Effect.gen(function*() {
     const pool = yield* NodePool.make({ tasks, size: 3, runtime })
     const started = yield* Deferred.make<void>()
-    yield* Effect.forkChild(pool.apply(T.spinLoud, 60_000, { onProgress: () => Deferred.doneUnsafe(started, Exit.void) }))
+    yield* Effect.forkChild(
+      pool.apply(T.spinLoud, 60_000, { onProgress: () => Deferred.doneUnsafe(started, Exit.void) })
+    )
     yield* Deferred.await(started)
     yield* Effect.forkChild(pool.apply(T.sleep, 60_000))
     assert.strictEqual(yield* pool.apply(T.noop, 1), 1)

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
 import { Future } from "@corun/core"
 import { NodePool } from "@corun/node"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
 import * as T from "./fixtures/tasks.ts"
 
 const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
@@ -12,7 +12,14 @@ const crashOf = <A, E>(exit: Exit.Exit<A, E>) => {
   assert.isTrue(error._tag === "Some", `expected a typed error, got ${String(exit)}`)
   const crashed = (error as any).value
   assert.strictEqual(crashed._tag, "WorkerCrashed", String(exit))
-  return crashed as { task: string; worker: number; reason: string; exitCode?: number; signal?: string; message: string }
+  return crashed as {
+    task: string
+    worker: number
+    reason: string
+    exitCode?: number
+    signal?: string
+    message: string
+  }
 }
 
 /**
@@ -48,7 +55,10 @@ const crashAmongOthers = <E>(
   crasher: Effect.Effect<Future.Future<unknown, E>, unknown>
 ) =>
   Effect.gen(function*() {
-    const before = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) => pool.applyAsync(T.sleep, i % 5))
+    const before = yield* Effect.forEach(
+      Array.from({ length: 20 }, (_, i) => i),
+      (i) => pool.applyAsync(T.sleep, i % 5)
+    )
     const crash = yield* crasher
     const after = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) => pool.applyAsync(T.sleep, i % 5))
     const exit = yield* Future.await(crash)
@@ -165,7 +175,10 @@ for (const runtime of ["thread", "process"] as const) {
         assert.deepStrictEqual(after.map((w) => w.id), before.map((w) => w.id), "same worker")
         assert.strictEqual((yield* pool.stats).spawned, 1)
         // Its only worker is free again: the 60 s sleep really stopped.
-        assert.strictEqual(yield* within(10, "the worker is still busy with the cancelled task", pool.apply(T.noop, 1)), 1)
+        assert.strictEqual(
+          yield* within(10, "the worker is still busy with the cancelled task", pool.apply(T.noop, 1)),
+          1
+        )
       }))
 
     it.live("cancelling a queued task never sends it", () =>
@@ -207,7 +220,9 @@ describe("NodePool crash recovery (process only)", () => {
       const crash = yield* crashAmongOthers(
         pool,
         Effect.gen(function*() {
-          const future = yield* pool.applyAsync(T.hang, 0, { onProgress: (p) => Deferred.doneUnsafe(pid, Exit.succeed(p)) })
+          const future = yield* pool.applyAsync(T.hang, 0, {
+            onProgress: (p) => Deferred.doneUnsafe(pid, Exit.succeed(p))
+          })
           const victim = yield* Deferred.await(pid)
           assert.notStrictEqual(victim, process.pid)
           process.kill(victim, "SIGKILL")

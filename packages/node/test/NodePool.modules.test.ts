@@ -1,6 +1,6 @@
+import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { NodePool } from "@corun/node"
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
@@ -25,32 +25,36 @@ describe("NodePool task modules", () => {
       }), 90_000)
   }
 
-  it.live("from the built JavaScript of @corun/node (worker entry NodeWorkerMain.js), with plain node", () =>
-    Effect.gen(function*() {
-      const run = promisify(execFile)
-      yield* Effect.promise(() =>
-        run(process.execPath, [
-          `${root}node_modules/typescript/bin/tsc`,
-          "-p",
-          `${root}packages/node/tsconfig.build.json`,
-          "--outDir",
-          fileURLToPath(fixture("dist")),
-          "--noCheck",
-          "--declaration",
-          "false",
-          "--declarationMap",
-          "false",
-          "--sourceMap",
-          "false"
-        ], { cwd: root, timeout: 120_000 })
-      )
-      for (const runtime of ["thread", "process"]) {
-        const { stdout } = yield* Effect.promise(() =>
-          run(process.execPath, [fileURLToPath(fixture("run-built.mjs")), runtime], { cwd: root, timeout: 60_000 })
+  it.live(
+    "from the built JavaScript of @corun/node (worker entry NodeWorkerMain.js), with plain node",
+    () =>
+      Effect.gen(function*() {
+        const run = promisify(execFile)
+        yield* Effect.promise(() =>
+          run(process.execPath, [
+            `${root}node_modules/typescript/bin/tsc`,
+            "-p",
+            `${root}packages/node/tsconfig.build.json`,
+            "--outDir",
+            fileURLToPath(fixture("dist")),
+            "--noCheck",
+            "--declaration",
+            "false",
+            "--declarationMap",
+            "false",
+            "--sourceMap",
+            "false"
+          ], { cwd: root, timeout: 120_000 })
         )
-        assert.strictEqual(stdout.trim(), "[-1,-2,-3]")
-      }
-    }), 300_000)
+        for (const runtime of ["thread", "process"]) {
+          const { stdout } = yield* Effect.promise(() =>
+            run(process.execPath, [fileURLToPath(fixture("run-built.mjs")), runtime], { cwd: root, timeout: 60_000 })
+          )
+          assert.strictEqual(stdout.trim(), "[-1,-2,-3]")
+        }
+      }),
+    300_000
+  )
 
   it.live("without tsx hooks in the parent, a module that needs tsx still loads when tsx is installed", () =>
     Effect.gen(function*() {

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
 import { Future } from "@corun/core"
 import { NodePool } from "@corun/node"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
 import * as fc from "fast-check"
 import * as T from "./fixtures/tasks.ts"
 

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -198,7 +198,7 @@ for (const runtime of ["thread", "process"] as const) {
               return order.length === 3 ? gate.open : Effect.void
             }))
         )
-        assert.deepStrictEqual([...order.slice(0, 3)].sort(), [1, 2, 3])
+        assert.deepStrictEqual(order.slice(0, 3).sort(), [1, 2, 3])
         assert.strictEqual(order[3], 0)
         const gate2 = yield* makeGate
         const held = [{ value: 0, until: gate2.path }, { value: 1 }, { value: 2 }, { value: 3 }]
@@ -242,10 +242,12 @@ for (const runtime of ["thread", "process"] as const) {
         assert.strictEqual(error2._tag, "Negative")
         assert.deepStrictEqual(seenChunked, [1, 2, 3])
         const seen3: Array<number> = []
-        const error3 = yield* Effect.flip(Stream.runForEach(pool.imap(T.noop, [1, 2, "x" as any]), (n) =>
-          Effect.sync(() => {
-            seen3.push(n)
-          })))
+        const error3 = yield* Effect.flip(
+          Stream.runForEach(pool.imap(T.noop, [1, 2, "x" as any]), (n) =>
+            Effect.sync(() => {
+              seen3.push(n)
+            }))
+        )
         assert.strictEqual(error3._tag, "InputEncodingError")
         assert.deepStrictEqual(seen3, [1, 2])
       }))
@@ -521,7 +523,11 @@ for (const runtime of ["thread", "process"] as const) {
         const gate = yield* makeGate
         const slow = yield* executor.submit(T.gated, { value: 1, until: gate.path })
         const fast = yield* executor.submit(T.gated, { value: 2 })
-        const first = yield* within(30, "FIRST_COMPLETED did not return", Future.wait([slow, fast], { returnWhen: "FIRST_COMPLETED" }))
+        const first = yield* within(
+          30,
+          "FIRST_COMPLETED did not return",
+          Future.wait([slow, fast], { returnWhen: "FIRST_COMPLETED" })
+        )
         assert.deepStrictEqual(first.done, [fast])
         assert.deepStrictEqual(first.notDone, [slow])
         // asCompleted yields `fast`, which opens the gate; then `slow`.

@@ -4,9 +4,9 @@
  * looking for results and registering to be woken. Small budgets make such
  * yields happen at every phase of the pull loop.
  */
+import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Option, Scheduler, Stream } from "effect"
-import { NodePool } from "@corun/node"
 import * as T from "./fixtures/tasks.ts"
 
 const tasks = new URL("./fixtures/tasks.ts", import.meta.url)

@@ -1,7 +1,7 @@
+import { Barrier } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Barrier } from "@corun/core"
 
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
 
@@ -251,7 +251,8 @@ describe("Barrier (CPython lock_tests scenarios)", () => {
 // an abort breaks the waiters still leaving.
 describe("Barrier (draining phase)", () => {
   const isBroken = (exit: Exit.Exit<number, unknown>) =>
-    Exit.isFailure(exit) && exit.cause.reasons.some((reason) =>
+    Exit.isFailure(exit) &&
+    exit.cause.reasons.some((reason) =>
       reason._tag === "Fail" && (reason.error as { _tag?: string })._tag === "BrokenBarrierError"
     )
 

@@ -1,7 +1,7 @@
+import { Condition, Lock, RLock } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Condition, Lock, RLock } from "@corun/core"
 import { forkThread } from "./threads.ts"
 
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
@@ -105,7 +105,9 @@ describe("Condition", () => {
     Effect.gen(function*() {
       const cond = yield* Condition.make()
       const log: Array<string> = []
-      const waiter = yield* forkThread(cond.withLock(Effect.andThen(cond.wait(), Effect.sync(() => log.push("waiter")))))
+      const waiter = yield* forkThread(
+        cond.withLock(Effect.andThen(cond.wait(), Effect.sync(() => log.push("waiter"))))
+      )
       yield* settle
       yield* cond.withLock(Effect.gen(function*() {
         yield* cond.notify()

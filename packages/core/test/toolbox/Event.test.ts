@@ -1,7 +1,7 @@
+import { Event } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Event } from "@corun/core"
 
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
 
@@ -25,9 +25,11 @@ describe("Event", () => {
       const event = yield* Event.make(true)
       assert.isTrue(yield* event.wait())
       yield* event.clear
-      const waiters = yield* Effect.forkChild(Effect.all([event.wait(), Event.wait(event), event.wait({ timeout: "1 hour" })], {
-        concurrency: "unbounded"
-      }))
+      const waiters = yield* Effect.forkChild(
+        Effect.all([event.wait(), Event.wait(event), event.wait({ timeout: "1 hour" })], {
+          concurrency: "unbounded"
+        })
+      )
       yield* settle
       assert.isUndefined(waiters.pollUnsafe())
       yield* event.set

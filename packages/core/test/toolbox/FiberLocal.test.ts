@@ -1,6 +1,6 @@
+import { FiberLocal } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Fiber } from "effect"
-import { FiberLocal } from "@corun/core"
 import { forkThread } from "./threads.ts"
 
 describe("FiberLocal", () => {
@@ -8,7 +8,8 @@ describe("FiberLocal", () => {
     Effect.gen(function*() {
       const student = yield* FiberLocal.make(() => "nobody")
       const processStudent = Effect.map(student.get, (name) => `Hello, ${name}`)
-      const thread = (name: string) => Effect.andThen(FiberLocal.set(student, name), Effect.andThen(Effect.yieldNow, processStudent))
+      const thread = (name: string) =>
+        Effect.andThen(FiberLocal.set(student, name), Effect.andThen(Effect.yieldNow, processStudent))
       // Each thread is a task of its own (fibers of one task share the value).
       const threads = yield* Effect.all([forkThread(thread("Alice")), forkThread(thread("Bob"))])
       const greetings = yield* Fiber.joinAll(threads)
@@ -20,7 +21,10 @@ describe("FiberLocal", () => {
     Effect.gen(function*() {
       let made = 0
       const local = FiberLocal.makeUnsafe(() => ({ id: ++made, items: [] as Array<number> }))
-      const a = yield* forkThread(Effect.map(local.get, (v) => { v.items.push(1); return v }))
+      const a = yield* forkThread(Effect.map(local.get, (v) => {
+        v.items.push(1)
+        return v
+      }))
       const b = yield* forkThread(local.get)
       const va = yield* Fiber.join(a)
       const vb = yield* Fiber.join(b)

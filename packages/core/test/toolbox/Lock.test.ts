@@ -1,7 +1,7 @@
+import { Lock } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Lock } from "@corun/core"
 import { forkThread, threadTask } from "./threads.ts"
 
 /** Lets forked fibers run until they block (wake-ups are scheduled on the next tick). */
@@ -59,9 +59,11 @@ describe("Lock", () => {
     Effect.gen(function*() {
       const lock = yield* Lock.make()
       yield* lock.acquire()
-      const late = yield* forkThread(forkThread(lock.acquire({ timeout: "1 second" })).pipe(
-        Effect.flatMap(Fiber.join)
-      ))
+      const late = yield* forkThread(
+        forkThread(lock.acquire({ timeout: "1 second" })).pipe(
+          Effect.flatMap(Fiber.join)
+        )
+      )
       yield* settle
       yield* TestClock.adjust("999 millis")
       assert.isUndefined(late.pollUnsafe())
@@ -219,11 +221,13 @@ describe("Lock", () => {
         const lock = yield* Lock.make()
         yield* lock.acquire()
         // Effect.timeout forks a fiber of the same task: it waits too.
-        assert.isFalse(yield* lock.acquire({ timeout: "1 second" }).pipe(
-          Effect.forkChild,
-          Effect.tap(() => TestClock.adjust("1 second")),
-          Effect.flatMap(Fiber.join)
-        ))
+        assert.isFalse(
+          yield* lock.acquire({ timeout: "1 second" }).pipe(
+            Effect.forkChild,
+            Effect.tap(() => TestClock.adjust("1 second")),
+            Effect.flatMap(Fiber.join)
+          )
+        )
         assert.isFalse(yield* lock.acquire({ blocking: false }))
       }))
   })

@@ -1,7 +1,7 @@
+import { RLock } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { RLock } from "@corun/core"
 import { forkThread, threadTask } from "./threads.ts"
 
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })

@@ -1,7 +1,7 @@
+import { BoundedSemaphore, Semaphore } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { BoundedSemaphore, Semaphore } from "@corun/core"
 
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
 
@@ -52,7 +52,10 @@ describe("Semaphore", () => {
       assert.isTrue(yield* Fiber.join(inTime))
       assert.strictEqual(yield* sem.value, 0)
       assert.strictEqual((yield* Effect.flip(sem.acquire({ timeout: -1 })))._tag, "InvalidArgumentError")
-      assert.strictEqual((yield* Effect.flip(sem.acquire({ blocking: false, timeout: 1 })))._tag, "InvalidArgumentError")
+      assert.strictEqual(
+        (yield* Effect.flip(sem.acquire({ blocking: false, timeout: 1 })))._tag,
+        "InvalidArgumentError"
+      )
     }))
 
   it.effect("a timed-out or interrupted acquire leaks no permit", () =>
@@ -137,7 +140,9 @@ describe("BoundedSemaphore", () => {
         yield* Effect.sleep(100)
         active--
       }))
-      const all = yield* Effect.forkChild(Effect.all(Array.from({ length: 20 }, () => runner), { concurrency: "unbounded" }))
+      const all = yield* Effect.forkChild(
+        Effect.all(Array.from({ length: 20 }, () => runner), { concurrency: "unbounded" })
+      )
       yield* TestClock.adjust(1000)
       yield* Fiber.join(all)
       assert.strictEqual(peak, 5)
@@ -208,7 +213,12 @@ describe("Semaphore hand-off", () => {
 
   it.effect("a waiter interrupted after it was handed the permit, with nobody behind it, gives it back", () =>
     Effect.gen(function*() {
-      for (const acquire of [(sem: Semaphore.Semaphore) => sem.acquire(), (sem: Semaphore.Semaphore) => sem.withPermit(Effect.never)]) {
+      for (
+        const acquire of [
+          (sem: Semaphore.Semaphore) => sem.acquire(),
+          (sem: Semaphore.Semaphore) => sem.withPermit(Effect.never)
+        ]
+      ) {
         const sem = yield* BoundedSemaphore.make(1)
         yield* sem.acquire()
         const waiter = yield* Effect.forkChild(acquire(sem))

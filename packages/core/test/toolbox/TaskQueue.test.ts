@@ -1,7 +1,7 @@
+import { TaskQueue } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Order } from "effect"
 import { TestClock } from "effect/testing"
-import { TaskQueue } from "@corun/core"
 
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
 
@@ -79,7 +79,9 @@ describe("TaskQueue", () => {
       const byLength = yield* TaskQueue.priority<{ n: number; tag: string }>({
         order: Order.mapInput(Order.Number, (x: { n: number }) => x.n)
       })
-      for (const [n, tag] of [[2, "first"], [1, "one"], [2, "second"], [2, "third"]] as const) yield* byLength.put({ n, tag })
+      for (const [n, tag] of [[2, "first"], [1, "one"], [2, "second"], [2, "third"]] as const) {
+        yield* byLength.put({ n, tag })
+      }
       assert.deepStrictEqual((yield* drain(byLength)).map((x) => x.tag), ["one", "first", "second", "third"])
       assert.strictEqual(TaskQueue.pythonOrder([1, 2], [1, 2, 0]), -1)
       assert.strictEqual(TaskQueue.pythonOrder("b", "a"), 1)
@@ -330,18 +332,22 @@ describe("TaskQueue", () => {
     it.effect("shutdown wakes blocked putters (they fail) and blocked getters (they fail once empty)", () =>
       Effect.gen(function*() {
         const q = yield* TaskQueue.fifo<number>({ maxsize: 1 })
-        const getters = yield* Effect.forkChild(Effect.all([Effect.flip(q.get()), Effect.flip(q.get({ timeout: "1 hour" }))], {
-          concurrency: "unbounded"
-        }))
+        const getters = yield* Effect.forkChild(
+          Effect.all([Effect.flip(q.get()), Effect.flip(q.get({ timeout: "1 hour" }))], {
+            concurrency: "unbounded"
+          })
+        )
         yield* settle
         yield* q.shutdown()
         const errors = yield* Fiber.join(getters)
         assert.deepStrictEqual(errors.map((e) => e._tag), ["QueueShutDown", "QueueShutDown"])
         const q2 = yield* TaskQueue.fifo<number>({ maxsize: 1 })
         yield* q2.put(1)
-        const putters = yield* Effect.forkChild(Effect.all([Effect.flip(q2.put(2)), Effect.flip(q2.put(3, { timeout: "1 hour" }))], {
-          concurrency: "unbounded"
-        }))
+        const putters = yield* Effect.forkChild(
+          Effect.all([Effect.flip(q2.put(2)), Effect.flip(q2.put(3, { timeout: "1 hour" }))], {
+            concurrency: "unbounded"
+          })
+        )
         yield* settle
         yield* q2.shutdown({ immediate: false })
         assert.deepStrictEqual((yield* Fiber.join(putters)).map((e) => e._tag), ["QueueShutDown", "QueueShutDown"])

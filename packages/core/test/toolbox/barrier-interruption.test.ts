@@ -9,9 +9,9 @@
  * round. Only an interruption of the fiber running the action breaks the
  * barrier (as an action that raises does in Python).
  */
+import { Barrier } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, References } from "effect"
-import { Barrier } from "@corun/core"
 
 const BUDGETS = Array.from({ length: 20 }, (_, i) => 100 + 7 * i)
 const PAUSES = Array.from({ length: 16 }, (_, i) => i)
@@ -26,7 +26,9 @@ describe("interrupting Barrier waiters at any point", () => {
         for (const pause of PAUSES) {
           for (const action of [undefined, Effect.yieldNow]) {
             const barrier = yield* Barrier.make(3, { action })
-            const loop = Effect.forever(Effect.andThen(barrier.wait(), Effect.sync(() => rounds++)), { disableYield: true })
+            const loop = Effect.forever(Effect.andThen(barrier.wait(), Effect.sync(() => rounds++)), {
+              disableYield: true
+            })
             yield* Effect.gen(function*() {
               const fibers = yield* Effect.forEach([1, 2, 3], () => Effect.forkChild(Effect.orDie(loop)))
               for (const fiber of fibers) {
@@ -44,7 +46,9 @@ describe("interrupting Barrier waiters at any point", () => {
             }
             // Every fiber has left: a new round can start now.
             assert.match(String(barrier), /filling, waiting=0/, label)
-            const indices = yield* Effect.all([barrier.wait(), barrier.wait(), barrier.wait()], { concurrency: "unbounded" })
+            const indices = yield* Effect.all([barrier.wait(), barrier.wait(), barrier.wait()], {
+              concurrency: "unbounded"
+            })
             assert.deepStrictEqual([...indices].sort(), [0, 1, 2], label)
           }
         }

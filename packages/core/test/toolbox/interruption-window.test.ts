@@ -13,9 +13,9 @@
  * `acquire` used to take the permit or lock inside `restore(...)` and record
  * it one step later, and leaked it in a few percent of these runs.
  */
+import { RLock, Semaphore } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, References } from "effect"
-import { RLock, Semaphore } from "@corun/core"
 
 /** Op budgets to sweep: every position of the (short) loops below, many times over. */
 const BUDGETS = Array.from({ length: 201 }, (_, i) => 100 + i)

@@ -4,10 +4,10 @@
  * internal lists on purpose: a leak there is invisible from the API until
  * memory runs out.)
  */
+import { Condition, Event, Lock, Semaphore, TaskQueue } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Condition, Event, Lock, Semaphore, TaskQueue } from "@corun/core"
 
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
 const ROUNDS = 50
@@ -17,8 +17,10 @@ describe("no waiter leaks", () => {
     Effect.gen(function*() {
       const lock = yield* Lock.make()
       yield* lock.acquire()
-      const timed = yield* Effect.forEach(Array.from({ length: ROUNDS }), () => Effect.forkChild(lock.acquire({ timeout: 10 })))
-      const plain = yield* Effect.forEach(Array.from({ length: ROUNDS }), () => Effect.forkChild(lock.withLock(Effect.void)))
+      const timed = yield* Effect.forEach(Array.from({ length: ROUNDS }), () =>
+        Effect.forkChild(lock.acquire({ timeout: 10 })))
+      const plain = yield* Effect.forEach(Array.from({ length: ROUNDS }), () =>
+        Effect.forkChild(lock.withLock(Effect.void)))
       yield* settle
       assert.strictEqual((lock as any).waiters.size, 2 * ROUNDS)
       yield* TestClock.adjust(10)
@@ -33,7 +35,8 @@ describe("no waiter leaks", () => {
     Effect.gen(function*() {
       const sem = yield* Semaphore.makeBounded(1)
       yield* sem.acquire()
-      const timed = yield* Effect.forEach(Array.from({ length: ROUNDS }), () => Effect.forkChild(sem.acquire({ timeout: 10 })))
+      const timed = yield* Effect.forEach(Array.from({ length: ROUNDS }), () =>
+        Effect.forkChild(sem.acquire({ timeout: 10 })))
       yield* settle
       yield* TestClock.adjust(10)
       yield* Fiber.joinAll(timed)
@@ -45,7 +48,10 @@ describe("no waiter leaks", () => {
   it.effect("TaskQueue: timed-out and interrupted gets and puts leave no waiter and owe no wake-up", () =>
     Effect.gen(function*() {
       const q = yield* TaskQueue.fifo<number>({ maxsize: 1 })
-      const getters = yield* Effect.forEach(Array.from({ length: ROUNDS }), () => Effect.forkChild(Effect.exit(q.get({ timeout: 10 }))))
+      const getters = yield* Effect.forEach(
+        Array.from({ length: ROUNDS }),
+        () => Effect.forkChild(Effect.exit(q.get({ timeout: 10 })))
+      )
       yield* settle
       yield* TestClock.adjust(10)
       yield* Fiber.joinAll(getters)

@@ -3,16 +3,18 @@
  * sizes, random interleavings (random `yieldNow`s between steps) and random
  * interruptions. Each property runs on Effect's live runtime (real clock).
  */
+import { BoundedSemaphore, Lock, RLock, Semaphore, TaskQueue } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import fc from "fast-check"
-import { BoundedSemaphore, Lock, RLock, Semaphore, TaskQueue } from "@corun/core"
 import { forkThread } from "./threads.ts"
 
 const NUM_RUNS = 60
 
 /** `n` scheduler yields: the random part of an interleaving. */
-const yields = (n: number) => (n === 0 ? Effect.void : Effect.forEach(Array.from({ length: n }), () => Effect.yieldNow, { discard: true }))
+const yields = (
+  n: number
+) => (n === 0 ? Effect.void : Effect.forEach(Array.from({ length: n }), () => Effect.yieldNow, { discard: true }))
 
 /** An endless, deterministic stream of small numbers from a seed (for per-step yields). */
 const rng = (seed: number) => {
@@ -32,7 +34,10 @@ const property = <Ts extends [unknown, ...Array<unknown>]>(
 ) =>
   Effect.promise(() =>
     fc.assert(
-      (fc.asyncProperty as any)(...(arbitraries as Array<fc.Arbitrary<unknown>>), (...args: Ts) => Effect.runPromise(body(...args))),
+      (fc.asyncProperty as any)(
+        ...(arbitraries as Array<fc.Arbitrary<unknown>>),
+        (...args: Ts) => Effect.runPromise(body(...args))
+      ),
       { numRuns }
     )
   )
@@ -40,7 +45,13 @@ const property = <Ts extends [unknown, ...Array<unknown>]>(
 describe("TaskQueue properties", () => {
   it.live("N producers / M consumers: nothing lost or duplicated, per-producer FIFO order", () =>
     property(
-      [fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 8 }), fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 5, maxLength: 5 }), fc.integer()],
+      [
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 5, maxLength: 5 }),
+        fc.integer()
+      ],
       (producers, consumers, maxsize, counts, seed) =>
         Effect.gen(function*() {
           const q = yield* TaskQueue.fifo<readonly [number, number]>({ maxsize })
@@ -66,7 +77,10 @@ describe("TaskQueue properties", () => {
               }
             })
           yield* Effect.all(
-            [...Array.from({ length: producers }, (_, p) => producer(p)), ...Array.from({ length: consumers }, (_, c) => consumer(c))],
+            [
+              ...Array.from({ length: producers }, (_, p) => producer(p)),
+              ...Array.from({ length: consumers }, (_, c) => consumer(c))
+            ],
             { concurrency: "unbounded", discard: true }
           )
           yield* q.join
@@ -88,7 +102,11 @@ describe("TaskQueue properties", () => {
 
   it.live("nothing is lost when consumers and producers are interrupted at random", () =>
     property(
-      [fc.integer({ min: 0, max: 6 }), fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 4 }), fc.integer()],
+      [
+        fc.integer({ min: 0, max: 6 }),
+        fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 4 }),
+        fc.integer()
+      ],
       (maxsize, counts, seed) =>
         Effect.gen(function*() {
           const q = yield* TaskQueue.fifo<string>({ maxsize })
@@ -97,26 +115,40 @@ describe("TaskQueue properties", () => {
           const got: Array<string> = []
           const producers = yield* Effect.forEach(counts, (n, p) =>
             Effect.forkChild(Effect.forEach(Array.from({ length: n }), (_, i) =>
-              Effect.andThen(yields(next(3)), Effect.andThen(q.put(`${p}:${i}`), Effect.sync(() => put.add(`${p}:${i}`))))
-            , { discard: true })))
+              Effect.andThen(
+                yields(next(3)),
+                Effect.andThen(
+                  q.put(`${p}:${i}`),
+                  Effect.sync(() => put.add(`${p}:${i}`))
+                )
+              ), { discard: true })))
           const consumers = yield* Effect.forEach([0, 1, 2], () =>
-            Effect.forkChild(Effect.forever(Effect.andThen(yields(next(3)), Effect.map(q.get(), (item) => {
-              got.push(item) // in the same step as the get
-            })))))
+            Effect.forkChild(Effect.forever(Effect.andThen(
+              yields(next(3)),
+              Effect.map(q.get(), (item) => {
+                got.push(item) // in the same step as the get
+              })
+            ))))
           // Interrupt some fibers at random moments.
           for (const fiber of [...producers, ...consumers]) {
             yield* yields(next(20))
-            if (next(2) === 0) yield* Fiber.interrupt(fiber)
+            if (next(2) === 0) {
+              yield* Fiber.interrupt(fiber)
+            }
           }
           yield* Fiber.interruptAll(consumers)
           yield* Fiber.interruptAll(producers)
           const left: Array<string> = []
-          while (!(yield* q.empty)) left.push(yield* q.getNowait)
+          while (!(yield* q.empty)) {
+            left.push(yield* q.getNowait)
+          }
           const all = [...got, ...left]
           // Every item whose put completed arrived exactly once; an interrupted put may or may not
           // have delivered (it completed, then was interrupted before recording), but never twice.
           assert.strictEqual(new Set(all).size, all.length, "an item was duplicated")
-          for (const item of put) assert.include(all, item, `item ${item} was lost`)
+          for (const item of put) {
+            assert.include(all, item, `item ${item} was lost`)
+          }
           assert.strictEqual(yield* q.unfinishedTasks, all.length)
         })
     ))
@@ -182,10 +214,18 @@ describe("TaskQueue properties", () => {
 
 describe("Lock / RLock / BoundedSemaphore properties", () => {
   const exclusion = (
-    make: () => { readonly limit: number; readonly guard: <A, E>(e: Effect.Effect<A, E>) => Effect.Effect<A, E>; readonly free: Effect.Effect<boolean> }
+    make: () => {
+      readonly limit: number
+      readonly guard: <A, E>(e: Effect.Effect<A, E>) => Effect.Effect<A, E>
+      readonly free: Effect.Effect<boolean>
+    }
   ) =>
     property(
-      [fc.integer({ min: 1, max: 8 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.boolean()), { minLength: 1, maxLength: 12 }), fc.integer()],
+      [
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.boolean()), { minLength: 1, maxLength: 12 }),
+        fc.integer()
+      ],
       (rounds, plan, seed) =>
         Effect.gen(function*() {
           const { free, guard, limit } = make()
@@ -202,7 +242,13 @@ describe("Lock / RLock / BoundedSemaphore properties", () => {
           // fibers of one task would re-enter it.
           const fibers = yield* Effect.forEach(plan, ([pause]) =>
             forkThread(Effect.forEach(Array.from({ length: rounds }), () =>
-              Effect.andThen(yields(pause), Effect.andThen(guard(body), Effect.sync(() => completed++))), { discard: true })))
+              Effect.andThen(
+                yields(pause),
+                Effect.andThen(
+                  guard(body),
+                  Effect.sync(() => completed++)
+                )
+              ), { discard: true })))
           // Interrupt the fibers marked for it, at random moments (holding or waiting).
           for (let i = 0; i < plan.length; i++) {
             if (plan[i][1]) {
@@ -213,10 +259,19 @@ describe("Lock / RLock / BoundedSemaphore properties", () => {
           const exits = yield* Effect.forEach(fibers, Fiber.await)
           assert.isAtMost(peak, limit)
           assert.strictEqual(active, 0)
-          for (let i = 0; i < plan.length; i++) if (!plan[i][1]) assert.isTrue(Exit.isSuccess(exits[i]))
+          for (let i = 0; i < plan.length; i++) {
+            if (!plan[i][1]) {
+              assert.isTrue(Exit.isSuccess(exits[i]))
+            }
+          }
           // No permit leaked: everything is free again.
           assert.isTrue(yield* free)
-          assert.isAtLeast(completed, plan.filter(([, interrupted]) => !interrupted).length * rounds)
+          assert.isAtLeast(
+            completed,
+            plan.filter(([, interrupted]) =>
+              !interrupted
+            ).length * rounds
+          )
         })
     )
 
@@ -242,7 +297,11 @@ describe("Lock / RLock / BoundedSemaphore properties", () => {
 
   it.live("acquire with timeouts and interruptions: a Semaphore's permits add up", () =>
     property(
-      [fc.integer({ min: 1, max: 3 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 1, maxLength: 10 }), fc.integer()],
+      [
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 1, maxLength: 10 }),
+        fc.integer()
+      ],
       (k, plan, seed) =>
         Effect.gen(function*() {
           const sem = yield* Semaphore.makeBounded(k)
@@ -259,8 +318,8 @@ describe("Lock / RLock / BoundedSemaphore properties", () => {
                 yield* Effect.exit(restore(yields(next(4))))
                 held--
                 yield* sem.release()
-              }))
-            ))
+              })
+            )))
           for (let i = 0; i < plan.length; i++) {
             if (plan[i][1]) {
               yield* yields(next(5))
@@ -279,7 +338,11 @@ describe("timeouts under random interleavings", () => {
   let timeoutsSeen = 0
   it.live("TaskQueue put/get with timeouts: every successful put is got exactly once or left in the queue", () =>
     property(
-      [fc.integer({ min: 1, max: 4 }), fc.array(fc.integer({ min: 0, max: 25 }), { minLength: 1, maxLength: 3 }), fc.integer()],
+      [
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.integer({ min: 0, max: 25 }), { minLength: 1, maxLength: 3 }),
+        fc.integer()
+      ],
       (maxsize, counts, seed) =>
         Effect.gen(function*() {
           const q = yield* TaskQueue.fifo<string>({ maxsize })
@@ -295,7 +358,8 @@ describe("timeouts under random interleavings", () => {
                 const exit = yield* Effect.exit(q.put(`${p}:${i}`, { timeout: next(3) + 1 }))
                 if (Exit.isSuccess(exit)) accepted.push(`${p}:${i}`)
                 else fulls++
-              }), { discard: true }))
+              }), { discard: true })
+          )
           let producing = counts.length
           const consumer = Effect.gen(function*() {
             while (producing > 0 || !(yield* q.empty)) {

@@ -10,10 +10,10 @@
  * only at its explicit `settle` steps: the model knows exactly which waiters
  * have run.
  */
+import { Semaphore } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, References } from "effect"
 import fc from "fast-check"
-import { Semaphore } from "@corun/core"
 
 type Op =
   | { readonly _tag: "spawn"; readonly hold: boolean }
@@ -72,7 +72,11 @@ const run = (initial: number, ops: ReadonlyArray<Op>) =>
       switch (o._tag) {
         case "spawn": {
           const effect = o.hold ? sem.withPermit(Effect.never) : sem.acquire()
-          const f: Model = { fiber: yield* Effect.forkChild(effect, { startImmediately: true }), hold: o.hold, status: "queued" }
+          const f: Model = {
+            fiber: yield* Effect.forkChild(effect, { startImmediately: true }),
+            hold: o.hold,
+            status: "queued"
+          }
           fibers.push(f)
           if (free > 0 && handed.length === 0) {
             free--
@@ -131,13 +135,16 @@ const run = (initial: number, ops: ReadonlyArray<Op>) =>
       for (const [i, f] of fibers.entries()) {
         const exit = f.fiber.pollUnsafe()
         if (f.status === "done") assert.deepStrictEqual(exit, Exit.succeed(true), `${label}: fiber ${i}`)
-        else if (f.status === "interrupted") assert.isTrue(exit !== undefined && Exit.hasInterrupts(exit), `${label}: fiber ${i}`)
-        else assert.isUndefined(exit, `${label}: fiber ${i} is ${f.status}`)
+        else if (f.status === "interrupted") {
+          assert.isTrue(exit !== undefined && Exit.hasInterrupts(exit), `${label}: fiber ${i}`)
+        } else assert.isUndefined(exit, `${label}: fiber ${i} is ${f.status}`)
       }
     }
     // Clean up: nothing is left waiting once every fiber is interrupted and
     // every permit given back.
-    for (const f of fibers) f.fiber.interruptUnsafe()
+    for (const f of fibers) {
+      f.fiber.interruptUnsafe()
+    }
     yield* settle
     if (anonymous > 0) yield* sem.release(anonymous)
     assert.strictEqual(yield* sem.value, initial + extra)
@@ -148,8 +155,11 @@ describe("Semaphore hand-off (model-based)", () => {
   it.live("random arrivals, releases, non-blocking acquires, interruptions and turns follow asyncio's model", () =>
     Effect.promise(() =>
       fc.assert(
-        fc.asyncProperty(fc.integer({ min: 0, max: 2 }), fc.array(op, { minLength: 1, maxLength: 40 }), (initial, ops) =>
-          Effect.runPromise(run(initial, ops))),
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 2 }),
+          fc.array(op, { minLength: 1, maxLength: 40 }),
+          (initial, ops) => Effect.runPromise(run(initial, ops))
+        ),
         { numRuns: 500 }
       )
     ))

@@ -1,9 +1,9 @@
 // Locks, conditions and FiberLocal values belong to corun tasks (Python's
 // threads), not to whichever fiber an Effect combinator forked.
+import { Condition, Executor, FiberLocal, Future, Lock, RLock, TaskGroup, Timer } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { Condition, Executor, FiberLocal, Future, Lock, RLock, TaskGroup, Timer } from "@corun/core"
 
 describe("task ownership", () => {
   it.effect("a lock taken inside Effect.timeout belongs to the calling task, which releases it", () =>

@@ -2,8 +2,8 @@
 // starts a thread, while keeping Effect's fiber handle (to interrupt, poll
 // and join it). A fresh `Executor.CurrentTask` value is a new task identity,
 // which is what `Executor.submit` and `TaskGroup.createTask` give theirs.
-import { Effect, type Fiber } from "effect"
 import { Executor } from "@corun/core"
+import { Effect, type Fiber } from "effect"
 
 const tasks = new WeakMap<Fiber.Fiber<unknown, unknown>, Executor.TaskInfo>()
 

@@ -70,7 +70,11 @@ export interface SerializedDefect {
 export const serializeDefect = (u: unknown): SerializedDefect => {
   if (u instanceof Error) return { name: u.name, message: u.message, stack: u.stack }
   if (typeof u === "object" && u !== null && "message" in u) {
-    return { name: String((u as any)._tag ?? (u as any).name ?? "Error"), message: String((u as any).message), stack: undefined }
+    return {
+      name: String((u as any)._tag ?? (u as any).name ?? "Error"),
+      message: String((u as any).message),
+      stack: undefined
+    }
   }
   let message: string
   try {

@@ -364,7 +364,9 @@ const start = async () => {
       )
     }
     const input = decodeInput(entry, init.initializer.input)
-    if (Exit.isFailure(input)) return startupFailed(P.reviveDefect(schemaDefect("the initargs", entry.task.name, input)))
+    if (Exit.isFailure(input)) {
+      return startupFailed(P.reviveDefect(schemaDefect("the initargs", entry.task.name, input)))
+    }
     const exit = await Effect.runPromiseExit(
       Effect.suspend(() => entry.task.run(input.value, makeContext(entry, -1)) as Effect.Effect<unknown, unknown>)
     )
