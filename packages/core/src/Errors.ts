@@ -9,7 +9,8 @@
  *
  * @since 0.1.0
  */
-import { Cause, Schema } from "effect"
+import { Cause, Data, Schema } from "effect"
+import type * as Arr from "effect/Array"
 
 /**
  * Raised when awaiting the result of a task that was cancelled: Python's
@@ -273,3 +274,34 @@ export class TaskDoneTooManyTimesError extends Schema.TaggedError<TaskDoneTooMan
 export class TimerStartedError extends Schema.TaggedError<TimerStartedError>()("TimerStartedError", {
   message: Schema.String
 }) {}
+
+/**
+ * Every failure of one kind, together: Python's `ExceptionGroup`, as an
+ * `except* NotFound as eg:` clause sees it (`eg.exceptions` is `errors`).
+ * `TaskGroup.exceptStar` hands one to its handler, and `TaskGroup.grouped`
+ * turns a group's failures into one.
+ *
+ * A `Data.TaggedError`, not a `Schema` one: it carries errors of any type,
+ * which have no schema in general.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExceptionGroup<out E> extends Data.TaggedError("ExceptionGroup")<{
+  /** The failures, in the order the group recorded them. */
+  readonly errors: Arr.NonEmptyReadonlyArray<E>
+  readonly message: string
+}> {}
+
+/**
+ * Builds an `ExceptionGroup` with Python's message
+ * (`"unhandled errors in a TaskGroup (2 sub-exceptions)"`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const exceptionGroup = <E>(errors: Arr.NonEmptyReadonlyArray<E>, what = "errors"): ExceptionGroup<E> =>
+  new ExceptionGroup({
+    errors,
+    message: `${what} (${errors.length} sub-exception${errors.length === 1 ? "" : "s"})`
+  })

@@ -35,7 +35,10 @@
  * @since 0.1.0
  */
 import { Cause, Effect, Exit, Fiber } from "effect"
-import { TaskGroupClosedError } from "./Errors.ts"
+import * as Arr from "effect/Array"
+import { dual } from "effect/Function"
+import type { ExcludeTag, ExtractTag, Tags } from "effect/Types"
+import { type ExceptionGroup, exceptionGroup, TaskGroupClosedError } from "./Errors.ts"
 import * as Future from "./Future.ts"
 import { CurrentTask, forkTask } from "./internal/task.ts"
 
@@ -212,3 +215,101 @@ const withoutInterrupts = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
   Cause.hasInterrupts(cause)
     ? Cause.fromReasons(cause.reasons.filter((reason) => !Cause.isInterruptReason(reason)))
     : cause
+
+/**
+ * Splits a cause into the typed failures `matches` accepts and the rest
+ * (other failures, defects, interruptions), keeping the order of reasons.
+ */
+const splitFailures = <E, E1 extends E>(
+  cause: Cause.Cause<E>,
+  matches: (error: E) => error is E1
+): { readonly matched: Array<E1>; readonly rest: Array<Cause.Reason<Exclude<E, E1>>> } => {
+  const matched: Array<E1> = []
+  const rest: Array<Cause.Reason<Exclude<E, E1>>> = []
+  for (const reason of cause.reasons) {
+    if (Cause.isFailReason(reason) && matches(reason.error)) matched.push(reason.error)
+    else rest.push(reason as Cause.Reason<Exclude<E, E1>>)
+  }
+  return { matched, rest }
+}
+
+const hasTag = <K extends string>(tag: K) => (error: unknown): error is { readonly _tag: K } =>
+  typeof error === "object" && error !== null && (error as { readonly _tag?: unknown })._tag === tag
+
+/**
+ * Python's `except* NotFound as eg:` for a failed group: handles *every*
+ * failure with the tag `NotFound` (or that the refinement accepts) at once,
+ * as one `ExceptionGroup` whose `errors` are all of them, and re-raises the
+ * others — other failures, defects and interruptions — untouched. When the
+ * handler fails too, its failure joins the re-raised ones, as a new
+ * exception raised in an `except*` clause joins the unhandled ones.
+ *
+ * Works on any effect whose cause can hold several failures (a `TaskGroup`,
+ * `gather`, `Effect.all` with concurrency). With nothing left to re-raise,
+ * the handler's value is the result.
+ *
+ * ```ts
+ * TaskGroup.run(body).pipe(
+ *   TaskGroup.exceptStar("NotFound", (eg) => Console.log(`${eg.errors.length} pages not found`))
+ * )                                                   // except* NotFound as eg: print(len(eg.exceptions))
+ * ```
+ *
+ * @since 0.1.0
+ * @category error handling
+ */
+export const exceptStar: {
+  <E, K extends Tags<E>, A2, E2, R2>(
+    tag: K,
+    handler: (group: ExceptionGroup<ExtractTag<E, K>>) => Effect.Effect<A2, E2, R2>
+  ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A | A2, ExcludeTag<E, K> | E2, R | R2>
+  <E, E1 extends E, A2, E2, R2>(
+    refinement: (error: E) => error is E1,
+    handler: (group: ExceptionGroup<E1>) => Effect.Effect<A2, E2, R2>
+  ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A | A2, Exclude<E, E1> | E2, R | R2>
+  <A, E, R, K extends Tags<E>, A2, E2, R2>(
+    self: Effect.Effect<A, E, R>,
+    tag: K,
+    handler: (group: ExceptionGroup<ExtractTag<E, K>>) => Effect.Effect<A2, E2, R2>
+  ): Effect.Effect<A | A2, ExcludeTag<E, K> | E2, R | R2>
+  <A, E, R, E1 extends E, A2, E2, R2>(
+    self: Effect.Effect<A, E, R>,
+    refinement: (error: E) => error is E1,
+    handler: (group: ExceptionGroup<E1>) => Effect.Effect<A2, E2, R2>
+  ): Effect.Effect<A | A2, Exclude<E, E1> | E2, R | R2>
+} = dual(3, <A, E, R, A2, E2, R2>(
+  self: Effect.Effect<A, E, R>,
+  select: string | ((error: E) => boolean),
+  handler: (group: ExceptionGroup<E>) => Effect.Effect<A2, E2, R2>
+): Effect.Effect<A | A2, E | E2, R | R2> => {
+  const matches = (typeof select === "string" ? hasTag(select) : select) as (error: E) => error is E
+  return Effect.catchCause(self, (cause): Effect.Effect<A2, E | E2, R2> => {
+    const { matched, rest } = splitFailures(cause, matches)
+    if (!Arr.isArrayNonEmpty(matched)) return Effect.failCause(cause)
+    const handled = handler(exceptionGroup(matched, "errors caught by except*"))
+    if (rest.length === 0) return handled
+    const others = Cause.fromReasons(rest) as Cause.Cause<E>
+    return Effect.matchCauseEffect(handled, {
+      onFailure: (raised) => Effect.failCause(Cause.combine(others, raised)),
+      onSuccess: () => Effect.failCause(others)
+    })
+  })
+})
+
+/**
+ * Turns every typed failure of `self` into one `ExceptionGroup` carrying all
+ * of them, as Python's `TaskGroup` raises `ExceptionGroup("unhandled errors
+ * in a TaskGroup", [...])`: then `Effect.catchTag("ExceptionGroup", (eg) =>
+ * …)` sees every failure at once. Defects and interruptions stay as they are
+ * (Python's `BaseException`s); an effect that has no typed failure is left
+ * unchanged.
+ *
+ * @since 0.1.0
+ * @category error handling
+ */
+export const grouped = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, ExceptionGroup<E>, R> =>
+  Effect.catchCause(self, (cause) => {
+    const { matched, rest } = splitFailures(cause, (_: E): _ is E => true)
+    if (!Arr.isArrayNonEmpty(matched)) return Effect.failCause(cause as Cause.Cause<never>)
+    const group = exceptionGroup(matched, "unhandled errors in a TaskGroup")
+    return Effect.failCause(Cause.combine(Cause.fail(group), Cause.fromReasons(rest) as Cause.Cause<never>))
+  })

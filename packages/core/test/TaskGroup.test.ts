@@ -1,6 +1,6 @@
-import { Future, TaskGroup } from "@corun/core"
+import { Errors, Future, TaskGroup } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Logger, References, Tracer } from "effect"
+import { Cause, Data, Deferred, Effect, Exit, Fiber, Logger, References, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { errorOf, isInterruptedOnly, makeProbe } from "./helpers.ts"
 
@@ -518,6 +518,100 @@ describe("TaskGroup", () => {
         assert.sameMembers(failuresOf(exit), ["first", "second"])
         assert.isFalse(Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause))
         assert.sameMembers(probe.interrupted, ["other", "body"])
+      }))
+  })
+
+  describe("except* (exceptStar) and ExceptionGroup (grouped)", () => {
+    class NotFound extends Data.TaggedError("NotFound")<{ readonly url: string }> {}
+    class Refused extends Data.TaggedError("Refused")<{ readonly url: string }> {}
+
+    // Three tasks fail at the same instant (two NotFound, one Refused): the
+    // group fails with all three, as the tests above show.
+    const failingGroup = TaskGroup.run((group) =>
+      Effect.gen(function*() {
+        yield* group.createTask(Effect.fail(new NotFound({ url: "a" })))
+        yield* group.createTask(Effect.fail(new Refused({ url: "b" })))
+        yield* group.createTask(Effect.fail(new NotFound({ url: "c" })))
+        yield* Effect.never
+      })
+    )
+
+    it.effect("exceptStar hands every failure of the tag to the handler at once and re-raises the others", () =>
+      Effect.gen(function*() {
+        const seen: Array<ReadonlyArray<string>> = []
+        const exit = yield* Effect.exit(failingGroup.pipe(
+          TaskGroup.exceptStar("NotFound", (eg) =>
+            Effect.sync(() => {
+              seen.push(eg.errors.map((e) => e.url))
+            }))
+        ))
+        assert.deepStrictEqual(seen, [["a", "c"]])
+        assert.deepStrictEqual(failuresOf(exit), [new Refused({ url: "b" })])
+      }))
+
+    it.effect("with nothing left to re-raise, the handler's value is the result", () =>
+      Effect.gen(function*() {
+        const handled = yield* failingGroup.pipe(
+          TaskGroup.exceptStar("NotFound", (eg) => Effect.succeed(eg.errors.length)),
+          TaskGroup.exceptStar((e): e is Refused => e instanceof Refused, (eg) => Effect.succeed(-eg.errors.length))
+        )
+        assert.strictEqual(handled, -1)
+      }))
+
+    it.effect("a handler that fails adds its failure to the re-raised ones", () =>
+      Effect.gen(function*() {
+        const exit = yield* Effect.exit(
+          TaskGroup.exceptStar(failingGroup, "NotFound", (eg) => Effect.fail(`gave up on ${eg.errors.length}`))
+        )
+        assert.deepStrictEqual(failuresOf(exit), [new Refused({ url: "b" }), "gave up on 2"])
+      }))
+
+    it.effect("no matching failure: the handler does not run and the cause is unchanged", () =>
+      Effect.gen(function*() {
+        let ran = false
+        const cause: Cause.Cause<NotFound | Refused> = Cause.combine(
+          Cause.fail(new Refused({ url: "x" })),
+          Cause.die("boom")
+        )
+        const exit = yield* Effect.exit(
+          Effect.failCause(cause).pipe(TaskGroup.exceptStar("NotFound", () => Effect.sync(() => (ran = true))))
+        )
+        assert.isFalse(ran)
+        assert.deepStrictEqual(exit, Exit.failCause(cause) as Exit.Exit<boolean, Refused>)
+      }))
+
+    it.effect("defects and interruptions are re-raised untouched, beside the handled failures", () =>
+      Effect.gen(function*() {
+        const cause: Cause.Cause<NotFound> = Cause.combine(
+          Cause.combine(Cause.fail(new NotFound({ url: "a" })), Cause.die("boom")),
+          Cause.interrupt(1)
+        )
+        const exit = yield* Effect.exit(
+          Effect.failCause(cause).pipe(TaskGroup.exceptStar("NotFound", () => Effect.void))
+        )
+        assert.isTrue(Exit.isFailure(exit))
+        if (Exit.isFailure(exit)) {
+          assert.deepStrictEqual(failuresOf(exit), [])
+          assert.isTrue(Cause.hasDies(exit.cause))
+          assert.isTrue(Cause.hasInterrupts(exit.cause))
+        }
+      }))
+
+    it.effect("grouped turns every typed failure into one ExceptionGroup carrying all of them", () =>
+      Effect.gen(function*() {
+        const eg = yield* Effect.flip(TaskGroup.grouped(failingGroup))
+        assert.instanceOf(eg, Errors.ExceptionGroup)
+        assert.strictEqual(eg._tag, "ExceptionGroup")
+        assert.deepStrictEqual(eg.errors.map((e) => `${e._tag} ${"url" in e ? e.url : ""}`), [
+          "NotFound a",
+          "Refused b",
+          "NotFound c"
+        ])
+        assert.strictEqual(eg.message, "unhandled errors in a TaskGroup (3 sub-exceptions)")
+        // A success, or a cause without typed failures, is left as it is.
+        assert.strictEqual(yield* TaskGroup.grouped(Effect.succeed(1)), 1)
+        const died = yield* Effect.exit(TaskGroup.grouped(Effect.die("boom")))
+        assert.deepStrictEqual(died, Exit.die("boom"))
       }))
   })
 })

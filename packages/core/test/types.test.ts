@@ -34,6 +34,25 @@ describe("types", () => {
     >()
   })
 
+  it("TaskGroup.exceptStar removes the handled tag from the error union and types the group it hands over", () => {
+    const program: Effect.Effect<string, NotFound | Timeout> = Effect.succeed("x")
+    const handled = program.pipe(
+      TaskGroup.exceptStar("NotFound", (eg) => {
+        expectTypeOf(eg).toEqualTypeOf<Errors.ExceptionGroup<NotFound>>()
+        expectTypeOf(eg.errors).toEqualTypeOf<readonly [NotFound, ...Array<NotFound>]>()
+        return Effect.succeed(eg.errors.length)
+      })
+    )
+    expectTypeOf(handled).toEqualTypeOf<Effect.Effect<string | number, Timeout>>()
+    const byRefinement = TaskGroup.exceptStar(program, (e): e is Timeout => e._tag === "Timeout", () => Effect.void)
+    expectTypeOf(byRefinement).toEqualTypeOf<Effect.Effect<string | void, NotFound>>()
+    expectTypeOf(TaskGroup.grouped(program)).toEqualTypeOf<
+      Effect.Effect<string, Errors.ExceptionGroup<NotFound | Timeout>>
+    >()
+    // @ts-expect-error: a tag the effect cannot fail with
+    program.pipe(TaskGroup.exceptStar("Missing", () => Effect.void))
+  })
+
   it("gather keeps each position's type; with returnExceptions, an Exit per position and no error", () => {
     expectTypeOf(gather([fetchPage("a"), slow])).toEqualTypeOf<
       Effect.Effect<[string, number], NotFound | Timeout>
