@@ -23,13 +23,13 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Context, Duration, Effect, Exit, Option, Scope, Semaphore, Stream } from "effect"
-import * as Channel from "effect/Channel"
+import { Context, Duration, Effect, Exit, type Fiber, Option, Scope, Semaphore, Stream } from "effect"
 import { dual } from "effect/Function"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
-import type * as Pull from "effect/Pull"
-import { ExecutorShutdownError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
+import { type ExecutorShutdownError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as Future from "./Future.ts"
+import * as Lifecycle from "./internal/executorLifecycle.ts"
+import * as ResultWindow from "./internal/resultWindow.ts"
 import * as TaskInternal from "./internal/task.ts"
 import { forkTask } from "./internal/task.ts"
 import { positiveCount, timeoutMillis } from "./internal/validation.ts"
@@ -131,10 +131,16 @@ export interface Executor extends Pipeable {
    * Applies `f` to every item concurrently and streams the results in input
    * order: Python's `executor.map(fn, iterable, timeout=)`. Lazy and
    * back-pressured: items are read from `items` only as results are
-   * consumed, with at most `2 × concurrency` results in flight or buffered.
-   * A failure surfaces at its item's position: the values before it are
-   * emitted, then the stream fails and the work still in flight is
-   * interrupted.
+   * consumed, with at most `2 × concurrency` items started and not yet
+   * consumed. Each item runs as a task of the executor (its own `TaskInfo`;
+   * counted by `pendingCount`, listed by `enumerate`, awaited by `shutdown`,
+   * cancelled when the executor's owner is interrupted) and counts against
+   * `maxWorkers`. A failure surfaces at its item's position: the values
+   * before it are emitted, then the stream fails and the work still in
+   * flight is interrupted; a cancelled item ends the stream at its position
+   * with the interruption (Python raises `CancelledError` there). Unlike
+   * Python's map, which submits every item up front, a map still running
+   * when `shutdown` is called goes on reading items until its stream ends.
    */
   map<T, A, E, R>(
     items: Iterable<T>,
@@ -172,16 +178,12 @@ class ExecutorImpl implements Executor {
   }
   readonly maxWorkers: number
   readonly semaphore: Semaphore.Semaphore | undefined
-  /** The futures of the tasks not yet complete, daemon ones apart. */
-  readonly tasks = new Set<Future.Future<any, any>>()
-  readonly daemons = new Set<Future.Future<any, any>>()
-  closed = false
-  /** Set by `interruptAll`: a task registered later is interrupted at once. */
-  interrupted = false
+  readonly lifecycle: Lifecycle.ExecutorLifecycle
 
-  constructor(maxWorkers: number) {
+  constructor(maxWorkers: number, lifecycle: Lifecycle.ExecutorLifecycle) {
     this.maxWorkers = maxWorkers
     this.semaphore = maxWorkers === Infinity ? undefined : Semaphore.makeUnsafe(maxWorkers)
+    this.lifecycle = lifecycle
   }
 
   submit<A, E, R>(
@@ -189,11 +191,11 @@ class ExecutorImpl implements Executor {
     options?: SubmitOptions
   ): Effect.Effect<Future.Future<A, E>, ExecutorShutdownError, R> {
     return Effect.withFiber((parent) => {
-      if (this.closed) return Effect.fail(shutdownError("submit"))
+      const lifecycle = this.lifecycle
+      if (lifecycle.closed) return Effect.fail(lifecycle.shutdownError("submit"))
       const name = options?.name
-      const current = parent.getRef(CurrentTask)
       // As in Python, a task started by a daemon task is a daemon too.
-      const daemon = options?.daemon ?? current?.daemon ?? false
+      const daemon = options?.daemon ?? parent.getRef(CurrentTask)?.daemon ?? false
       const future = Future.makeUnsafe<A, E>({ name })
       let task: Effect.Effect<A, E, R> = effect
       if (this.semaphore === undefined) {
@@ -205,15 +207,13 @@ class ExecutorImpl implements Executor {
           return effect
         }))
       }
-      const registry = daemon ? this.daemons : this.tasks
       // Fork and register in one uninterruptible step, so an interrupted
       // submitter cannot leave an unregistered task behind. `forkTask` gives
       // the task its identity (lock ownership, `FiberLocal`, its name).
       return Effect.uninterruptible(Effect.map(forkTask(task, name, daemon), (fiber) => {
-        registry.add(future)
-        Future.attachFiberUnsafe(future, fiber, registry)
-        // `interruptAll` may have run since the check above.
-        if (this.interrupted) fiber.interruptUnsafe()
+        const accepted = lifecycle.add(future, daemon)
+        Future.attachFiberUnsafe(future, fiber, lifecycle.registry(daemon))
+        if (!accepted) fiber.interruptUnsafe()
         return future
       }))
     })
@@ -231,50 +231,141 @@ class ExecutorImpl implements Executor {
     if (concurrency instanceof InvalidArgumentError) return Stream.fail(concurrency)
     const millis = timeoutMillis(options?.timeout)
     if (millis instanceof InvalidArgumentError) return Stream.fail(millis)
-    return Stream.fromChannel(
-      Channel.fromTransform((_upstream, scope) => {
-        if (this.closed) return Effect.fail(shutdownError("map"))
-        return orderedMap(this, items, f, concurrency, millis, scope)
-      })
-    )
+    return ResultWindow.stream<T, A, E, TimeoutError | ExecutorShutdownError, R>({
+      items,
+      ordered: true,
+      // Room for a second batch of results while the consumer handles one.
+      window: concurrency === Infinity ? Infinity : concurrency * 2,
+      timeout: millis,
+      onTimeout: (window) =>
+        new TimeoutError(
+          `Executor.map: result ${window.delivered} was not ready within ${Duration.format(Duration.millis(millis!))}`
+        ),
+      drive: (window, scope) =>
+        Effect.withFiber((parent) => {
+          const lifecycle = this.lifecycle
+          if (lifecycle.closed) return Effect.fail(lifecycle.shutdownError("map"))
+          // As with `submit`, the items of a map started by a daemon task are daemons.
+          const tasks = new MapTasks(parent.getRef(CurrentTask)?.daemon ?? false)
+          lifecycle.sources.add(tasks)
+          // At most `concurrency` workers; on a bounded executor each holds
+          // one of its permits for its whole life, so a map never runs more
+          // items at once than the executor has free workers, and pays for
+          // the semaphore once per worker rather than once per item.
+          const bound = Math.min(concurrency, this.maxWorkers)
+          const semaphore = this.semaphore
+          return Effect.andThen(
+            // Added before the workers are forked, so it runs after they stop.
+            Scope.addFinalizer(scope, Effect.sync(() => lifecycle.sources.delete(tasks))),
+            ResultWindow.forkWorkers(
+              window,
+              scope,
+              bound === Infinity ? 1024 : bound,
+              () => mapItemRunner(lifecycle, tasks, f),
+              semaphore === undefined ? undefined : semaphore.withPermits(1)
+            )
+          )
+        })
+    })
   }
 
   shutdown(options?: ShutdownOptions): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      this.closed = true
-      if (options?.cancelFutures === true) {
-        for (const registry of [this.tasks, this.daemons]) {
-          for (const future of registry) {
-            if (Future.stateUnsafe(future) === "pending") Future.cancelUnsafe(future)
-          }
-        }
-      }
-      if (options?.wait === false) return Effect.void
-      return Effect.forEach(Array.from(this.tasks), (future) => Future.await(future), { discard: true })
-    })
+    return this.lifecycle.shutdown(options)
   }
 
   get isShutdown() {
-    return Effect.sync(() => this.closed)
+    return Effect.sync(() => this.lifecycle.closed)
   }
 
   get pendingCount() {
-    return Effect.sync(() => this.tasks.size + this.daemons.size)
+    return Effect.sync(() => this.lifecycle.size)
   }
 
   get enumerate() {
-    return Effect.sync((): ReadonlyArray<Future.Future<unknown, unknown>> => [...this.tasks, ...this.daemons])
+    return Effect.sync((): ReadonlyArray<Future.Future<unknown, unknown>> => this.lifecycle.enumerate())
   }
+}
 
-  /** Interrupts every task still alive and waits for them to stop. */
-  interruptAll(): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      this.closed = true
-      this.interrupted = true
-      const futures = [...this.tasks, ...this.daemons]
-      for (const future of futures) Future.cancelUnsafe(future)
-      return Effect.forEach(futures, (future) => Future.await(future), { discard: true })
-    })
+/**
+ * The items of one running `Executor.map`, as tasks of the executor. Each
+ * item is a task of its own — a fresh `TaskInfo` (its identity: lock
+ * ownership, `FiberLocal` values), counted by `pendingCount`, listed by
+ * `enumerate`, awaited by `shutdown` and cancelled by `interruptAll` — but it
+ * runs inline in one of the map's worker fibers, which becomes each of its
+ * tasks in turn by swapping the `CurrentTask` entry of its context
+ * (`Context.add` on the worker's base context is one overlay node and keeps
+ * the fiber's context cache: no fiber and no registry entry per item). An
+ * item's `Future` is made only when someone asks for it (`enumerate`,
+ * `shutdown`, `interruptAll`); cancelling it interrupts the item's worker,
+ * which records the interruption at the item's position (the map then ends
+ * there, as Python's map raises `CancelledError` at a cancelled item).
+ */
+class MapTasks implements Lifecycle.TaskSource {
+  readonly workers: Array<MapWorker> = []
+  readonly daemon: boolean
+  constructor(daemon: boolean) {
+    this.daemon = daemon
+  }
+  get size() {
+    let size = 0
+    for (const worker of this.workers) if (worker.task !== undefined) size++
+    return size
+  }
+  live(into: Array<Future.Future<any, any>>) {
+    for (const worker of this.workers) {
+      if (worker.task === undefined) continue
+      if (worker.future === undefined) {
+        const future = Future.makeUnsafe<any, any>({ cancel: worker.cancel })
+        Future.setRunningUnsafe(future)
+        worker.future = future
+      }
+      into.push(worker.future)
+    }
+  }
+}
+
+class MapWorker {
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  base: Context.Context<never> | undefined = undefined
+  /** The task it is running now. */
+  task: TaskInfo | undefined = undefined
+  /** That task's future, once someone asked for it. */
+  future: Future.Future<any, any> | undefined = undefined
+  // A completed future ignores cancels, so this can only reach the item the
+  // worker is running.
+  readonly cancel = () => this.fiber!.interruptUnsafe()
+}
+
+const mapItemRunner = <T, A, E, R>(
+  lifecycle: Lifecycle.ExecutorLifecycle,
+  tasks: MapTasks,
+  f: (item: T, index: number) => Effect.Effect<A, E, R>
+): ResultWindow.ItemRunner<T, A, E, R> => {
+  const worker = new MapWorker()
+  tasks.workers.push(worker)
+  const daemon = tasks.daemon
+  return {
+    run: (item, index, fiber) => {
+      if (worker.fiber === undefined) {
+        worker.fiber = fiber
+        worker.base = fiber.context
+      }
+      const task: TaskInfo = { name: undefined, daemon }
+      worker.task = task
+      // After `interruptAll` no task starts (it cannot be cancelled from
+      // here: an interrupted worker would skip the handler that ends the task).
+      if (lifecycle.interrupted) return Effect.interrupt
+      fiber.setContext(Context.add(worker.base!, CurrentTask, task))
+      return f(item, index)
+    },
+    done: (value, cause) => {
+      worker.task = undefined
+      const future = worker.future
+      if (future !== undefined) {
+        worker.future = undefined
+        Future.completeUnsafe(future, cause === undefined ? Exit.succeed(value as A) : Exit.failCause(cause))
+      }
+    }
   }
 }
 
@@ -311,11 +402,6 @@ export const currentTaskName: Effect.Effect<Option.Option<string>> = Effect.map(
   (task) => Option.fromUndefinedOr(task?.name)
 )
 
-const shutdownError = (operation: string) =>
-  new ExecutorShutdownError({
-    message: `cannot ${operation} after the executor has shut down (shutdown() was called or its scope closed)`
-  })
-
 /**
  * Creates an executor that lives as long as the current scope: Python's
  * `with ThreadPoolExecutor(max_workers) as executor:`. Fails with
@@ -331,13 +417,7 @@ export const make: (options?: MakeOptions) => Effect.Effect<Executor, InvalidArg
       ? Infinity
       : positiveCount(options.maxWorkers, "maxWorkers", true)
     if (maxWorkers instanceof InvalidArgumentError) return yield* maxWorkers
-    const executor = new ExecutorImpl(maxWorkers)
-    yield* Effect.addFinalizer((exit) =>
-      Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)
-        ? executor.interruptAll()
-        : Effect.andThen(executor.shutdown({ wait: true }), executor.interruptAll())
-    )
-    return executor as Executor
+    return new ExecutorImpl(maxWorkers, yield* Lifecycle.make) as Executor
   })
 
 /**
@@ -407,205 +487,3 @@ export const shutdown = (self: Executor, options?: ShutdownOptions): Effect.Effe
  * @category guards
  */
 export const isExecutor = (u: unknown): u is Executor => typeof u === "object" && u !== null && TypeId in u
-
-// -----------------------------------------------------------------------------
-// Ordered, back-pressured map
-// -----------------------------------------------------------------------------
-
-/**
- * The engine of `Executor.map`. `Stream.mapEffect` (and `Effect.forEach`)
- * fork one fiber per item; here `concurrency` worker fibers pull items
- * themselves and run `f` inline, writing each exit into a ring of
- * `2 × concurrency` slots that the consumer drains in input order. That
- * keeps the per-item cost at one `Effect.exit` and no fiber, which is what
- * lets `map` match a hand-written `Effect.forEach` (see `bench/`).
- */
-const orderedMap = <T, A, E, R>(
-  executor: ExecutorImpl,
-  items: Iterable<T>,
-  f: (item: T, index: number) => Effect.Effect<A, E, R>,
-  concurrency: number,
-  /** The checked timeout in milliseconds; `undefined` for none. */
-  timeout: number | undefined,
-  scope: Scope.Scope
-): Effect.Effect<Pull.Pull<readonly [A, ...Array<A>], E | TimeoutError, void, R>, never, R> =>
-  Effect.gen(function*() {
-    const iterator = items[Symbol.iterator]()
-    const window = concurrency === Infinity ? Infinity : concurrency * 2
-    // Completed exits waiting to be emitted, by index: a ring of `window`
-    // slots (a Map when the window is unbounded).
-    const slots = window === Infinity ? new MapSlots<Exit.Exit<A, E>>() : new RingSlots<Exit.Exit<A, E>>(window)
-    let nextIndex = 0 // the next item a worker takes
-    let emitted = 0 // the next index the consumer emits
-    let exhausted = false
-    let stopped = false // a failure was seen, or the source threw
-    let sourceError: Cause.Cause<never> | undefined
-    let consumerWaiting: (() => void) | undefined
-    const parkedWorkers: Array<() => void> = []
-
-    const wakeConsumer = () => {
-      const resume = consumerWaiting
-      if (resume !== undefined) {
-        consumerWaiting = undefined
-        resume()
-      }
-    }
-    const wakeWorkers = () => {
-      // Take the parked workers out first: a resumed worker can run at once
-      // and park again, which must not re-enter this loop (it would spin).
-      if (parkedWorkers.length === 0) return
-      const woken = parkedWorkers.splice(0, parkedWorkers.length)
-      for (let i = 0; i < woken.length; i++) woken[i]()
-    }
-    // Every wait re-checks its condition when it registers: a fiber may yield
-    // to the scheduler between its check and its registration.
-    const park = Effect.callback<void>((resume) => {
-      if (stopped || nextIndex < emitted + window) resume(Effect.void)
-      else parkedWorkers.push(() => resume(Effect.void))
-    })
-
-    const semaphore = executor.semaphore
-    // One worker loop per unit of concurrency. Written as a reusable `step`
-    // effect and one continuation per worker (not a generator with a closure
-    // per item): the per-item cost is one `matchCauseEffect` and no fiber.
-    const makeWorker = (): Effect.Effect<void, never, R> => {
-      let index = 0
-      const afterItem = (exit: Exit.Exit<A, E>): Effect.Effect<void, never, R> => {
-        slots.set(index, exit)
-        if (Exit.isFailure(exit)) stopped = true
-        if (index === emitted || stopped) wakeConsumer()
-        return step
-      }
-      // One `matchCauseEffect` per item (cheaper than `exit` + `flatMap`).
-      const handlers = {
-        onSuccess: (value: A) => afterItem(Exit.succeed(value)),
-        onFailure: (cause: Cause.Cause<E>) => afterItem(Exit.failCause(cause))
-      }
-      const runItem = (item: T): Effect.Effect<void, never, R> => {
-        let effect: Effect.Effect<A, E, R>
-        try {
-          effect = f(item, index)
-        } catch (defect) {
-          effect = Effect.die(defect)
-        }
-        return semaphore === undefined
-          ? Effect.matchCauseEffect(effect, handlers)
-          : Effect.flatMap(semaphore.withPermits(1)(Effect.exit(effect)), afterItem)
-      }
-      const step: Effect.Effect<void, never, R> = Effect.suspend(() => {
-        if (stopped || exhausted) return Effect.void
-        if (nextIndex >= emitted + window) return Effect.flatMap(park, () => step)
-        let next: IteratorResult<T>
-        try {
-          next = iterator.next()
-        } catch (error) {
-          stopped = true
-          sourceError = Cause.die(error)
-          wakeConsumer()
-          return Effect.void
-        }
-        if (next.done === true) {
-          exhausted = true
-          wakeConsumer()
-          return Effect.void
-        }
-        index = nextIndex++
-        return runItem(next.value)
-      })
-      return step
-    }
-
-    const workers = concurrency === Infinity ? 1024 : concurrency
-    for (let i = 0; i < workers; i++) {
-      yield* Effect.forkIn(makeWorker(), scope)
-    }
-
-    const deadline = timeout === undefined ? undefined : (yield* Clock.currentTimeMillis) + timeout
-    let pendingFailure: Cause.Cause<E> | undefined
-
-    const waitForProgress: Effect.Effect<void> = Effect.callback<void>((resume) => {
-      if (slots.has(emitted) || ((sourceError !== undefined || exhausted) && emitted === nextIndex)) {
-        return resume(Effect.void)
-      }
-      consumerWaiting = () => resume(Effect.void)
-      return Effect.sync(() => {
-        consumerWaiting = undefined
-      })
-    })
-
-    const waitWithDeadline: Effect.Effect<void, TimeoutError> = deadline === undefined
-      ? waitForProgress
-      : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.timeoutOrElse(waitForProgress, {
-          duration: Math.max(0, deadline - now),
-          orElse: () =>
-            Effect.fail(
-              new TimeoutError(
-                `Executor.map: result ${emitted} was not ready within ${Duration.format(Duration.millis(timeout!))}`
-              )
-            )
-        }))
-
-    const pull: Pull.Pull<readonly [A, ...Array<A>], E | TimeoutError, void, R> = Effect.suspend(() => {
-      if (pendingFailure !== undefined) return Effect.failCause(pendingFailure)
-      const chunk: Array<A> = []
-      while (true) {
-        const exit = slots.take(emitted)
-        if (exit === undefined) break
-        emitted++
-        if (Exit.isFailure(exit)) {
-          pendingFailure = exit.cause
-          break
-        }
-        chunk.push(exit.value)
-      }
-      if (chunk.length > 0) {
-        wakeWorkers()
-        return Effect.succeed(chunk as unknown as readonly [A, ...Array<A>])
-      }
-      if (pendingFailure !== undefined) return Effect.failCause(pendingFailure)
-      // The source failed after the items already read: those come first.
-      if (sourceError !== undefined && emitted === nextIndex) return Effect.failCause(sourceError)
-      if (exhausted && emitted === nextIndex) return Cause.done()
-      // After a wake-up, let the other workers that are ready run first, so
-      // that one pull collects a whole batch instead of a single result.
-      return Effect.flatMap(waitWithDeadline, () => Effect.flatMap(Effect.yieldNow, () => pull))
-    })
-    return pull
-  })
-
-class RingSlots<A> {
-  readonly ring: Array<A | undefined>
-  readonly size: number
-  constructor(size: number) {
-    this.size = size
-    this.ring = new Array(size).fill(undefined)
-  }
-  set(index: number, value: A) {
-    this.ring[index % this.size] = value
-  }
-  has(index: number) {
-    return this.ring[index % this.size] !== undefined
-  }
-  take(index: number): A | undefined {
-    const slot = index % this.size
-    const value = this.ring[slot]
-    this.ring[slot] = undefined
-    return value
-  }
-}
-
-class MapSlots<A> {
-  readonly map = new Map<number, A>()
-  set(index: number, value: A) {
-    this.map.set(index, value)
-  }
-  has(index: number) {
-    return this.map.has(index)
-  }
-  take(index: number): A | undefined {
-    const value = this.map.get(index)
-    this.map.delete(index)
-    return value
-  }
-}

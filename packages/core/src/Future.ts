@@ -20,14 +20,11 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, type Context, Duration, Effect, Exit, type Fiber, Option, Scope, Stream } from "effect"
-import * as Channel from "effect/Channel"
+import { Cause, type Context, Duration, Effect, Exit, type Fiber, Option } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
-import type * as Pull from "effect/Pull"
 import { CancelledError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
-import { asNewTask } from "./internal/task.ts"
-import { invalidArgument, timeoutMillis } from "./internal/validation.ts"
+import { timeoutMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Future" as const
 
@@ -548,271 +545,25 @@ export const addDoneCallback = <A, E, R>(
     return Effect.void
   }) as Effect.Effect<void, never, R>
 
-// Starts `effect` as a task whose fiber lives in `scope` (interrupted, and
-// waited for, when the scope closes), and returns its future.
-const startInScope = <A, E, R>(
-  effect: Effect.Effect<A, E, R>,
-  scope: Scope.Scope
-): Effect.Effect<Future<A, E>, never, R> =>
-  Effect.uninterruptible(Effect.map(Effect.forkIn(asNewTask(effect), scope), (fiber) => {
-    const future = makeUnsafe<A, E>()
-    setRunningUnsafe(future)
-    attachFiberUnsafe(future, fiber)
-    return future
-  }))
-
 // -----------------------------------------------------------------------------
-// Waiting on many futures: concurrent.futures.wait / as_completed
+// Waiting on many futures lives in `Wait`
 // -----------------------------------------------------------------------------
 
-/**
- * When `wait` returns: Python's `ALL_COMPLETED`, `FIRST_COMPLETED`,
- * `FIRST_EXCEPTION`.
- *
- * @since 0.1.0
- * @category models
- */
-export type ReturnWhen = "ALL_COMPLETED" | "FIRST_COMPLETED" | "FIRST_EXCEPTION"
-
-/**
- * The split `wait` returns: the futures that had completed and the others,
- * each in the order they were given.
- *
- * @since 0.1.0
- * @category models
- */
-export interface DoneAndNotDone<F> {
-  readonly done: Array<F>
-  readonly notDone: Array<F>
-}
-
-/**
- * Options of `wait`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface WaitManyOptions {
+export {
   /**
-   * Return the split as it is after this long (Python's `timeout`): `0`
-   * checks once, `Infinity` waits as long as it takes; a negative, NaN or
-   * malformed one fails with `InvalidArgumentError`.
+   * `Wait.asCompleted`, also reachable from `Future` (Python has it beside
+   * `Future` in `concurrent.futures`).
+   *
+   * @since 0.1.0
+   * @category waiting
    */
-  readonly timeout?: Duration.Input | undefined
-  /** When to return; default `"ALL_COMPLETED"`. */
-  readonly returnWhen?: ReturnWhen | undefined
-}
-
-const uniqueFutures = <F extends Future<any, any>>(futures: Iterable<F>): Array<F> => Array.from(new Set(futures))
-
-// A future "raised an exception" when it failed other than by cancellation.
-const isFailed = (future: Future<any, any>): boolean => {
-  const exit = impl(future).exit
-  return exit !== undefined && Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
-}
-
-/**
- * Waits until the futures satisfy `returnWhen` (default `"ALL_COMPLETED"`)
- * or `timeout` passes, and returns `{ done, notDone }`: Python's
- * `concurrent.futures.wait(fs, timeout, return_when)`.
- *
- * - `"FIRST_COMPLETED"` returns as soon as any future completes (or was
- *   already complete).
- * - `"FIRST_EXCEPTION"` returns as soon as any future fails (cancellation
- *   does not count); if none fails it is `"ALL_COMPLETED"`.
- * - On timeout it returns the split at that moment; it never fails.
- *
- * It never cancels the futures in `notDone`: they go on running.
- *
- * @since 0.1.0
- * @category waiting
- */
-export const wait: {
-  <F extends Future<any, any>>(futures: Iterable<F>): Effect.Effect<DoneAndNotDone<F>>
-  <F extends Future<any, any>>(
-    futures: Iterable<F>,
-    options: WaitManyOptions | undefined
-  ): Effect.Effect<DoneAndNotDone<F>, InvalidArgumentError>
-} = (<F extends Future<any, any>>(
-  futures: Iterable<F>,
-  options?: WaitManyOptions
-): Effect.Effect<DoneAndNotDone<F>, InvalidArgumentError> =>
-  Effect.suspend(() => {
-    // The options are checked before the futures are read.
-    const millis = timeoutMillis(options?.timeout)
-    if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-    const returnWhen = options?.returnWhen ?? "ALL_COMPLETED"
-    if (returnWhen !== "ALL_COMPLETED" && returnWhen !== "FIRST_COMPLETED" && returnWhen !== "FIRST_EXCEPTION") {
-      return Effect.fail(
-        invalidArgument("returnWhen", returnWhen, `"ALL_COMPLETED", "FIRST_COMPLETED" or "FIRST_EXCEPTION"`)
-      )
-    }
-    const all = uniqueFutures(futures)
-    const split = (): DoneAndNotDone<F> => {
-      const done: Array<F> = []
-      const notDone: Array<F> = []
-      for (const future of all) (isDoneUnsafe(future) ? done : notDone).push(future)
-      return { done, notDone }
-    }
-    // The initial check walks the list once; after that each completion is
-    // counted as it happens, so waiting on n futures costs O(n), not O(n²).
-    let completed = 0
-    let failed = false
-    const count = () => {
-      completed = 0
-      failed = false
-      for (const future of all) {
-        if (!isDoneUnsafe(future)) continue
-        completed++
-        if (isFailed(future)) failed = true
-      }
-    }
-    const satisfied = () =>
-      completed === all.length ||
-      (completed > 0 && returnWhen === "FIRST_COMPLETED") ||
-      (failed && returnWhen === "FIRST_EXCEPTION")
-    count()
-    if (satisfied()) return Effect.succeed(split())
-    const waiting = Effect.callback<void>((resume) => {
-      // Count again here: the fiber may have yielded since the check above.
-      count()
-      if (satisfied()) return resume(Effect.void)
-      const removers: Array<() => void> = []
-      let resumed = false
-      for (const future of all) {
-        if (isDoneUnsafe(future)) continue
-        removers.push(observeUnsafe(future, () => {
-          completed++
-          if (isFailed(future)) failed = true
-          if (!resumed && satisfied()) {
-            resumed = true
-            resume(Effect.void)
-          }
-        }))
-      }
-      return Effect.sync(() => {
-        for (const remove of removers) remove()
-      })
-    })
-    return Effect.map(
-      millis === undefined ? waiting : Effect.timeoutOption(waiting, millis),
-      split
-    )
-  })) as any
-
-/**
- * What `asCompleted` yields for one of its inputs: a future as given, an
- * effect as the future of the task it was started as.
- *
- * @since 0.1.0
- * @category type-level
- */
-export type AsFuture<X> = X extends Future<any, any> ? X
-  : X extends Effect.Effect<infer A, infer E, infer _R> ? Future<A, E>
-  : never
-
-type ServicesOf<X> = X extends Effect.Effect<infer _A, infer _E, infer R> ? R : never
-
-/**
- * Streams the futures as they complete, those already complete first:
- * Python's `concurrent.futures.as_completed(fs, timeout)` and
- * `asyncio.as_completed(aws, timeout=)`. A future given twice is yielded
- * once. With `timeout` (counted from when the stream starts) the stream
- * fails with `TimeoutError` after yielding what had completed by then.
- *
- * Effects may be given too, as `asyncio.as_completed` takes coroutines:
- * each is started as a task of its own when the stream starts (every
- * occurrence: an effect is a description, not a running thing), and the
- * stream yields its `Future`. Those tasks live in the stream's scope: when
- * the stream ends — consumed to the end, failed by the timeout, or left
- * early (`Stream.take`, an interrupted consumer) — the ones still running
- * are interrupted, and the stream's end waits until they have stopped.
- * Futures that were given are never cancelled by the stream: their tasks
- * belong to whoever started them.
- *
- * ```ts
- * yield* asCompleted(futures).pipe(
- *   Stream.mapEffect((future) => Future.result(future)),
- *   Stream.runForEach((page) => Console.log(page))
- * )
- * ```
- *
- * @since 0.1.0
- * @category waiting
- */
-export const asCompleted: {
-  <X extends Future<any, any> | Effect.Effect<any, any, any>>(
-    futures: Iterable<X>
-  ): Stream.Stream<AsFuture<X>, TimeoutError, ServicesOf<X>>
-  <X extends Future<any, any> | Effect.Effect<any, any, any>>(
-    futures: Iterable<X>,
-    options: WaitOptions | undefined
-  ): Stream.Stream<AsFuture<X>, TimeoutError | InvalidArgumentError, ServicesOf<X>>
-} = (<F extends Future<any, any>>(
-  inputs: Iterable<F | Effect.Effect<any, any, any>>,
-  options?: WaitOptions
-): Stream.Stream<F, TimeoutError | InvalidArgumentError> => {
-  // Checked before the stream reads the futures or registers anything.
-  const millis = timeoutMillis(options?.timeout)
-  if (millis instanceof InvalidArgumentError) return Stream.fail(millis)
-  return Stream.fromChannel(
-    Channel.fromTransform((_upstream, scope) =>
-      Effect.gen(function*() {
-        const futures: Array<F> = []
-        for (const input of inputs) {
-          if (isFuture(input)) futures.push(input)
-          else futures.push((yield* startInScope(input as Effect.Effect<unknown, unknown>, scope)) as F)
-        }
-        const all = uniqueFutures(futures)
-        const completed: Array<F> = []
-        let emitted = 0
-        let wake: (() => void) | undefined
-        const removers: Array<() => void> = []
-        for (const future of all) {
-          removers.push(observeUnsafe(future, () => {
-            completed.push(future)
-            const resume = wake
-            wake = undefined
-            if (resume !== undefined) resume()
-          }))
-        }
-        yield* Scope.addFinalizer(scope, Effect.sync(() => removers.forEach((remove) => remove())))
-        const deadline = millis === undefined ? undefined : (yield* Clock.currentTimeMillis) + millis
-        const waitOne: Effect.Effect<void> = Effect.callback<void>((resume) => {
-          if (completed.length > 0) return resume(Effect.void)
-          wake = () => resume(Effect.void)
-          return Effect.sync(() => {
-            wake = undefined
-          })
-        })
-        const waitWithin: Effect.Effect<void, TimeoutError> = deadline === undefined ? waitOne : Effect.flatMap(
-          Clock.currentTimeMillis,
-          (now) =>
-            Effect.timeoutOrElse(waitOne, {
-              duration: Math.max(0, deadline - now),
-              orElse: () =>
-                Effect.fail(
-                  new TimeoutError(
-                    `asCompleted: ${all.length - emitted} of ${all.length} futures did not complete within ${
-                      Duration.format(Duration.millis(millis!))
-                    }`
-                  )
-                )
-            })
-        )
-        const pull: Pull.Pull<readonly [F, ...Array<F>], TimeoutError> = Effect.suspend(() => {
-          if (completed.length > 0) {
-            const chunk = completed.splice(0, completed.length)
-            emitted += chunk.length
-            return Effect.succeed(chunk as unknown as readonly [F, ...Array<F>])
-          }
-          if (emitted === all.length) return Cause.done()
-          // Yield once after a wake-up so one pull collects every future that
-          // completes in the same tick.
-          return Effect.flatMap(waitWithin, () => Effect.flatMap(Effect.yieldNow, () => pull))
-        })
-        return pull
-      })
-    )
-  )
-}) as any
+  asCompleted,
+  /**
+   * `Wait.wait`, also reachable from `Future` (Python has it beside `Future`
+   * in `concurrent.futures`).
+   *
+   * @since 0.1.0
+   * @category waiting
+   */
+  wait
+} from "./Wait.ts"

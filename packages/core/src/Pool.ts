@@ -42,7 +42,7 @@
  * @since 0.1.0
  */
 import type { Cause, Duration, Scope } from "effect"
-import { Context, Effect, Exit, Stream } from "effect"
+import { Context, Effect, Stream } from "effect"
 import type {
   InputEncodingError,
   InvalidArgumentError,
@@ -51,8 +51,9 @@ import type {
   UnknownTask,
   WorkerCrashed
 } from "./Errors.ts"
-import { ExecutorShutdownError, PoolClosed } from "./Errors.ts"
-import * as Future from "./Future.ts"
+import { type ExecutorShutdownError, PoolClosed } from "./Errors.ts"
+import type * as Future from "./Future.ts"
+import * as Lifecycle from "./internal/executorLifecycle.ts"
 import type { Task } from "./Task.ts"
 
 const TypeId = "~@corun/core/Pool" as const
@@ -546,18 +547,18 @@ export interface PoolExecutor {
 /**
  * Creates a `ProcessPoolExecutor` over the `Pool` service that lives as long
  * as the current scope; closing the scope waits for the submitted tasks
- * (Python's `with ProcessPoolExecutor() as executor:`), or cancels them when
- * the scope closes by interruption.
+ * (Python's `with ProcessPoolExecutor() as executor:`, whose `__exit__` waits
+ * whether the block succeeded or raised), or cancels them when the scope
+ * closes by interruption — the same lifecycle as `Executor.make`.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeExecutor: Effect.Effect<PoolExecutor, never, Pool | Scope.Scope> = Effect.gen(function*() {
   const pool = yield* Pool
-  let closed = false
-  const futures = new Set<Future.Future<any, any>>()
-  const shutdownError = (operation: string) =>
-    new ExecutorShutdownError({ message: `cannot ${operation} after the executor has shut down` })
+  // The same lifecycle as the fiber `Executor`: registry, closed flag,
+  // shutdown and the `with`-block finaliser.
+  const lifecycle = yield* Lifecycle.make
   const executor: PoolExecutor = {
     pool,
     submit(task, input, options) {
@@ -565,12 +566,11 @@ export const makeExecutor: Effect.Effect<PoolExecutor, never, Pool | Scope.Scope
         TaskFuture<any, any, any>,
         SubmitError | ExecutorShutdownError
       > => {
-        if (closed) return Effect.fail(shutdownError("submit"))
+        if (lifecycle.closed) return Effect.fail(lifecycle.shutdownError("submit"))
         // Submit and register in one uninterruptible step, so an interrupted
         // submitter cannot leave a future that `shutdown` does not await.
         return Effect.uninterruptible(Effect.map(pool.applyAsync(task, input, options), (future) => {
-          futures.add(future)
-          Future.observeUnsafe(future, () => futures.delete(future))
+          lifecycle.track(future, false)
           return future
         }))
       })
@@ -578,34 +578,14 @@ export const makeExecutor: Effect.Effect<PoolExecutor, never, Pool | Scope.Scope
     map<I, O, E, P>(task: Task<string, I, O, E, P>, inputs: Iterable<I>, options?: MapOptions) {
       return Stream.unwrap(
         Effect.sync((): Stream.Stream<O, E | SubmitError | RunError | ExecutorShutdownError> =>
-          closed ? Stream.fail(shutdownError("map")) : pool.imap(task, inputs, options)
+          lifecycle.closed ? Stream.fail(lifecycle.shutdownError("map")) : pool.imap(task, inputs, options)
         )
       )
     },
     shutdown(options) {
-      return Effect.suspend(() => {
-        closed = true
-        const pending = Array.from(futures)
-        if (options?.cancelFutures === true) {
-          for (const future of pending) {
-            if (Future.stateUnsafe(future) === "pending") Future.cancelUnsafe(future)
-          }
-        }
-        if (options?.wait === false) return Effect.void
-        return Effect.forEach(pending, (future) => Effect.asVoid(Future.await(future)), { discard: true })
-      })
+      return lifecycle.shutdown(options)
     }
   }
-  yield* Effect.addFinalizer((exit) =>
-    Exit.isFailure(exit)
-      ? Effect.suspend(() => {
-        closed = true
-        const pending = Array.from(futures)
-        for (const future of pending) Future.cancelUnsafe(future)
-        return Effect.forEach(pending, (future) => Effect.asVoid(Future.await(future)), { discard: true })
-      })
-      : executor.shutdown({ wait: true })
-  )
   return executor
 })
 

@@ -42,11 +42,20 @@ export * as Gather from "./Gather.ts"
 export * as TaskGroup from "./TaskGroup.ts"
 
 /**
- * Python's `concurrent.futures.wait(fs, timeout, return_when)`.
+ * `Wait`: waiting on many futures (Python's `concurrent.futures.wait` /
+ * `as_completed`, `asyncio.wait` / `asyncio.as_completed`).
  *
  * @since 0.1.0
  */
-export { asCompleted, wait } from "./Future.ts"
+export * as Wait from "./Wait.ts"
+
+/**
+ * Python's `concurrent.futures.wait(fs, timeout, return_when)` and
+ * `as_completed(fs, timeout)` (also `asyncio.wait` / `asyncio.as_completed`).
+ *
+ * @since 0.1.0
+ */
+export { asCompleted, wait } from "./Wait.ts"
 
 /**
  * Python's `asyncio.gather(*aws, return_exceptions)`.

@@ -559,6 +559,115 @@ describe("Executor", () => {
         assert.sameMembers(probe.interrupted, [1, 2, 3, 4])
       }))
 
+    it.effect("each item runs as a task of its own: its own TaskInfo, counted and listed by the executor", () =>
+      Effect.gen(function*() {
+        const executor = yield* Executor.make()
+        const caller = yield* Effect.service(Executor.CurrentTask)
+        const seen: Array<Executor.TaskInfo | undefined> = []
+        const gate = yield* Deferred.make<void>()
+        const running = yield* Deferred.make<void>()
+        let started = 0
+        const fiber = yield* Effect.forkChild(
+          Stream.runCollect(executor.map([0, 1, 2, 3, 4, 5], (i) =>
+            Effect.gen(function*() {
+              seen.push(yield* Effect.service(Executor.CurrentTask))
+              if (++started === 2) yield* Deferred.succeed(running, undefined)
+              yield* Deferred.await(gate)
+              // Still the same task after a suspension.
+              assert.strictEqual(yield* Effect.service(Executor.CurrentTask), seen[i])
+              return i
+            }), { concurrency: 2 }))
+        )
+        yield* Deferred.await(running)
+        assert.strictEqual(yield* executor.pendingCount, 2)
+        const live = yield* executor.enumerate
+        assert.strictEqual(live.length, 2)
+        assert.isTrue((yield* Effect.forEach(live, Future.running)).every((r) => r))
+        assert.strictEqual(yield* Effect.service(Executor.CurrentTask), caller, "the caller's task is untouched")
+        yield* Deferred.succeed(gate, undefined)
+        assert.deepStrictEqual(yield* Fiber.join(fiber), [0, 1, 2, 3, 4, 5])
+        assert.strictEqual(new Set(seen).size, 6, "six items, six task identities")
+        assert.isTrue(seen.every((task) => task !== undefined && task !== caller && task.daemon === false))
+        // The futures handed out by enumerate completed with their items.
+        assert.deepStrictEqual(yield* Effect.forEach(live, Future.join), [0, 1])
+        assert.strictEqual(yield* executor.pendingCount, 0)
+      }))
+
+    it.effect("cancelling an item's future (from enumerate) ends the map at that item, after the ones before it", () =>
+      Effect.gen(function*() {
+        const { probe, track } = makeProbe()
+        const executor = yield* Executor.make()
+        const emitted: Array<number> = []
+        const fiber = yield* Effect.forkChild(Effect.exit(
+          executor.map([0, 1, 2, 3], (i) => track(i, i === 0 ? Effect.succeed(0) : Effect.never), { concurrency: 2 })
+            .pipe(Stream.runForEach((n) => Effect.sync(() => emitted.push(n))))
+        ))
+        yield* TestClock.adjust("1 second")
+        // Item 0 is done; items 1 and 2 run (never ending) until cancelled.
+        const live = yield* executor.enumerate
+        assert.strictEqual(live.length, 2)
+        assert.deepStrictEqual(probe.started, [0, 1, 2])
+        for (const future of live) assert.isTrue(yield* Future.cancel(future))
+        const exit = yield* Fiber.join(fiber)
+        assert.isTrue(isInterruptedOnly(exit))
+        assert.deepStrictEqual(emitted, [0])
+        assert.deepStrictEqual(yield* Effect.forEach(live, Future.cancelled), [true, true])
+        assert.sameMembers(probe.interrupted, [1, 2])
+        assert.strictEqual(probe.running, 0)
+        assert.strictEqual(yield* executor.pendingCount, 0)
+      }))
+
+    it.effect("interrupting the executor's owner cancels the running map items too", () =>
+      Effect.gen(function*() {
+        const { probe, track } = makeProbe()
+        const running = yield* Deferred.make<void>()
+        const owner = yield* Effect.forkChild(Effect.scoped(Effect.gen(function*() {
+          const executor = yield* Executor.make()
+          // The map runs in a task of the executor, so the owner's body can end.
+          yield* executor.submit(Stream.runDrain(executor.map([0, 1, 2], (i) =>
+            track(i, Effect.andThen(Deferred.succeed(running, undefined), Effect.never)), { concurrency: 3 })))
+          return yield* Effect.never
+        })))
+        yield* Deferred.await(running)
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(probe.running, 3)
+        yield* Fiber.interrupt(owner)
+        assert.strictEqual(probe.running, 0)
+        assert.sameMembers(probe.interrupted, [0, 1, 2])
+      }))
+
+    it.effect("shutdown() waits for the map items running at the time", () =>
+      Effect.gen(function*() {
+        const executor = yield* Executor.make()
+        const gate = yield* Deferred.make<void>()
+        const running = yield* Deferred.make<void>()
+        const fiber = yield* Effect.forkChild(Stream.runCollect(executor.map([0, 1], (i) =>
+          Effect.andThen(Deferred.succeed(running, undefined), Effect.as(Deferred.await(gate), i)), {
+          concurrency: 2
+        })))
+        yield* Deferred.await(running)
+        const shutdown = yield* Effect.forkChild(executor.shutdown())
+        yield* TestClock.adjust("1 second")
+        assert.isUndefined(shutdown.pollUnsafe())
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(shutdown)
+        assert.deepStrictEqual(yield* Fiber.join(fiber), [0, 1])
+      }))
+
+    it.effect("on a bounded executor, map items and submitted tasks share the maxWorkers bound", () =>
+      Effect.gen(function*() {
+        const { probe, track } = makeProbe()
+        const executor = yield* Executor.make({ maxWorkers: 3 })
+        const submitted = yield* executor.submit(track("s", sleepThen(1000, "s")))
+        const fiber = yield* Effect.forkChild(Stream.runCollect(
+          executor.map([0, 1, 2, 3, 4, 5], (i) => track(i, sleepThen(1000, i)), { concurrency: 3 })
+        ))
+        yield* TestClock.adjust("10 seconds")
+        assert.deepStrictEqual(yield* Fiber.join(fiber), [0, 1, 2, 3, 4, 5])
+        assert.strictEqual(yield* Future.join(submitted), "s")
+        assert.strictEqual(probe.peak, 3)
+      }))
+
     it.effect.prop(
       "for any input and concurrency: output is the input mapped, in order, and peak in flight ≤ concurrency",
       {
