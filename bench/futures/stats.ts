@@ -55,7 +55,14 @@ export const ratio = (value: number): string => `${value.toFixed(2)}×`
 
 /** The commit measured, marked dirty when the measured sources have uncommitted changes. */
 export const revision = (
-  paths: ReadonlyArray<string> = ["packages/core/src/Executor.ts", "packages/core/src/Future.ts"]
+  paths: ReadonlyArray<string> = [
+    "packages/core/src/Executor.ts",
+    "packages/core/src/Future.ts",
+    "packages/core/src/Wait.ts",
+    "packages/core/src/internal/resultWindow.ts",
+    "packages/core/src/internal/executorLifecycle.ts",
+    "packages/core/src/internal/task.ts"
+  ]
 ): string => {
   const git = (...args: Array<string>) => spawnSync("git", args, { encoding: "utf8" }).stdout?.trim() ?? ""
   const commit = git("rev-parse", "--short", "HEAD") || "unknown"

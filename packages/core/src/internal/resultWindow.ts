@@ -73,6 +73,8 @@ export class ResultWindow<T, A, E> {
   readonly bound: number
   readonly ordered: boolean
   private readonly items: Iterable<T>
+  /** `items` when it is an array: read by index (no iterator result object per item). */
+  private readonly array: ReadonlyArray<T> | undefined
   /** Made by the first `tryStart`: nothing is read before a driver asks. */
   private iterator: Iterator<T> | undefined
   /**
@@ -109,6 +111,7 @@ export class ResultWindow<T, A, E> {
     this.bound = options.window
     this.ordered = options.ordered
     this.items = items
+    this.array = Array.isArray(items) ? items : undefined
     if (options.ordered) {
       if (options.window === Infinity) this.slots = new Map()
       else this.ring = new Array(options.window).fill(EMPTY)
@@ -127,6 +130,16 @@ export class ResultWindow<T, A, E> {
    */
   tryStart(): number {
     if (this.stopped || this.exhausted || this.started >= this.delivered + this.bound) return -1
+    const array = this.array
+    if (array !== undefined) {
+      // Read at the time of the start, as an iterator would.
+      if (this.started >= array.length) {
+        this.endOfInput()
+        return -1
+      }
+      this.item = array[this.started]
+      return this.started++
+    }
     let next: IteratorResult<T>
     try {
       next = (this.iterator ??= this.items[Symbol.iterator]()).next()
