@@ -42,17 +42,20 @@
  * The states are Python's (`filling`, `draining`, `resetting`, `broken`),
  * plus `acting` while the last arrival runs the action (Python runs it under
  * the barrier's lock, which keeps everyone else out). Effect has no barrier
- * or condition variable; every state change completes one Effect `Deferred`
- * that the fibers waiting for a change await (Python's `notify_all`).
+ * or condition variable; the fibers waiting for a change of state park in
+ * the toolbox's parking lot, and every change unparks them all (Python's
+ * `notify_all`); each looks at the state again.
  *
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Context, Deferred, Effect, Exit } from "effect"
+import { Context, Effect, Exit } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { BrokenBarrierError, InvalidArgumentError } from "./Errors.ts"
-import { scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
+import { timeoutMillis } from "./internal/options.ts"
+import { ParkingLot } from "./internal/parkingLot.ts"
+import { type Millis, within } from "./internal/timeout.ts"
 
 const TypeId = "~@corun/core/Barrier" as const
 
@@ -116,6 +119,8 @@ export interface Barrier<out E = never> extends Pipeable {
    * 0 while a tripped round drains, is reset, or the barrier is broken.
    */
   readonly nWaiting: Effect.Effect<number>
+  /** A snapshot: `{ parties, nWaiting, state }` (Trio's `statistics()`). */
+  readonly statistics: Effect.Effect<Statistics>
 }
 
 /**
@@ -131,8 +136,30 @@ export interface Barrier<out E = never> extends Pipeable {
  *   barrier `filling` again;
  * - `broken`: `abort`, a timeout or a failed action broke it; every `wait`
  *   fails until `reset`.
+ *
+ * A string union rather than numbers: the state changes once per round,
+ * not per operation, and reads as itself in `statistics` and `toString`.
+ *
+ * @since 0.1.0
+ * @category models
  */
-type State = "filling" | "acting" | "draining" | "resetting" | "broken"
+export type State = "filling" | "acting" | "draining" | "resetting" | "broken"
+
+/**
+ * A snapshot of a barrier (Trio's `statistics()`; Python's `parties`,
+ * `n_waiting` and `broken` in one object).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Statistics {
+  /** How many fibers must arrive to pass the barrier. */
+  readonly parties: number
+  /** How many wait in the current round (Python's `n_waiting`). */
+  readonly nWaiting: number
+  /** The barrier's state (see `State`). */
+  readonly state: State
+}
 
 type Restore = <A, E1, R>(effect: Effect.Effect<A, E1, R>) => Effect.Effect<A, E1, R>
 
@@ -144,8 +171,12 @@ class BarrierImpl<E> implements Barrier<E> {
   state: State = "filling"
   /** The fibers in the barrier: waiting for the round, or still leaving it. */
   count = 0
-  /** Completed, and replaced, on every change of `state` (Python's `notify_all`). */
-  changed: Deferred.Deferred<void> = Deferred.makeUnsafe()
+  /**
+   * The fibers waiting for `state` to change (Python's `notify_all` wakes
+   * them all; each looks again, so a wake-up is only a hint, and there is
+   * nothing to pass on when a woken waiter is interrupted).
+   */
+  readonly lot = new ParkingLot({ hint: true, passOn: () => {} })
 
   constructor(parties: number, action: Effect.Effect<unknown, E> | undefined, timeout: Duration.Input | undefined) {
     this.parties = parties
@@ -159,18 +190,22 @@ class BarrierImpl<E> implements Barrier<E> {
 
   /**
    * Moves to `state` and wakes every fiber waiting for a change. They are
-   * woken on the next scheduler tick, not inside the stack of this fiber
-   * (a `Deferred` resumes its waiters inline): so the fibers of a tripped
-   * round leave when they run, which is what makes the draining phase, and
-   * no woken fiber re-enters the barrier in the middle of this step. Each
-   * checks the state again when it runs.
+   * woken on the next scheduler tick, not inside the stack of this fiber:
+   * so the fibers of a tripped round leave when they run, which is what
+   * makes the draining phase, and no woken fiber re-enters the barrier in
+   * the middle of this step. Each checks the state again when it runs.
    */
   transition(state: State): void {
     this.state = state
-    const changed = this.changed
-    this.changed = Deferred.makeUnsafe()
-    scheduleUnsafe(() => Deferred.doneUnsafe(changed, Exit.void))
+    this.lot.unparkAll()
   }
+
+  /** Waits until the state is no longer `state` (re-checked in the parking step). */
+  leaves(state: State): Effect.Effect<void> {
+    return this.lot.wait(() => this.state !== state)
+  }
+
+  readonly notBusy = () => this.state === "filling" || this.state === "broken"
 
   /**
    * A fiber leaves the barrier (it returns, fails, or is interrupted). The
@@ -194,7 +229,7 @@ class BarrierImpl<E> implements Barrier<E> {
             case "acting":
             case "draining":
             case "resetting":
-              return Effect.flatMap(restore(Deferred.await(this.changed)), () => enter)
+              return Effect.flatMap(restore(this.lot.wait(this.notBusy)), () => enter)
             case "broken":
               return Effect.fail(brokenError("the barrier is broken"))
             case "filling": {
@@ -209,9 +244,9 @@ class BarrierImpl<E> implements Barrier<E> {
   }
 
   /** Waits, as arrival `index`, for the round to trip, then leaves. */
-  awaitTrip(index: number, millis: number | undefined, restore: Restore): Effect.Effect<number, BrokenBarrierError> {
+  awaitTrip(index: number, millis: Millis, restore: Restore): Effect.Effect<number, BrokenBarrierError> {
     const untilTripped: Effect.Effect<void> = Effect.suspend(() =>
-      this.state === "filling" ? Effect.flatMap(Deferred.await(this.changed), () => untilTripped) : Effect.void
+      this.state === "filling" ? Effect.flatMap(this.leaves("filling"), () => untilTripped) : Effect.void
     )
     // Decides, in one step with leaving, how this wait ends (Python's
     // `_wait` after `wait_for`).
@@ -227,7 +262,7 @@ class BarrierImpl<E> implements Barrier<E> {
           // The timeout passed while the action runs: wait for its outcome,
           // as a Python thread does (it needs the lock the action holds).
           return Effect.flatMap(
-            this.interruptible(restore(Deferred.await(this.changed))),
+            this.interruptible(restore(this.leaves("acting"))),
             () => Effect.suspend(settle)
           )
         case "draining":
@@ -241,8 +276,7 @@ class BarrierImpl<E> implements Barrier<E> {
           return Effect.fail(brokenError("the barrier is broken"))
       }
     }
-    const waiting = millis === undefined ? untilTripped : Effect.timeoutOption(untilTripped, millis)
-    return Effect.flatMap(this.interruptible(restore(waiting)), settle)
+    return Effect.flatMap(this.interruptible(restore(within(untilTripped, millis))), settle)
   }
 
   /**
@@ -304,7 +338,15 @@ class BarrierImpl<E> implements Barrier<E> {
   }
 
   get nWaiting(): Effect.Effect<number> {
-    return Effect.sync(() => (this.state === "filling" || this.state === "acting" ? this.count : 0))
+    return Effect.sync(() => this.nWaitingUnsafe())
+  }
+
+  nWaitingUnsafe(): number {
+    return this.state === "filling" || this.state === "acting" ? this.count : 0
+  }
+
+  get statistics(): Effect.Effect<Statistics> {
+    return Effect.sync(() => ({ parties: this.parties, nWaiting: this.nWaitingUnsafe(), state: this.state }))
   }
 
   toString() {
@@ -385,3 +427,12 @@ export const broken = <E>(self: Barrier<E>): Effect.Effect<boolean> => self.brok
  * @category getters
  */
 export const nWaiting = <E>(self: Barrier<E>): Effect.Effect<number> => self.nWaiting
+
+/**
+ * A snapshot of the barrier: `{ parties, nWaiting, state }` (Trio's
+ * `statistics()`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const statistics = <E>(self: Barrier<E>): Effect.Effect<Statistics> => self.statistics

@@ -35,18 +35,22 @@
  * notified passes the notification on to the next waiter, so `notify(n)`
  * never wakes fewer than `n` fibers that are still waiting.
  *
- * Effect has no condition variable; this one is a FIFO list of waiters over
- * corun's `Lock` / `RLock`, which know their owner.
+ * Effect has no condition variable; this one is the toolbox's parking lot
+ * over corun's `Lock` / `RLock`, which know their owner: as in Trio,
+ * `notify(n)` moves `n` waiters to the lock's own wait list, so each is
+ * handed the lock in turn once the notifier releases it.
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Exit, Option } from "effect"
-import { dual } from "effect/Function"
+import { type Duration, Effect, Exit, Option } from "effect"
+import { dual, identity } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
-import { scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
+import { timeoutMillis } from "./internal/options.ts"
+import { IDLE, ParkingLot, settle, type Waiter } from "./internal/parkingLot.ts"
 import { type TaskInfo, taskOf } from "./internal/task.ts"
+import { deadlineOf, isPoll, type Millis, remaining, within } from "./internal/timeout.ts"
 import { integerCount } from "./internal/validation.ts"
 import * as Lock from "./Lock.ts"
 import * as RLock from "./RLock.ts"
@@ -108,22 +112,64 @@ export interface Condition extends Pipeable {
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
   /** How many fibers are waiting to be notified. */
   readonly waiting: Effect.Effect<number>
+  /**
+   * A snapshot: how many fibers wait to be notified, and the lock's own
+   * snapshot (Trio's `statistics()`).
+   */
+  readonly statistics: Effect.Effect<Statistics>
 }
 
-interface Waiter {
-  resume: ((effect: Effect.Effect<void>) => void) | undefined
-  notified: boolean
+/**
+ * A snapshot of a condition variable.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Statistics {
+  /** How many fibers wait to be notified. */
+  readonly waiting: number
+  /** The underlying lock's snapshot. */
+  readonly lock: Lock.Statistics | RLock.Statistics
 }
 
+/** What `Condition` drives of the `Lock` under it (the `RLock`'s, for an `RLock`). */
+interface LockInternals {
+  readonly lot: ParkingLot
+  holder: Waiter | undefined
+  holdFor(owner: TaskInfo): Waiter
+  releaseUnsafe(): void
+  acquireRestore(hold: Waiter): Effect.Effect<void>
+}
+
+/** What `Condition` drives of an `RLock`: its `Lock` and its count. */
+interface RLockInternals {
+  readonly lock: Lock.Lock
+  count_: number
+}
+
+/**
+ * The waiters park in the condition's own lot. `notify(n)` does not wake
+ * them: it moves `n` of them to the lock's lot (Trio's `repark`), since a
+ * notified waiter's next step is to take the lock, which the notifier
+ * holds. The lock's release then hands the lock straight to them, in
+ * order, and no notified fiber wakes only to wait again.
+ */
 class ConditionImpl implements Condition {
   readonly [TypeId] = TypeId
   readonly lock: Lock.Lock | RLock.RLock
   readonly isRLock: boolean
-  readonly waiters = new Set<Waiter>()
+  /** The `RLock`'s internals, for an `RLock`. */
+  readonly rlock: RLockInternals | undefined
+  /** The `Lock` the waiters move to when notified. */
+  readonly inner: LockInternals
+  /** The fibers waiting to be notified (never unparked: only moved). */
+  readonly lot = new ParkingLot()
 
   constructor(lock: Lock.Lock | RLock.RLock) {
     this.lock = lock
     this.isRLock = RLock.isRLock(lock)
+    this.rlock = this.isRLock ? (lock as unknown as RLockInternals) : undefined
+    this.inner = (this.rlock === undefined ? lock : this.rlock.lock) as unknown as LockInternals
   }
 
   pipe() {
@@ -134,58 +180,50 @@ class ConditionImpl implements Condition {
     return this.isRLock ? RLock.ownerUnsafe(this.lock as RLock.RLock) : Lock.ownerUnsafe(this.lock as Lock.Lock)
   }
 
-  /** Frees the lock; returns what `acquireRestore` needs to take it back. */
-  releaseSave(): unknown {
-    return this.isRLock
-      ? RLock.releaseSaveUnsafe(this.lock as RLock.RLock)
-      : Lock.releaseSaveUnsafe(this.lock as Lock.Lock)
-  }
-
-  acquireRestore(owner: TaskInfo, saved: unknown): Effect.Effect<void> {
-    return this.isRLock
-      ? RLock.acquireRestoreUnsafe(this.lock as RLock.RLock, owner, saved as number)
-      : Lock.acquireRestoreUnsafe(this.lock as Lock.Lock, saved)
-  }
-
   notifyUnsafe(n: number): void {
-    for (const waiter of this.waiters) {
-      if (n <= 0) break
-      n--
-      this.waiters.delete(waiter)
-      waiter.notified = true
-      const resume = waiter.resume
-      if (resume !== undefined) scheduleUnsafe(() => resume(Effect.void))
-    }
+    this.lot.repark(this.inner.lot, n)
   }
 
   wait(options?: WaitOptions): Effect.Effect<boolean, LockNotOwnedError | InvalidArgumentError> {
+    const millis = timeoutMillis(options?.timeout)
+    if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+    return this.waitMillis(millis)
+  }
+
+  /** `wait` with a checked timeout. */
+  waitMillis(millis: Millis): Effect.Effect<boolean, LockNotOwnedError> {
     return Effect.uninterruptibleMask((restore) =>
-      Effect.withFiber((fiber): Effect.Effect<boolean, LockNotOwnedError | InvalidArgumentError> => {
-        const millis = timeoutMillis(options?.timeout)
-        if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+      Effect.withFiber((fiber): Effect.Effect<boolean, LockNotOwnedError> => {
         const id = taskOf(fiber)
         if (this.owner() !== id) return Effect.fail(notOwned("wait on"))
-        const waiter: Waiter = { resume: undefined, notified: false }
-        this.waiters.add(waiter)
-        const saved = this.releaseSave()
-        const sleep = Effect.callback<void>((resume) => {
-          if (waiter.notified) resume(Effect.void)
-          else waiter.resume = resume
-        })
-        const waiting: Effect.Effect<boolean> = millis === undefined
-          ? Effect.as(sleep, true)
-          : millis === 0
-          ? Effect.succeed(false)
-          : Effect.map(Effect.timeoutOption(sleep, millis), Option.isSome)
-        return Effect.flatMap(Effect.exit(restore(waiting)), (exit) => {
-          const notified = waiter.notified
-          if (!notified) this.waiters.delete(waiter)
-          // Take the lock back before returning or re-raising, as Python does.
-          return Effect.flatMap(this.acquireRestore(id, saved), () => {
-            if (Exit.isSuccess(exit)) return Effect.succeed(exit.value || notified)
+        const inner = this.inner
+        const rlock = this.rlock
+        // Python's `_release_save`: free the lock entirely, keeping what
+        // takes it back. For a `Lock`, the waiter is the very acquisition
+        // that holds it, so the `withLock` that made it still recognises it
+        // when it comes back; an `RLock` keeps its count.
+        const count = rlock === undefined ? 0 : rlock.count_
+        const held = inner.holder!
+        const waiter = rlock === undefined && held.state === IDLE ? held : inner.holdFor(id)
+        if (rlock !== undefined) rlock.count_ = 0
+        this.lot.enqueue(waiter)
+        inner.releaseUnsafe()
+        return Effect.flatMap(Effect.exit(restore(within(this.lot.park(waiter), millis))), (exit) => {
+          // Still in this lot: not notified (timed out or interrupted), so
+          // leave and take the lock back like any other fiber. Otherwise
+          // `notify` moved it to the lock's lot: wait there (it may have
+          // been handed the lock already).
+          const notified = waiter.lot !== this.lot
+          if (!notified) settle(waiter, false)
+          const regain = notified ? inner.lot.await(waiter, identity, undefined) : inner.acquireRestore(waiter)
+          // The lock is taken back before returning or re-raising, as
+          // Python does (uninterruptibly: no `restore`).
+          return Effect.flatMap(regain, () => {
+            if (rlock !== undefined) rlock.count_ = count
+            if (Exit.isSuccess(exit)) return Effect.succeed(Option.isSome(exit.value) || notified)
             // Interrupted after being notified: pass the notification on.
             if (notified) this.notifyUnsafe(1)
-            return exit
+            return Effect.failCause(exit.cause)
           })
         })
       })
@@ -205,24 +243,18 @@ class ConditionImpl implements Condition {
       // holds, nothing waits and the lock is not checked. Otherwise `wait`
       // checks that the current task holds the lock.
       let result = yield* check
-      if (millis === undefined) {
-        while (!result) {
-          yield* self.wait()
-          result = yield* check
-        }
-        return result
-      }
-      const deadline = (yield* Clock.currentTimeMillis) + millis
+      if (result) return result
+      const deadline = yield* deadlineOf(millis)
       // As in Python, the first wait always happens (so a false predicate
       // without the lock fails even with `timeout: 0`); later ones only while
       // time remains.
-      let remaining = millis
+      let left = millis
       while (!result) {
-        yield* self.wait({ timeout: remaining })
+        yield* self.waitMillis(left)
         result = yield* check
         if (result) break
-        remaining = deadline - (yield* Clock.currentTimeMillis)
-        if (remaining <= 0) break
+        left = yield* remaining(deadline)
+        if (isPoll(left)) break
       }
       return result
     })
@@ -231,8 +263,8 @@ class ConditionImpl implements Condition {
   notify(): Effect.Effect<void, LockNotOwnedError>
   notify(n: number): Effect.Effect<void, LockNotOwnedError | InvalidArgumentError>
   notify(n = 1): Effect.Effect<void, LockNotOwnedError | InvalidArgumentError> {
-    // Checked first: `notifyUnsafe` counts down with `n <= 0`, which a NaN
-    // never reaches (it would wake every waiter; Python's loop wakes none).
+    // Checked first: a NaN would otherwise move nobody silently (Python's
+    // loop wakes none, but `NaN` is a caller's bug here).
     const count = n === 1 ? 1 : integerCount(n, "n", notifyCountHelp)
     if (count instanceof InvalidArgumentError) return Effect.fail(count)
     return Effect.withFiber((fiber) => {
@@ -245,7 +277,7 @@ class ConditionImpl implements Condition {
   get notifyAll(): Effect.Effect<void, LockNotOwnedError> {
     return Effect.withFiber((fiber) => {
       if (this.owner() !== taskOf(fiber)) return Effect.fail(notOwned("notify on"))
-      this.notifyUnsafe(this.waiters.size)
+      this.lot.reparkAll(this.inner.lot)
       return Effect.void
     })
   }
@@ -263,7 +295,16 @@ class ConditionImpl implements Condition {
   }
 
   get waiting(): Effect.Effect<number> {
-    return Effect.sync(() => this.waiters.size)
+    return Effect.sync(() => this.lot.parked)
+  }
+
+  get statistics(): Effect.Effect<Statistics> {
+    return Effect.sync(() => ({
+      waiting: this.lot.parked,
+      lock: this.isRLock
+        ? RLock.statisticsUnsafe(this.lock as RLock.RLock)
+        : Lock.statisticsUnsafe(this.lock as Lock.Lock)
+    }))
   }
 }
 
@@ -356,3 +397,11 @@ export const withLock: {
  * @category guards
  */
 export const isCondition = (u: unknown): u is Condition => u instanceof ConditionImpl
+
+/**
+ * A snapshot of the condition: `{ waiting, lock }` (Trio's `statistics()`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const statistics = (self: Condition): Effect.Effect<Statistics> => self.statistics

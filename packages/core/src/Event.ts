@@ -19,16 +19,18 @@
  * until `set` (then `true`, even if the flag was cleared again before the
  * waiter ran, as in Python) or until `timeout` passes (then `false`).
  *
- * Built on Effect's `Latch`: `set` opens it, `clear` closes it.
+ * A flag and the toolbox's parking lot: `set` unparks every waiter.
  *
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Effect, Latch, Option } from "effect"
+import { Effect } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError } from "./Errors.ts"
 import { timeoutMillis } from "./internal/options.ts"
+import { ParkingLot, Waiter } from "./internal/parkingLot.ts"
+import { isPoll } from "./internal/timeout.ts"
 
 const TypeId = "~@corun/core/Event" as const
 
@@ -63,14 +65,34 @@ export interface Event extends Pipeable {
    */
   wait(): Effect.Effect<boolean>
   wait(options: WaitOptions): Effect.Effect<boolean, InvalidArgumentError>
+  /** A snapshot: whether it is set and how many fibers wait (Trio's `statistics()`). */
+  readonly statistics: Effect.Effect<Statistics>
 }
+
+/**
+ * A snapshot of an event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Statistics {
+  /** Whether the flag is set (Python's `event.is_set()`). */
+  readonly set: boolean
+  /** How many fibers wait for it. */
+  readonly waiting: number
+}
+
+/** Nothing to pass on: `set` wakes every waiter at once. */
+const keepNothing = () => {}
 
 class EventImpl implements Event {
   readonly [TypeId] = TypeId
-  readonly latch: Latch.Latch
+  flag: boolean
+  /** The fibers waiting for `set`. */
+  readonly lot = new ParkingLot({ passOn: keepNothing })
 
   constructor(isSet: boolean) {
-    this.latch = Latch.makeUnsafe(isSet)
+    this.flag = isSet
   }
 
   pipe() {
@@ -78,32 +100,43 @@ class EventImpl implements Event {
   }
 
   get set(): Effect.Effect<void> {
-    return Effect.asVoid(this.latch.open)
+    return Effect.sync(() => {
+      this.flag = true
+      this.lot.unparkAll()
+    })
   }
 
   get clear(): Effect.Effect<void> {
-    return Effect.asVoid(this.latch.close)
+    return Effect.sync(() => {
+      this.flag = false
+    })
   }
 
   get isSet(): Effect.Effect<boolean> {
-    return Effect.sync(() => this.latch.isOpen())
+    return Effect.sync(() => this.flag)
+  }
+
+  get statistics(): Effect.Effect<Statistics> {
+    return Effect.sync(() => ({ set: this.flag, waiting: this.lot.parked }))
   }
 
   wait(): Effect.Effect<boolean>
   wait(options: WaitOptions): Effect.Effect<boolean, InvalidArgumentError>
   wait(options?: WaitOptions): Effect.Effect<boolean, InvalidArgumentError> {
-    return Effect.suspend(() => {
-      const millis = timeoutMillis(options?.timeout)
-      if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-      if (this.latch.isOpen()) return succeedTrue
-      if (millis === undefined) return Effect.as(this.latch.await, true)
-      if (millis === 0) return succeedFalse
-      return Effect.map(Effect.timeoutOption(this.latch.await, millis), Option.isSome)
+    const millis = timeoutMillis(options?.timeout)
+    if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
+    // A waiter woken by `set` returns `true`, even if its timeout fires or
+    // the flag is cleared before it runs (Python's `wait` returns what
+    // `notify_all` told it).
+    return Effect.uninterruptibleMask((restore) => {
+      if (this.flag) return succeedTrue
+      if (isPoll(millis)) return succeedFalse
+      return this.lot.await(this.lot.enqueue(new Waiter()), restore, millis)
     })
   }
 
   toString() {
-    return `Event(${this.latch.isOpen() ? "set" : "unset"})`
+    return `Event(${this.flag ? "set" : "unset"})`
   }
 }
 
@@ -162,3 +195,11 @@ export const wait: {
   (self: Event): Effect.Effect<boolean>
   (self: Event, options: WaitOptions): Effect.Effect<boolean, InvalidArgumentError>
 } = ((self: Event, options?: WaitOptions) => (self as EventImpl).wait(options as WaitOptions)) as any
+
+/**
+ * A snapshot of the event: `{ set, waiting }` (Trio's `statistics()`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const statistics = (self: Event): Effect.Effect<Statistics> => self.statistics

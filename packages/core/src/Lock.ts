@@ -41,18 +41,20 @@
  *
  * Why not Effect's `Semaphore(1)`: it has no owner, so it cannot tell who may
  * release it, and `RLock` / `Condition` need that owner. The hand-written
- * part is only the owner field and the FIFO hand-off below; the uncontended
- * path costs the same as `Semaphore.withPermits(1)` (see `bench/toolbox.bench.ts`).
+ * part is only the owner field; the waiting is the toolbox's parking lot
+ * (the FIFO hand-off), and the uncontended path, kept inline, costs the
+ * same as `Semaphore.withPermits(1)` (see `bench/toolbox.bench.ts`).
  *
  * @since 0.1.0
  */
-import { type Duration, Effect, Exit, type Fiber, Option } from "effect"
-import { dual } from "effect/Function"
+import { type Duration, Effect, type Fiber } from "effect"
+import { dual, identity } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
-import { scheduleUnsafe } from "./internal/options.ts"
+import { ParkingLot, Waiter } from "./internal/parkingLot.ts"
 import { describeTask, type TaskInfo, taskOf } from "./internal/task.ts"
+import { isPoll } from "./internal/timeout.ts"
 import { acquireMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Lock" as const
@@ -103,6 +105,11 @@ export interface Lock extends Pipeable {
   /** Whether some task holds the lock (Python's `lock.locked()`). */
   readonly locked: Effect.Effect<boolean>
   /**
+   * A snapshot: whether it is locked, by which task, and how many fibers
+   * wait (Trio's `lock.statistics()`; Python's `threading` has none).
+   */
+  readonly statistics: Effect.Effect<Statistics>
+  /**
    * Runs `effect` while holding the lock (Python's `with lock:`). The lock
    * is released when `effect` succeeds, fails or is interrupted.
    */
@@ -110,18 +117,34 @@ export interface Lock extends Pipeable {
 }
 
 /**
+ * A snapshot of a lock (Trio's `Lock.statistics()`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Statistics {
+  /** Whether some task holds the lock (Python's `lock.locked()`). */
+  readonly locked: boolean
+  /** The task holding it (`undefined` when it is free). */
+  readonly owner: TaskInfo | undefined
+  /** How many fibers wait for it. */
+  readonly waiting: number
+}
+
+/**
  * One acquisition of the lock: the task it was taken for. A fresh object per
  * acquisition, so a finaliser or a cancelled wait releases the lock only if
  * that very acquisition still holds it (the task may since have released it
  * and taken it again from another of its fibers, or another task may have
- * released it, as `Lock` allows).
+ * released it, as `Lock` allows). While it waits for the lock it is parked
+ * in the lock's parking lot: the record is the waiter.
  */
-class Hold {
+class Hold extends Waiter {
   /** The fiber that took the lock, when the owner is looked up lazily. */
   readonly fiber: Fiber.Fiber<unknown, unknown> | undefined
   owner_: TaskInfo | undefined
-  resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
   constructor(fiber: Fiber.Fiber<unknown, unknown> | undefined, owner: TaskInfo | undefined) {
+    super()
     this.fiber = fiber
     this.owner_ = owner
   }
@@ -135,14 +158,24 @@ class Hold {
   }
 }
 
-const resumeVoid = (waiter: Hold) => waiter.resume?.(Effect.void)
-
+/**
+ * The lock's state is `holder`: `undefined` (unlocked) or the acquisition
+ * holding it (locked), which is also what a hand-off gives the woken waiter.
+ * One field, not a flag plus an owner, so the two cannot disagree.
+ */
 class LockImpl implements Lock {
   readonly [TypeId] = TypeId
   /** The acquisition holding the lock, `undefined` when it is free. */
   holder: Hold | undefined = undefined
-  /** Acquisitions waiting for the lock, in arrival order. */
-  readonly waiters = new Set<Hold>()
+  /**
+   * Acquisitions waiting for the lock, in arrival order. A waiter woken and
+   * then interrupted before it ran holds the lock: it passes it on.
+   */
+  readonly lot: ParkingLot = new ParkingLot({
+    passOn: (_, waiter) => {
+      if (this.holder === waiter) this.releaseUnsafe()
+    }
+  })
 
   pipe() {
     return pipeArguments(this, arguments)
@@ -154,19 +187,12 @@ class LockImpl implements Lock {
   }
 
   /**
-   * Frees the lock, or hands it to the longest waiter. The waiter is resumed
-   * on the next scheduler tick; if it is interrupted before it runs, its
-   * cancel hook passes the lock on (see `waitFor`).
+   * Frees the lock, or hands it to the longest waiter (resumed on the next
+   * scheduler tick): the lock is the waiter's from this step on, so nobody
+   * can barge in before it runs.
    */
   releaseUnsafe(): void {
-    if (this.waiters.size === 0) {
-      this.holder = undefined
-      return
-    }
-    const next: Hold = this.waiters.values().next().value!
-    this.waiters.delete(next)
-    this.holder = next
-    scheduleUnsafe(() => resumeVoid(next))
+    this.holder = this.lot.unparkOne() as Hold | undefined
   }
 
   /** Takes the lock for `owner` if it is free; returns the acquisition. */
@@ -177,77 +203,51 @@ class LockImpl implements Lock {
     return hold
   }
 
-  /**
-   * Waits until the lock is handed to `waiter`. Interrupting the wait (a
-   * timeout interrupts it too) leaves the queue, or passes the lock on when
-   * it was handed over in the meantime, so no lock is ever lost.
-   */
-  waitFor(waiter: Hold): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      // The lock may have been released between the caller's check and now
-      // (a timeout runs this wait in a child fiber).
-      if (this.holder === undefined && this.waiters.size === 0) {
-        this.holder = waiter
-        resume(Effect.void)
-        return
-      }
-      waiter.resume = resume
-      this.waiters.add(waiter)
-      return Effect.sync(() => {
-        if (this.holder === waiter) this.releaseUnsafe()
-        else this.waiters.delete(waiter)
-      })
-    })
+  /** A new acquisition for `owner`, not holding the lock (for `Condition`). */
+  holdFor(owner: TaskInfo): Hold {
+    return new Hold(undefined, owner)
   }
 
-  acquireFor(owner: TaskInfo, options: AcquireOptions | undefined): Effect.Effect<boolean, InvalidArgumentError> {
+  /**
+   * Takes the lock for `owner`, waiting at most `millis`. Runs in an
+   * uninterruptible region (only the wait is `restore`d): the check and the
+   * parking happen in one step, and the parking lot settles the wait in the
+   * step it ends in, so an interrupted or timed-out wait never keeps or
+   * loses the lock.
+   */
+  acquireFor(owner: TaskInfo, options: AcquireOptions | undefined, restore: Restore) {
     if (options === undefined) {
       if (this.tryAcquireUnsafe(owner) !== undefined) return succeedTrue
-      const waiter = new Hold(undefined, owner)
-      return this.guardWait(waiter, Effect.as(this.waitFor(waiter), true))
+      return this.lot.await(this.lot.enqueue(new Hold(undefined, owner)), restore, undefined)
     }
     // The options are checked before the lock is tried: a bad timeout fails
     // the same way on a free lock as on a held one, and takes nothing.
     const millis = acquireMillis(options)
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
     if (this.tryAcquireUnsafe(owner) !== undefined) return succeedTrue
-    if (millis === 0) return succeedFalse
-    const waiter = new Hold(undefined, owner)
-    if (millis === undefined) return this.guardWait(waiter, Effect.as(this.waitFor(waiter), true))
-    return this.guardWait(waiter, Effect.map(Effect.timeoutOption(this.waitFor(waiter), millis), Option.isSome))
+    if (isPoll(millis)) return succeedFalse
+    return this.lot.await(this.lot.enqueue(new Hold(undefined, owner)), restore, millis)
   }
 
   /**
    * Takes the lock back for an acquisition `releaseSaveUnsafe` returned:
    * the same object, so the `withLock` that made it still recognises it.
+   * Waits uninterruptibly, as Python's `_acquire_restore` does.
    */
   acquireRestore(hold: Hold): Effect.Effect<void> {
     if (this.holder === undefined) {
       this.holder = hold
       return Effect.void
     }
-    return Effect.asVoid(this.guardWait(hold, Effect.as(this.waitFor(hold), true)))
-  }
-
-  /**
-   * A wait can be granted the lock and then be interrupted (or lose a race
-   * with its timeout) before it returns `true`: the caller would never
-   * release it. If the wait did not return `true` but its acquisition holds
-   * the lock, give it back.
-   */
-  guardWait(waiter: Hold, wait: Effect.Effect<boolean>): Effect.Effect<boolean> {
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.onExitPrimitive(restore(wait), (exit) => {
-        if (this.holder === waiter && !(Exit.isSuccess(exit) && exit.value)) this.releaseUnsafe()
-        return undefined
-      }, true)
-    )
+    return Effect.asVoid(this.lot.await(this.lot.enqueue(hold), identity, undefined))
   }
 
   acquire(): Effect.Effect<boolean>
   acquire(options: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
   acquire(options?: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError> {
-    return Effect.withFiber((fiber) => this.acquireFor(taskOf(fiber), options))
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((fiber) => this.acquireFor(taskOf(fiber), options, restore))
+    )
   }
 
   get release(): Effect.Effect<void, LockNotOwnedError> {
@@ -264,9 +264,20 @@ class LockImpl implements Lock {
     return Effect.sync(() => this.holder !== undefined)
   }
 
+  statisticsUnsafe(): Statistics {
+    return { locked: this.holder !== undefined, owner: this.holder?.owner, waiting: this.lot.parked }
+  }
+
+  get statistics(): Effect.Effect<Statistics> {
+    return Effect.sync(() => this.statisticsUnsafe())
+  }
+
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiber((fiber) => {
+        // The uncontended path stays inline (no parking lot, no owner
+        // lookup): it is the hot one, and must cost what Effect's
+        // `Semaphore.withPermits(1)` does.
         if (this.holder === undefined) {
           const hold = new Hold(fiber, undefined)
           this.holder = hold
@@ -279,16 +290,14 @@ class LockImpl implements Lock {
             return undefined
           }, true)
         }
-        // If the wait is granted the lock and then interrupted before it
-        // returns, the lock is given back here.
-        const waiter = new Hold(undefined, taskOf(fiber))
-        const wait = Effect.onExitPrimitive(restore(this.waitFor(waiter)), (exit) => {
-          if (Exit.isFailure(exit) && this.holder === waiter) this.releaseUnsafe()
-          return undefined
-        }, true)
-        return Effect.flatMap(wait, () =>
+        // A wait handed the lock and interrupted before it returns passes
+        // the lock on (the lot's `passOn`).
+        const waiter = this.lot.enqueue(new Hold(undefined, taskOf(fiber)))
+        return Effect.flatMap(this.lot.await(waiter, restore, undefined), () =>
           Effect.onExitPrimitive(restore(effect), () => {
-            if (this.holder === waiter) this.releaseUnsafe()
+            if (this.holder === waiter) {
+              this.releaseUnsafe()
+            }
             return undefined
           }, true))
       })
@@ -299,6 +308,8 @@ class LockImpl implements Lock {
     return `Lock(${this.holder === undefined ? "unlocked" : `locked by ${describeTask(this.holder.owner)}`})`
   }
 }
+
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 const succeedTrue = Effect.succeed(true)
 const succeedFalse = Effect.succeed(false)
@@ -381,6 +392,23 @@ export const withLock: {
 )
 
 /**
+ * A snapshot of the lock: `{ locked, owner, waiting }` (Trio's
+ * `lock.statistics()`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const statistics = (self: Lock): Effect.Effect<Statistics> => self.statistics
+
+/**
+ * The snapshot `statistics` returns, taken now, outside an Effect.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const statisticsUnsafe = (self: Lock): Statistics => (self as LockImpl).statisticsUnsafe()
+
+/**
  * The task holding the lock (`undefined` when it is free): its
  * `Executor.TaskInfo`, the same object `Executor.CurrentTask` holds inside
  * it. For diagnostics and for `RLock` / `Condition`.
@@ -401,7 +429,8 @@ export const acquireForUnsafe = (
   self: Lock,
   owner: TaskInfo,
   options?: AcquireOptions
-): Effect.Effect<boolean, InvalidArgumentError> => Effect.suspend(() => (self as LockImpl).acquireFor(owner, options))
+): Effect.Effect<boolean, InvalidArgumentError> =>
+  Effect.uninterruptibleMask((restore) => (self as LockImpl).acquireFor(owner, options, restore))
 
 /**
  * Releases the lock whoever holds it, handing it to the next waiter. Low-level

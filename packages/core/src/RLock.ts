@@ -68,10 +68,33 @@ export interface RLock extends Pipeable {
   /** Whether the current task holds the lock (Python's `_is_owned()`). */
   readonly isOwned: Effect.Effect<boolean>
   /**
+   * A snapshot: whether it is locked, by which task, how many times, and
+   * how many fibers wait (Trio's `statistics()`; Python's `threading` has
+   * none).
+   */
+  readonly statistics: Effect.Effect<Statistics>
+  /**
    * Runs `effect` while holding the lock (Python's `with rlock:`); nests in
    * the owner. The lock is released however `effect` ends.
    */
   withLock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
+}
+
+/**
+ * A snapshot of an `RLock`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Statistics {
+  /** Whether some task holds the lock. */
+  readonly locked: boolean
+  /** The task holding it (`undefined` when it is free). */
+  readonly owner: TaskInfo | undefined
+  /** How many times the owner has acquired it (0 when free). */
+  readonly count: number
+  /** How many fibers wait for it. */
+  readonly waiting: number
 }
 
 /**
@@ -164,6 +187,15 @@ class RLockImpl implements RLock {
 
   get count(): Effect.Effect<number> {
     return Effect.sync(() => this.count_)
+  }
+
+  statisticsUnsafe(): Statistics {
+    const lock = Lock.statisticsUnsafe(this.lock)
+    return { locked: lock.locked, owner: lock.owner, count: this.count_, waiting: lock.waiting }
+  }
+
+  get statistics(): Effect.Effect<Statistics> {
+    return Effect.sync(() => this.statisticsUnsafe())
   }
 
   get isOwned(): Effect.Effect<boolean> {
@@ -302,6 +334,23 @@ export const withLock: {
  * @category getters
  */
 export const ownerUnsafe = (self: RLock): TaskInfo | undefined => (self as RLockImpl).owner
+
+/**
+ * A snapshot of the lock: `{ locked, owner, count, waiting }` (Trio's
+ * `statistics()`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const statistics = (self: RLock): Effect.Effect<Statistics> => self.statistics
+
+/**
+ * The snapshot `statistics` returns, taken now, outside an Effect.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const statisticsUnsafe = (self: RLock): Statistics => (self as RLockImpl).statisticsUnsafe()
 
 /**
  * Frees the lock entirely and returns its count; `acquireRestore` takes it

@@ -39,17 +39,19 @@
  *
  * Written here rather than on Effect's `Semaphore`: Effect's wakes a waiter
  * without reserving the permit for it, and does not expose how many permits
- * are free. The uncontended `withPermit` costs about what Effect's
+ * are free. The waiting is the toolbox's parking lot, in hand-off mode. The uncontended `withPermit` costs about what Effect's
  * `withPermits(1)` does (see `bench/toolbox-semaphore.bench.ts`).
  *
  * @since 0.1.0
  */
-import { Effect, Exit, Option } from "effect"
+import { Effect, Exit } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, SemaphoreOverReleaseError } from "./Errors.ts"
-import { nonBlockingCheck, scheduleUnsafe, timeoutMillis } from "./internal/options.ts"
+import { ParkingLot, settle, Waiter } from "./internal/parkingLot.ts"
+import { isPoll, type Millis, within } from "./internal/timeout.ts"
+import { acquireMillis } from "./internal/validation.ts"
 import type { AcquireOptions } from "./Lock.ts"
 
 const TypeId = "~@corun/core/Semaphore" as const
@@ -88,40 +90,55 @@ export interface Semaphore extends Pipeable {
   release(n?: number): Effect.Effect<void, SemaphoreOverReleaseError | InvalidArgumentError>
   /** Runs `effect` holding one permit (Python's `with sem:`). */
   withPermit<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
-}
-
-/** A fiber waiting for a permit. */
-interface Waiter {
-  /** Resumes the waiting fiber; unset until its callback is registered. */
-  resume: ((effect: Effect.Effect<void>) => void) | undefined
-  /** Set when a release handed this waiter a permit (it holds it from then on). */
-  granted: boolean
-}
-
-const resumeGranted = (waiter: Waiter): void => {
-  const resume = waiter.resume
-  waiter.resume = undefined
-  resume?.(Effect.void)
+  /**
+   * A snapshot: free permits and waiting fibers (Trio's
+   * `statistics()`; Python's `threading` has none).
+   */
+  readonly statistics: Effect.Effect<Statistics>
 }
 
 /**
- * The permits and the queue of waiters, after asyncio 3.11's `Semaphore`.
+ * A snapshot of a semaphore.
  *
- * A release hands its permit to the longest waiter (`granted`) instead of
- * freeing it, and until that waiter has run and picked the permit up
- * (`handed > 0`) a newcomer may not take a free permit either: it queues, as
- * asyncio's `acquire` does while `locked()` sees a waiter not yet run. So no
- * fiber is served before one that started waiting earlier. Invariant, after
- * every step: a permit is free while fibers wait only if some handed-over
- * permit has not been picked up yet (the waiter that picks it up then hands
- * the free permits on, see `pickedUp`).
+ * @since 0.1.0
+ * @category models
+ */
+export interface Statistics {
+  /** How many permits are free (Python's `sem._value`). */
+  readonly value: number
+  /** How many fibers wait for a permit. */
+  readonly waiting: number
+}
+
+/**
+ * The permits and the parking lot of waiters, after asyncio 3.11's
+ * `Semaphore`.
+ *
+ * A release hands its permit to the longest waiter (unparks it) instead of
+ * freeing it, and until that waiter has run and picked the permit up (the
+ * lot's `woken > 0`) a newcomer may not take a free permit either: it
+ * queues, as asyncio's `acquire` does while `locked()` sees a waiter not yet
+ * run. So no fiber is served before one that started waiting earlier.
+ * Invariant, after every step: a permit is free while fibers wait only if
+ * some handed-over permit has not been picked up yet (the waiter that picks
+ * it up then hands the free permits on, see `settleWait`).
+ *
+ * The state is two counters, `free` and the lot's `woken` (permits handed
+ * over, not yet picked up), rather than named states: a permit has no
+ * identity, and counting keeps `release(n)` O(n) without allocating.
  */
 class Permits {
   free: number
-  /** Fibers waiting for a permit and not yet handed one, in arrival order. */
-  readonly waiters = new Set<Waiter>()
-  /** Permits handed to waiters that have not run yet to pick them up. */
-  handed = 0
+  /**
+   * Fibers waiting for a permit. A waiter handed a permit and interrupted
+   * before it ran gives it back, which hands it on (`passOn`).
+   */
+  readonly lot: ParkingLot = new ParkingLot({
+    passOn: () => {
+      this.free++
+      this.handOnFree()
+    }
+  })
 
   constructor(free: number) {
     this.free = free
@@ -129,7 +146,7 @@ class Permits {
 
   /** Takes a permit if one is free and nobody is served before this caller. */
   tryTake(): boolean {
-    if (this.free > 0 && this.handed === 0) {
+    if (this.free > 0 && this.lot.woken === 0) {
       this.free--
       return true
     }
@@ -142,72 +159,30 @@ class Permits {
    * the releasing fiber); the permit is its own from now on.
    */
   releaseOne(): void {
-    if (this.waiters.size === 0) this.free++
-    else this.handOn()
-  }
-
-  /** Hands a permit to the longest waiter (there is one). */
-  handOn(): void {
-    const next: Waiter = this.waiters.values().next().value!
-    this.waiters.delete(next)
-    next.granted = true
-    this.handed++
-    scheduleUnsafe(() => resumeGranted(next))
-  }
-
-  /** Queues a new waiter (called in the step that found no permit to take). */
-  enqueue(): Waiter {
-    const waiter: Waiter = { resume: undefined, granted: false }
-    this.waiters.add(waiter)
-    return waiter
-  }
-
-  /**
-   * Waits until `waiter` is handed its permit. It may have been handed it
-   * already (a timeout runs this in a child fiber, a step or more after the
-   * waiter was queued).
-   */
-  await(waiter: Waiter): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      if (waiter.granted) resume(Effect.void)
-      else waiter.resume = resume
-    })
-  }
-
-  /**
-   * Called, uninterruptibly, when a wait returned with its permit. Permits
-   * freed while it was on its way (by releases with nobody left in the
-   * queue) go to the fibers that queued behind it meanwhile (asyncio's
-   * `if self._value > 0: self._wake_up_next()`).
-   */
-  pickedUp(): void {
-    this.handed--
-    this.handOnFree()
+    if (this.lot.unparkOne() === undefined) this.free++
   }
 
   /** Hands free permits to the waiters (see the invariant above). */
   handOnFree(): void {
-    while (this.free > 0 && this.waiters.size > 0) {
+    while (this.free > 0 && this.lot.parked > 0) {
       this.free--
-      this.handOn()
+      this.lot.unparkOne()
     }
   }
 
   /**
-   * Called, uninterruptibly, when a wait ends without keeping a permit
-   * (interrupted, or timed out): leaves the queue, or, when a permit was
-   * handed over in the meantime, passes it on to the next waiter or back.
+   * Ends a wait, uninterruptibly, in the step it ended in. A waiter that
+   * returns with its permit (also one handed it as its timeout fired) keeps
+   * it, and permits freed while it was on its way (by releases with nobody
+   * left in the queue) go to the fibers that queued behind it meanwhile
+   * (asyncio's `if self._value > 0: self._wake_up_next()`). Otherwise it
+   * leaves the queue, or passes a permit it was handed on. Returns whether
+   * it holds a permit.
    */
-  abandon(waiter: Waiter): void {
-    waiter.resume = undefined
-    if (waiter.granted) {
-      waiter.granted = false
-      this.handed--
-      this.free++
-      this.handOnFree()
-    } else {
-      this.waiters.delete(waiter)
-    }
+  settleWait(waiter: Waiter, returned: boolean): boolean {
+    const kept = settle(waiter, returned)
+    if (kept) this.handOnFree()
+    return kept
   }
 }
 
@@ -215,7 +190,7 @@ class SemaphoreImpl implements Semaphore {
   readonly [TypeId] = TypeId
   readonly initial: number
   readonly bounded: boolean
-  /** The permits and their waiters (the leak tests look at `semaphore.waiters`). */
+  /** The permits and their waiters. */
   readonly semaphore: Permits
 
   constructor(initial: number, bounded: boolean) {
@@ -232,39 +207,35 @@ class SemaphoreImpl implements Semaphore {
     return Effect.sync(() => this.semaphore.free)
   }
 
+  get statistics(): Effect.Effect<Statistics> {
+    return Effect.sync(() => ({ value: this.semaphore.free, waiting: this.semaphore.lot.parked }))
+  }
+
   acquire(): Effect.Effect<boolean>
   acquire(options: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError>
   acquire(options?: AcquireOptions): Effect.Effect<boolean, InvalidArgumentError> {
     return Effect.uninterruptibleMask((restore) => {
       const permits = this.semaphore
+      let millis: Millis = undefined
       if (options !== undefined) {
-        const millis = nonBlockingCheck(options) ?? timeoutMillis(options.timeout)
-        if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
-        if (permits.tryTake()) return succeedTrue
-        if (options.blocking === false || millis === 0) return succeedFalse
-        if (millis !== undefined) {
-          const waiter = permits.enqueue()
-          // Kept only when the wait returned `true`: a timeout that fires as
-          // the permit is handed over, or an interruption of the (child)
-          // waiting fiber, passes the permit on.
-          return Effect.onExitPrimitive(
-            restore(Effect.map(Effect.timeoutOption(permits.await(waiter), millis), Option.isSome)),
-            (exit) => {
-              if (Exit.isSuccess(exit) && exit.value) permits.pickedUp()
-              else permits.abandon(waiter)
-              return undefined
-            },
-            true
-          )
-        }
+        const checked = acquireMillis(options)
+        if (checked instanceof InvalidArgumentError) return Effect.fail(checked)
+        millis = checked
       }
       if (permits.tryTake()) return succeedTrue
-      const waiter = permits.enqueue()
-      return Effect.onExitPrimitive(restore(Effect.as(permits.await(waiter), true)), (exit) => {
-        if (Exit.isSuccess(exit)) permits.pickedUp()
-        else permits.abandon(waiter)
-        return undefined
-      }, true)
+      if (isPoll(millis)) return succeedFalse
+      // Queued in the step that found no permit; the wait settles in the
+      // step it ends in (`settleWait`), so a permit handed over as the wait
+      // is interrupted or times out is kept or passed on, never lost.
+      const waiter = permits.lot.enqueue(new Waiter())
+      let kept = false
+      return Effect.map(
+        Effect.onExitPrimitive(restore(within(permits.lot.park(waiter), millis)), (exit) => {
+          kept = permits.settleWait(waiter, Exit.isSuccess(exit))
+          return undefined
+        }, true),
+        () => kept
+      )
     })
   }
 
@@ -296,7 +267,9 @@ class SemaphoreImpl implements Semaphore {
     // step; only the wait and `effect` are interruptible.
     return Effect.uninterruptibleMask((restore) => {
       const permits = this.semaphore
-      if (permits.free > 0 && permits.handed === 0) {
+      // The uncontended path stays inline (no parking lot): it is the hot
+      // one, measured against Effect's `withPermits(1)`.
+      if (permits.free > 0 && permits.lot.woken === 0) {
         permits.free--
         // (The finalizer is written out in both branches, as in `Lock`:
         // a shared closure slows this path down.)
@@ -305,12 +278,11 @@ class SemaphoreImpl implements Semaphore {
           return undefined
         }, true)
       }
-      const waiter = permits.enqueue()
+      const waiter = permits.lot.enqueue(new Waiter())
       // A wait handed the permit and interrupted before it returns passes
-      // the permit on (`abandon`).
-      const wait = Effect.onExitPrimitive(restore(permits.await(waiter)), (exit) => {
-        if (Exit.isSuccess(exit)) permits.pickedUp()
-        else permits.abandon(waiter)
+      // the permit on (`settleWait`).
+      const wait = Effect.onExitPrimitive(restore(permits.lot.park(waiter)), (exit) => {
+        permits.settleWait(waiter, Exit.isSuccess(exit))
         return undefined
       }, true)
       return Effect.flatMap(wait, () =>
@@ -430,3 +402,12 @@ export const withPermit: {
  * @category getters
  */
 export const value = (self: Semaphore): Effect.Effect<number> => self.value
+
+/**
+ * A snapshot of the semaphore: `{ value, waiting }` (Trio's
+ * `statistics()`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const statistics = (self: Semaphore): Effect.Effect<Statistics> => self.statistics

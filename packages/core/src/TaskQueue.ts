@@ -54,19 +54,20 @@
  * immediate drop, with task accounting). Wrapping it for FIFO only would
  * still need all of that around it, plus a second implementation for the
  * other two orders. So the buffer and the waiting lists are written here,
- * once for all three orders; the waiting itself is Effect's
- * (`Effect.callback`, `Effect.timeoutOption`, `Latch` for `join`), and it is
+ * once for all three orders; the waiting is the toolbox's parking lot (hint
+ * mode: a woken fiber retries), and it is
  * measured against Effect's bounded `Queue` in `bench/toolbox.bench.ts`
  * (it is faster there: blocked producers are woken in one batch per tick).
  *
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Cause, Clock, Effect, Latch, type Order } from "effect"
+import { Cause, Effect, type Order } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, QueueEmpty, QueueFull, QueueShutDown, TaskDoneTooManyTimesError } from "./Errors.ts"
-import { scheduleUnsafe } from "./internal/options.ts"
+import { ParkingLot } from "./internal/parkingLot.ts"
+import { type Deadline, deadlineOf, isPoll, remaining, within } from "./internal/timeout.ts"
 import { integerCount, timeoutMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/TaskQueue" as const
@@ -180,6 +181,11 @@ export interface TaskQueue<in out A> extends Pipeable {
   shutdown(options?: { readonly immediate?: boolean | undefined }): Effect.Effect<void>
   /** Whether `shutdown` was called (Python's `q.is_shutdown`). */
   readonly isShutdown: Effect.Effect<boolean>
+  /**
+   * A snapshot: `{ size, maxsize, waitingPut, waitingGet, waitingJoin,
+   * unfinished, isShutdown }` (Trio's `statistics()`).
+   */
+  readonly statistics: Effect.Effect<Statistics>
 }
 
 // -----------------------------------------------------------------------------
@@ -371,47 +377,50 @@ export const pythonOrder: Order.Order<unknown> = (a: unknown, b: unknown): -1 | 
 const describeType = (u: unknown) => (u === null ? "null" : Array.isArray(u) ? "an array" : `a ${typeof u}`)
 
 // -----------------------------------------------------------------------------
-// Waiting
+// The queue
 // -----------------------------------------------------------------------------
 
 /**
- * A fiber waiting for room (putters) or for an item (getters). A wake-up is
- * a hint, not a hand-over: the woken fiber retries, so an item is never
- * stranded in a fiber that was interrupted while it was being woken.
+ * A snapshot of a queue (Trio's `statistics()` of a memory channel, with
+ * Python's `queue` names).
+ *
+ * @since 0.1.0
+ * @category models
  */
-interface Waiter {
-  readonly list: WaitList
-  readonly resume: (effect: Effect.Effect<void>) => void
-  signalled: boolean
+export interface Statistics {
+  /** How many items it holds (Python's `qsize()`). */
+  readonly size: number
+  /** The bound; `0` when unbounded. */
+  readonly maxsize: number
+  /** How many fibers wait for room to `put`. */
+  readonly waitingPut: number
+  /** How many fibers wait for an item to `get`. */
+  readonly waitingGet: number
+  /** How many fibers wait in `join`. */
+  readonly waitingJoin: number
+  /** Items put and not yet marked done (Python's `unfinished_tasks`). */
+  readonly unfinished: number
+  /** Whether `shutdown` was called (Python's `is_shutdown`). */
+  readonly isShutdown: boolean
 }
-
-class WaitList {
-  readonly waiting = new Set<Waiter>()
-  /** Waiters woken whose fibers have not run yet. */
-  woken = 0
-  /** What a woken waiter runs first: it is no longer pending. */
-  readonly resumed = Effect.sync(() => {
-    this.woken--
-  })
-}
-
-// -----------------------------------------------------------------------------
-// The queue
-// -----------------------------------------------------------------------------
 
 class TaskQueueImpl<A> implements TaskQueue<A> {
   readonly [TypeId] = TypeId
   readonly kind: Kind
   readonly maxsize: number
   readonly buffer: Buffer<A>
-  readonly getters = new WaitList()
-  readonly putters = new WaitList()
-  /** Open exactly when there is no unfinished task. */
-  readonly allDone = Latch.makeUnsafe(true)
+  /**
+   * Fibers waiting for an item, and for room. A wake-up is a hint, not a
+   * hand-over: the woken fiber retries, so an item is never stranded in a
+   * fiber that was interrupted while it was being woken; that fiber's
+   * wake-up goes to the next waiter (`rewake`).
+   */
+  readonly getters: ParkingLot = new ParkingLot({ hint: true, passOn: (lot) => this.rewake(lot) })
+  readonly putters: ParkingLot = new ParkingLot({ hint: true, passOn: (lot) => this.rewake(lot) })
+  /** Fibers in `join`, woken when the last unfinished task is done. */
+  readonly joiners = new ParkingLot({ hint: true, passOn: () => {} })
   unfinished = 0
   shut = false
-  /** Woken waiters whose fibers are resumed in one batch on the next tick. */
-  pending: Array<Waiter> = []
 
   constructor(kind: Kind, maxsize: number, buffer: Buffer<A>) {
     this.kind = kind
@@ -431,70 +440,38 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
 
   putUnsafe(item: A): void {
     this.buffer.push(item)
-    if (this.unfinished++ === 0) this.allDone.closeUnsafe()
-    if (this.getters.waiting.size > 0) this.wake(this.getters, this.buffer.size)
+    this.unfinished++
+    if (this.getters.parked > 0) this.wake(this.getters, this.buffer.size)
   }
 
   takeUnsafe(): A {
     const item = this.buffer.pop()
-    if (this.putters.waiting.size > 0) this.wake(this.putters, this.maxsize - this.buffer.size)
+    if (this.putters.parked > 0) this.wake(this.putters, this.maxsize - this.buffer.size)
     return item
   }
 
-  /** Wakes waiters of `list` until `available` of them are pending. */
-  wake(list: WaitList, available: number): void {
-    if (list.woken >= available) return
-    const first = this.pending.length === 0
-    for (const waiter of list.waiting) {
-      list.waiting.delete(waiter)
-      waiter.signalled = true
-      this.pending.push(waiter)
-      if (++list.woken >= available) break
-    }
-    if (first && this.pending.length > 0) scheduleUnsafe(this.flush)
-  }
-
-  readonly flush = (): void => {
-    const pending = this.pending
-    this.pending = []
-    for (let i = 0; i < pending.length; i++) {
-      const waiter = pending[i]
-      waiter.resume(waiter.list.resumed)
+  /**
+   * Wakes waiters of `lot` until `available` of them are woken and not yet
+   * run: as many as there are items (or free places) for them, and no more,
+   * so that blocked producers are woken in one batch per tick.
+   */
+  wake(lot: ParkingLot, available: number): void {
+    while (lot.woken < available && lot.unparkOne() !== undefined) {
+      // unparked one more
     }
   }
 
-  rewake(list: WaitList): void {
-    if (this.shut) this.wake(list, Infinity)
-    else if (list === this.getters) this.wake(list, this.buffer.size)
-    else this.wake(list, this.maxsize === 0 ? Infinity : this.maxsize - this.buffer.size)
-  }
-
-  /** Waits until woken; the caller re-checks. `ready` closes the race with a wake-up before registering. */
-  await(list: WaitList, ready: () => boolean): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      if (ready()) {
-        resume(Effect.void)
-        return
-      }
-      const waiter: Waiter = { list, resume, signalled: false }
-      list.waiting.add(waiter)
-      return Effect.sync(() => {
-        if (waiter.signalled) {
-          // Woken, then interrupted (or timed out) before running: the
-          // wake-up must not be lost, so give it to the next waiter.
-          list.woken--
-          this.rewake(list)
-        } else {
-          list.waiting.delete(waiter)
-        }
-      })
-    })
+  rewake(lot: ParkingLot): void {
+    if (this.shut) this.wake(lot, Infinity)
+    else if (lot === this.getters) this.wake(lot, this.buffer.size)
+    else this.wake(lot, this.maxsize === 0 ? Infinity : this.maxsize - this.buffer.size)
   }
 
   readonly readyToGet = () => this.buffer.size > 0 || this.shut
   readonly readyToPut = () => this.hasRoom() || this.shut
-  readonly awaitItem = this.await(this.getters, this.readyToGet)
-  readonly awaitRoom = this.await(this.putters, this.readyToPut)
+  /** Waits until woken; the caller re-checks. */
+  readonly awaitItem = this.getters.wait(this.readyToGet)
+  readonly awaitRoom = this.putters.wait(this.readyToPut)
 
   // --- put / get ---------------------------------------------------------
   //
@@ -536,14 +513,13 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
     )
   }
 
-  putUntil(item: A, deadline: number): Effect.Effect<void, QueueFull | QueueShutDown> {
+  putUntil(item: A, deadline: Deadline): Effect.Effect<void, QueueFull | QueueShutDown> {
     return Effect.catchCause(Effect.sync(() => this.tryPut(item)), (cause) => {
       if (!isRetry(cause)) return Effect.failCause(cause)
       if (this.shut) return failShutDown
-      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const remaining = deadline - now
-        if (remaining <= 0) return Effect.fail(fullError(this.maxsize))
-        return Effect.flatMap(Effect.timeoutOption(this.awaitRoom, remaining), () => this.putUntil(item, deadline))
+      return Effect.flatMap(remaining(deadline), (left) => {
+        if (isPoll(left)) return Effect.fail(fullError(this.maxsize))
+        return Effect.flatMap(within(this.awaitRoom, left), () => this.putUntil(item, deadline))
       })
     })
   }
@@ -559,8 +535,8 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
     if (options.block === false) return this.putNowaitEffect(item)
     if (millis === undefined) return this.putWaiting(item)
-    if (millis === 0) return this.putNowaitEffect(item)
-    return Effect.flatMap(Clock.currentTimeMillis, (now) => this.putUntil(item, now + millis))
+    if (isPoll(millis)) return this.putNowaitEffect(item)
+    return Effect.flatMap(deadlineOf(millis), (deadline) => this.putUntil(item, deadline))
   }
 
   putNowait(item: A): Effect.Effect<void, QueueFull | QueueShutDown> {
@@ -579,14 +555,13 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
       !isRetry(cause) ? Effect.failCause(cause) : this.shut ? failShutDown : failEmpty
   )
 
-  getUntil(deadline: number): Effect.Effect<A, QueueEmpty | QueueShutDown> {
+  getUntil(deadline: Deadline): Effect.Effect<A, QueueEmpty | QueueShutDown> {
     return Effect.catchCause(this.tryTakeEffect, (cause) => {
       if (!isRetry(cause)) return Effect.failCause(cause)
       if (this.shut) return failShutDown
-      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const remaining = deadline - now
-        if (remaining <= 0) return failEmpty
-        return Effect.flatMap(Effect.timeoutOption(this.awaitItem, remaining), () => this.getUntil(deadline))
+      return Effect.flatMap(remaining(deadline), (left) => {
+        if (isPoll(left)) return failEmpty
+        return Effect.flatMap(within(this.awaitItem, left), () => this.getUntil(deadline))
       })
     })
   }
@@ -599,8 +574,8 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
     if (options.block === false) return this.getNowaitEffect
     if (millis === undefined) return this.getEffect
-    if (millis === 0) return this.getNowaitEffect
-    return Effect.flatMap(Clock.currentTimeMillis, (now) => this.getUntil(now + millis))
+    if (isPoll(millis)) return this.getNowaitEffect
+    return Effect.flatMap(deadlineOf(millis), (deadline) => this.getUntil(deadline))
   }
 
   get getNowait(): Effect.Effect<A, QueueEmpty | QueueShutDown> {
@@ -629,14 +604,17 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
         })
       )
     }
-    if (--this.unfinished === 0) return Effect.asVoid(this.allDone.open)
+    if (--this.unfinished === 0) this.joiners.unparkAll()
     return Effect.void
   })
+
+  readonly allDone = () => this.unfinished === 0
+  readonly awaitAllDone = this.joiners.wait(this.allDone)
 
   // As Python's `join`, re-check after every wake-up: tasks put between the
   // count reaching zero and the joiner running must be done too.
   readonly join: Effect.Effect<void> = Effect.suspend(() =>
-    this.unfinished === 0 ? Effect.void : Effect.andThen(this.allDone.await, this.join)
+    this.unfinished === 0 ? Effect.void : Effect.andThen(this.awaitAllDone, this.join)
   )
 
   get unfinishedTasks(): Effect.Effect<number> {
@@ -646,22 +624,33 @@ class TaskQueueImpl<A> implements TaskQueue<A> {
   shutdown(options?: { readonly immediate?: boolean | undefined }): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.shut = true
-      let open = false
       if (options?.immediate === true) {
         const dropped = this.buffer.size
         this.buffer.clear()
         this.unfinished = Math.max(0, this.unfinished - dropped)
-        open = this.unfinished === 0
+        if (this.unfinished === 0) this.joiners.unparkAll()
       }
       // Every waiter re-checks: putters fail, getters drain or fail.
       this.wake(this.getters, Infinity)
       this.wake(this.putters, Infinity)
-      return open ? Effect.asVoid(this.allDone.open) : Effect.void
+      return Effect.void
     })
   }
 
   get isShutdown(): Effect.Effect<boolean> {
     return Effect.sync(() => this.shut)
+  }
+
+  get statistics(): Effect.Effect<Statistics> {
+    return Effect.sync(() => ({
+      size: this.buffer.size,
+      maxsize: this.maxsize,
+      waitingPut: this.putters.parked,
+      waitingGet: this.getters.parked,
+      waitingJoin: this.joiners.parked,
+      unfinished: this.unfinished,
+      isShutdown: this.shut
+    }))
   }
 
   toString() {
@@ -841,3 +830,12 @@ export const shutdown = <A>(
   self: TaskQueue<A>,
   options?: { readonly immediate?: boolean | undefined }
 ): Effect.Effect<void> => self.shutdown(options)
+
+/**
+ * A snapshot of the queue: `{ size, maxsize, waitingPut, waitingGet,
+ * waitingJoin, unfinished, isShutdown }` (Trio's `statistics()`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const statistics = <A>(self: TaskQueue<A>): Effect.Effect<Statistics> => self.statistics
