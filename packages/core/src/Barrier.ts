@@ -53,9 +53,9 @@ import { Context, Effect, Exit } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { BrokenBarrierError, InvalidArgumentError } from "./Errors.ts"
-import { timeoutMillis } from "./internal/options.ts"
 import { ParkingLot } from "./internal/parkingLot.ts"
 import { type Millis, within } from "./internal/timeout.ts"
+import { timeoutMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Barrier" as const
 

@@ -28,9 +28,9 @@ import { Effect } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError } from "./Errors.ts"
-import { timeoutMillis } from "./internal/options.ts"
 import { ParkingLot, Waiter } from "./internal/parkingLot.ts"
 import { isPoll } from "./internal/timeout.ts"
+import { timeoutMillis } from "./internal/validation.ts"
 
 const TypeId = "~@corun/core/Event" as const
 

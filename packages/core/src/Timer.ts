@@ -71,10 +71,14 @@ export interface Timer<out A = void, out E = never> extends Pipeable {
   readonly isAlive: Effect.Effect<boolean>
 }
 
-const NEW = 0
-const WAITING = 1
-const RUNNING = 2
-const DONE = 3
+/**
+ * Where a timer is in its life: `new` (not started), `waiting` (counting
+ * down), `running` (its effect runs; `cancel` no longer stops it), `done`.
+ * A string union: the state changes a few times per timer, not per
+ * operation, and reads as itself in `toString`. Whether `cancel` was called
+ * is a flag of its own (`cancelled`), since it can be asked in any state.
+ */
+type State = "new" | "waiting" | "running" | "done"
 
 class TimerImpl<A, E> implements Timer<A, E> {
   readonly [TypeId] = TypeId
@@ -82,7 +86,7 @@ class TimerImpl<A, E> implements Timer<A, E> {
   readonly effect: Effect.Effect<A, E>
   readonly scope: Scope.Scope
   readonly result = Deferred.makeUnsafe<Option.Option<A>, E>()
-  state: 0 | 1 | 2 | 3 = NEW
+  state: State = "new"
   cancelled = false
   fiber: Fiber.Fiber<Option.Option<A>, E> | undefined = undefined
 
@@ -97,7 +101,7 @@ class TimerImpl<A, E> implements Timer<A, E> {
   }
 
   finish(exit: Exit.Exit<Option.Option<A>, E>): void {
-    this.state = DONE
+    this.state = "done"
     this.fiber = undefined
     Deferred.doneUnsafe(
       this.result,
@@ -107,19 +111,19 @@ class TimerImpl<A, E> implements Timer<A, E> {
 
   get start(): Effect.Effect<void, TimerStartedError> {
     return Effect.uninterruptible(Effect.suspend(() => {
-      if (this.state !== NEW) {
+      if (this.state !== "new") {
         return Effect.fail(new TimerStartedError({ message: "a Timer can only be started once; make a new one" }))
       }
       if (this.cancelled) {
         this.finish(Exit.succeed(Option.none()))
         return Effect.void
       }
-      this.state = WAITING
+      this.state = "waiting"
       const run = Effect.andThen(
         Effect.sleep(this.interval),
         Effect.suspend(() => {
           if (this.cancelled) return Effect.succeedNone
-          this.state = RUNNING
+          this.state = "running"
           return Effect.asSome(this.effect)
         })
       )
@@ -132,9 +136,9 @@ class TimerImpl<A, E> implements Timer<A, E> {
 
   get cancel(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (this.cancelled || this.state === RUNNING || this.state === DONE) return Effect.void
+      if (this.cancelled || this.state === "running" || this.state === "done") return Effect.void
       this.cancelled = true
-      if (this.state === NEW) {
+      if (this.state === "new") {
         Deferred.doneUnsafe(this.result, Exit.succeed(Option.none()))
         return Effect.void
       }
@@ -153,11 +157,11 @@ class TimerImpl<A, E> implements Timer<A, E> {
   }
 
   get isAlive(): Effect.Effect<boolean> {
-    return Effect.sync(() => this.state === WAITING || this.state === RUNNING)
+    return Effect.sync(() => this.state === "waiting" || this.state === "running")
   }
 
   toString() {
-    return `Timer(${Duration.format(this.interval)}, ${["new", "waiting", "running", "done"][this.state]})`
+    return `Timer(${Duration.format(this.interval)}, ${this.state})`
   }
 }
 

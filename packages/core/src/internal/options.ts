@@ -1,13 +1,11 @@
 /**
- * Internal helpers shared by the synchronisation primitives: option
- * validation (from `validation.ts`, the one module every argument check
- * lives in) and scheduling. Not part of the public API.
+ * Scheduling for the synchronisation primitives (the parking lot resumes
+ * woken fibers through it). Argument checks live in `validation.ts`,
+ * timeouts in `timeout.ts`. Not part of the public API.
  *
  * @internal
  */
 import { Fiber } from "effect"
-
-export { nonBlockingCheck, timeoutMillis } from "./validation.ts"
 
 /**
  * Schedules `f` on the dispatcher of the fiber that is running (as Effect's
