@@ -47,7 +47,7 @@ import { dual, identity } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, LockNotOwnedError } from "./Errors.ts"
-import { IDLE, ParkingLot, settle, type Waiter } from "./internal/parkingLot.ts"
+import { ParkingLot, settle, type Waiter } from "./internal/parkingLot.ts"
 import { type TaskInfo, taskOf } from "./internal/task.ts"
 import { deadlineOf, isPoll, type Millis, remaining, within } from "./internal/timeout.ts"
 import { integerCount, timeoutMillis } from "./internal/validation.ts"
@@ -134,10 +134,10 @@ export interface Statistics {
 /** What `Condition` drives of the `Lock` under it (the `RLock`'s, for an `RLock`). */
 interface LockInternals {
   readonly lot: ParkingLot
-  holder: Waiter | undefined
-  holdFor(owner: TaskInfo): Waiter
+  holder: object | undefined
+  waiterFor(owner: TaskInfo, hold: object | undefined): Waiter
   releaseUnsafe(): void
-  acquireRestore(hold: Waiter): Effect.Effect<void>
+  acquireRestoreWaiter(waiter: Waiter): Effect.Effect<void>
 }
 
 /** What `Condition` drives of an `RLock`: its `Lock` and its count. */
@@ -202,8 +202,7 @@ class ConditionImpl implements Condition {
         // that holds it, so the `withLock` that made it still recognises it
         // when it comes back; an `RLock` keeps its count.
         const count = rlock === undefined ? 0 : rlock.count_
-        const held = inner.holder!
-        const waiter = rlock === undefined && held.state === IDLE ? held : inner.holdFor(id)
+        const waiter = inner.waiterFor(id, rlock === undefined ? inner.holder : undefined)
         if (rlock !== undefined) rlock.count_ = 0
         this.lot.enqueue(waiter)
         inner.releaseUnsafe()
@@ -214,7 +213,7 @@ class ConditionImpl implements Condition {
           // been handed the lock already).
           const notified = waiter.lot !== this.lot
           if (!notified) settle(waiter, false)
-          const regain = notified ? inner.lot.await(waiter, identity, undefined) : inner.acquireRestore(waiter)
+          const regain = notified ? inner.lot.await(waiter, identity, undefined) : inner.acquireRestoreWaiter(waiter)
           // The lock is taken back before returning or re-raising, as
           // Python does (uninterruptibly: no `restore`).
           return Effect.flatMap(regain, () => {

@@ -136,15 +136,16 @@ export interface Statistics {
  * acquisition, so a finaliser or a cancelled wait releases the lock only if
  * that very acquisition still holds it (the task may since have released it
  * and taken it again from another of its fibers, or another task may have
- * released it, as `Lock` allows). While it waits for the lock it is parked
- * in the lock's parking lot: the record is the waiter.
+ * released it, as `Lock` allows). Kept apart from the parking-lot record
+ * (`HoldWaiter`): the uncontended `withLock` allocates one per call, and a
+ * two-field object is what lets that path cost what Effect's
+ * `withPermits(1)` does.
  */
-class Hold extends Waiter {
+class Hold {
   /** The fiber that took the lock, when the owner is looked up lazily. */
   readonly fiber: Fiber.Fiber<unknown, unknown> | undefined
   owner_: TaskInfo | undefined
   constructor(fiber: Fiber.Fiber<unknown, unknown> | undefined, owner: TaskInfo | undefined) {
-    super()
     this.fiber = fiber
     this.owner_ = owner
   }
@@ -155,6 +156,15 @@ class Hold extends Waiter {
    */
   get owner(): TaskInfo {
     return this.owner_ ??= taskOf(this.fiber!)
+  }
+}
+
+/** A wait for the lock in its parking lot: the acquisition it is handed. */
+class HoldWaiter extends Waiter {
+  readonly hold: Hold
+  constructor(hold: Hold) {
+    super()
+    this.hold = hold
   }
 }
 
@@ -173,7 +183,7 @@ class LockImpl implements Lock {
    */
   readonly lot: ParkingLot = new ParkingLot({
     passOn: (_, waiter) => {
-      if (this.holder === waiter) this.releaseUnsafe()
+      if (this.holder === (waiter as HoldWaiter).hold) this.releaseUnsafe()
     }
   })
 
@@ -192,7 +202,7 @@ class LockImpl implements Lock {
    * can barge in before it runs.
    */
   releaseUnsafe(): void {
-    this.holder = this.lot.unparkOne() as Hold | undefined
+    this.holder = (this.lot.unparkOne() as HoldWaiter | undefined)?.hold
   }
 
   /** Takes the lock for `owner` if it is free; returns the acquisition. */
@@ -203,9 +213,12 @@ class LockImpl implements Lock {
     return hold
   }
 
-  /** A new acquisition for `owner`, not holding the lock (for `Condition`). */
-  holdFor(owner: TaskInfo): Hold {
-    return new Hold(undefined, owner)
+  /**
+   * A wait record for `Condition`: for the acquisition `hold` (the one a
+   * `Condition.wait` released), or a new one for `owner`.
+   */
+  waiterFor(owner: TaskInfo, hold: Hold | undefined): HoldWaiter {
+    return new HoldWaiter(hold ?? new Hold(undefined, owner))
   }
 
   /**
@@ -218,7 +231,7 @@ class LockImpl implements Lock {
   acquireFor(owner: TaskInfo, options: AcquireOptions | undefined, restore: Restore) {
     if (options === undefined) {
       if (this.tryAcquireUnsafe(owner) !== undefined) return succeedTrue
-      return this.lot.await(this.lot.enqueue(new Hold(undefined, owner)), restore, undefined)
+      return this.lot.await(this.lot.enqueue(new HoldWaiter(new Hold(undefined, owner))), restore, undefined)
     }
     // The options are checked before the lock is tried: a bad timeout fails
     // the same way on a free lock as on a held one, and takes nothing.
@@ -226,7 +239,7 @@ class LockImpl implements Lock {
     if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
     if (this.tryAcquireUnsafe(owner) !== undefined) return succeedTrue
     if (isPoll(millis)) return succeedFalse
-    return this.lot.await(this.lot.enqueue(new Hold(undefined, owner)), restore, millis)
+    return this.lot.await(this.lot.enqueue(new HoldWaiter(new Hold(undefined, owner))), restore, millis)
   }
 
   /**
@@ -235,11 +248,16 @@ class LockImpl implements Lock {
    * Waits uninterruptibly, as Python's `_acquire_restore` does.
    */
   acquireRestore(hold: Hold): Effect.Effect<void> {
+    return this.acquireRestoreWaiter(new HoldWaiter(hold))
+  }
+
+  /** `acquireRestore` with the wait record (idle) at hand. */
+  acquireRestoreWaiter(waiter: HoldWaiter): Effect.Effect<void> {
     if (this.holder === undefined) {
-      this.holder = hold
+      this.holder = waiter.hold
       return Effect.void
     }
-    return Effect.asVoid(this.lot.await(this.lot.enqueue(hold), identity, undefined))
+    return Effect.asVoid(this.lot.await(this.lot.enqueue(waiter), identity, undefined))
   }
 
   acquire(): Effect.Effect<boolean>
@@ -292,10 +310,10 @@ class LockImpl implements Lock {
         }
         // A wait handed the lock and interrupted before it returns passes
         // the lock on (the lot's `passOn`).
-        const waiter = this.lot.enqueue(new Hold(undefined, taskOf(fiber)))
-        return Effect.flatMap(this.lot.await(waiter, restore, undefined), () =>
+        const hold = new Hold(undefined, taskOf(fiber))
+        return Effect.flatMap(this.lot.await(this.lot.enqueue(new HoldWaiter(hold)), restore, undefined), () =>
           Effect.onExitPrimitive(restore(effect), () => {
-            if (this.holder === waiter) {
+            if (this.holder === hold) {
               this.releaseUnsafe()
             }
             return undefined
