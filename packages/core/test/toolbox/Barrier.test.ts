@@ -41,6 +41,22 @@ describe("Barrier", () => {
       assert.strictEqual(yield* (yield* Barrier.make(1)).wait(), 0)
     }))
 
+  it.effect("statistics: parties, the fibers waiting in the round, and the named state", () =>
+    Effect.gen(function*() {
+      const barrier = yield* Barrier.make(2)
+      assert.deepStrictEqual(yield* Barrier.statistics(barrier), { parties: 2, nWaiting: 0, state: "filling" })
+      const a = yield* Effect.forkChild(barrier.wait())
+      yield* settle
+      assert.deepStrictEqual(yield* barrier.statistics, { parties: 2, nWaiting: 1, state: "filling" })
+      // The round trips; until `a` has left, the barrier drains.
+      assert.strictEqual(yield* barrier.wait(), 1)
+      assert.deepStrictEqual(yield* barrier.statistics, { parties: 2, nWaiting: 0, state: "draining" })
+      assert.strictEqual(yield* Fiber.join(a), 0)
+      assert.deepStrictEqual(yield* barrier.statistics, { parties: 2, nWaiting: 0, state: "filling" })
+      yield* barrier.abort
+      assert.deepStrictEqual(yield* barrier.statistics, { parties: 2, nWaiting: 0, state: "broken" })
+    }))
+
   it.effect("abort breaks the barrier: waiters and later arrivals fail until reset", () =>
     Effect.gen(function*() {
       const barrier = yield* Barrier.make(3)

@@ -56,6 +56,39 @@ describe("Condition", () => {
       assert.isFalse(yield* cond.lock.locked)
     }))
 
+  it.effect("notify moves waiters to the lock's queue: they get the lock in turn once the notifier releases it", () =>
+    Effect.gen(function*() {
+      const cond = yield* Condition.make(yield* Lock.make())
+      const order: Array<number> = []
+      const fibers = []
+      for (let i = 0; i < 3; i++) {
+        fibers.push(yield* forkThread(cond.withLock(Effect.andThen(cond.wait(), Effect.sync(() => order.push(i))))))
+        yield* settle
+      }
+      assert.deepStrictEqual(yield* Condition.statistics(cond), {
+        waiting: 3,
+        lock: { locked: false, owner: undefined, waiting: 0 }
+      })
+      yield* cond.withLock(Effect.gen(function*() {
+        yield* cond.notify(2)
+        const stats = yield* cond.statistics
+        assert.strictEqual(stats.waiting, 1)
+        assert.strictEqual(stats.lock.waiting, 2)
+        yield* settle
+        // Still ours: nobody notified has run.
+        assert.deepStrictEqual(order, [])
+      }))
+      yield* settle
+      assert.deepStrictEqual(order, [0, 1])
+      yield* cond.withLock(cond.notifyAll)
+      yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(order, [0, 1, 2])
+      assert.deepStrictEqual(yield* cond.statistics, {
+        waiting: 0,
+        lock: { locked: false, owner: undefined, waiting: 0 }
+      })
+    }))
+
   it.effect("notifyAll wakes every waiter", () =>
     Effect.gen(function*() {
       const cond = yield* Condition.make(yield* Lock.make())

@@ -27,6 +27,26 @@ describe("RLock", () => {
       assert.isFalse(yield* rlock.isOwned)
     }))
 
+  it.effect("statistics: locked, owner, count and waiting fibers", () =>
+    Effect.gen(function*() {
+      const rlock = yield* RLock.make()
+      assert.deepStrictEqual(yield* RLock.statistics(rlock), { locked: false, owner: undefined, count: 0, waiting: 0 })
+      yield* rlock.acquire()
+      yield* rlock.acquire()
+      const waiter = yield* forkThread(rlock.withLock(Effect.void))
+      yield* settle
+      assert.deepStrictEqual(yield* rlock.statistics, {
+        locked: true,
+        owner: RLock.ownerUnsafe(rlock),
+        count: 2,
+        waiting: 1
+      })
+      yield* rlock.release
+      yield* rlock.release
+      yield* Fiber.join(waiter)
+      assert.deepStrictEqual(yield* rlock.statistics, { locked: false, owner: undefined, count: 0, waiting: 0 })
+    }))
+
   it.effect("only the owner releases; releasing an unheld RLock fails", () =>
     Effect.gen(function*() {
       const rlock = yield* RLock.make()

@@ -163,6 +163,7 @@ describe("Semaphore hand-off", () => {
       // The waiter has not run yet, but the permit is already its own.
       assert.isUndefined(waiter.pollUnsafe())
       assert.strictEqual(yield* sem.value, 0)
+      assert.deepStrictEqual(yield* Semaphore.statistics(sem), { value: 0, waiting: 0 })
       assert.isFalse(yield* sem.acquire({ blocking: false }))
       assert.isFalse(yield* sem.acquire({ timeout: 0 }))
       assert.isTrue(yield* Fiber.join(waiter))
