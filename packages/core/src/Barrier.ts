@@ -16,6 +16,7 @@
  * | `barrier.broken`                        | `barrier.broken`                        |
  * | `barrier.n_waiting`, `barrier.parties`  | `barrier.nWaiting`, `barrier.parties`   |
  * | `BrokenBarrierError`                    | `Errors.BrokenBarrierError`             |
+ * | (Trio's `statistics()`)                 | `barrier.statistics` → `{ parties, nWaiting, state }` |
  *
  * When the last of `parties` fibers arrives, it runs `action` (if any), and
  * the round trips: the waiters are released and leave the barrier, each as

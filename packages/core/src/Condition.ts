@@ -22,6 +22,7 @@
  * | `cond.wait_for(predicate, timeout)` | `cond.waitFor(predicate, { timeout })` → the predicate's last value |
  * | `cond.notify(n=1)`                  | `cond.notify(n)`                          |
  * | `cond.notify_all()`                 | `cond.notifyAll`                          |
+ * | (Trio's `cond.statistics()`)       | `cond.statistics` → `{ waiting, lock }`   |
  *
  * `wait`, `notify` and `notifyAll` fail with `LockNotOwnedError` when the
  * current task does not hold the lock; `waitFor` evaluates its predicate

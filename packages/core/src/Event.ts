@@ -14,6 +14,7 @@
  * | `event.clear()`     | `event.clear`                            |
  * | `event.is_set()`    | `event.isSet`                            |
  * | `event.wait(timeout)` | `event.wait({ timeout })` → whether it was set |
+ * | (Trio's `event.statistics()`) | `event.statistics` → `{ set, waiting }` |
  *
  * `wait` returns `true` at once when the flag is set; otherwise it waits
  * until `set` (then `true`, even if the flag was cleared again before the

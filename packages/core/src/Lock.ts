@@ -24,6 +24,7 @@
  * | `lock.release()`                | `lock.release`                          |
  * | `lock.locked()`                 | `lock.locked`                           |
  * | `with lock: ...`                | `Lock.withLock(lock)(effect)`           |
+ * | (Trio's `lock.statistics()`)   | `lock.statistics` → `{ locked, owner, waiting }` |
  *
  * Ownership, as in Python, belongs to the task, not to a fiber: the corun
  * task (the fiber `Executor.submit`, `TaskGroup.createTask` or a `Timer`

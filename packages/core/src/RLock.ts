@@ -15,6 +15,7 @@
  * | `rlock.acquire(blocking, timeout)` | `rlock.acquire({ blocking, timeout })` |
  * | `rlock.release()`              | `rlock.release`                        |
  * | `with rlock: ...`              | `RLock.withLock(rlock)(effect)`        |
+ * | (Trio's `statistics()`)        | `rlock.statistics` → `{ locked, owner, count, waiting }` |
  *
  * Ownership is per task, as Python's is per thread: the corun task (the
  * fiber `Executor.submit`, `TaskGroup.createTask` or a `Timer` started, or

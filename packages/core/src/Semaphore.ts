@@ -18,6 +18,7 @@
  * | `sem.release(n=1)`                | `sem.release(n)`                        |
  * | `with sem: ...`                   | `sem.withPermit(effect)`                |
  * | `sem._value`                      | `sem.value`                             |
+ * | (Trio's `sem.statistics()`)   | `sem.statistics` → `{ value, waiting }` |
  *
  * As in Python, a plain semaphore may be released more often than it was
  * acquired (its value grows); a bounded one fails with

@@ -26,6 +26,7 @@
  * | `q.task_done()`                         | `q.taskDone` (too many → `TaskDoneTooManyTimesError`) |
  * | `q.join()`                              | `q.join`                                       |
  * | `q.shutdown(immediate=False)` (3.13)    | `q.shutdown({ immediate })` → later `put` / `get` fail with `QueueShutDown` |
+ * | (Trio's `channel.statistics()`)        | `q.statistics` → `{ size, maxsize, waitingPut, waitingGet, waitingJoin, unfinished, isShutdown }` |
  *
  * Semantics (Python's; CPython's `queue.py` and `test_queue.py` decide the
  * corners):
