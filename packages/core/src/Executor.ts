@@ -336,6 +336,8 @@ class MapWorker {
   readonly cancel = () => this.fiber!.interruptUnsafe()
 }
 
+const CurrentTaskKey = TaskInternal.CurrentTask.key
+
 const mapItemRunner = <T, A, E, R>(
   lifecycle: Lifecycle.ExecutorLifecycle,
   tasks: MapTasks,
@@ -355,7 +357,8 @@ const mapItemRunner = <T, A, E, R>(
       // After `interruptAll` no task starts (it cannot be cancelled from
       // here: an interrupted worker would skip the handler that ends the task).
       if (lifecycle.interrupted) return Effect.interrupt
-      fiber.setContext(Context.add(worker.base!, CurrentTask, task))
+      // `addUnsafe` skips `Context.add`'s argument-count dispatch (a hot path).
+      fiber.setContext(Context.addUnsafe(worker.base!, CurrentTaskKey, task))
       return f(item, index)
     },
     done: (value, cause) => {

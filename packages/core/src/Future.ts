@@ -18,6 +18,9 @@
  * | `await task`                   | `Future.join(f)` (interrupted: cancels f) |
  * | `await shield(task)` (as data) | `Future.await(f)` → `Exit<A, E>`          |
  *
+ * Waiting on many futures at once (`concurrent.futures.wait` /
+ * `as_completed`, `asyncio.wait` / `as_completed`) lives in the `Wait` module.
+ *
  * @since 0.1.0
  */
 import { Cause, type Context, Duration, Effect, Exit, type Fiber, Option } from "effect"
