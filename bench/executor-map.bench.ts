@@ -11,7 +11,7 @@
  * Every contender maps `n => n` through one yield and returns the sum of its
  * results, which is checked against n(n-1)/2 on every sample, so no
  * contender can silently measure nothing. After a warm-up, the contenders run
- * interleaved (A B C …, A B C …) for `ROUNDS` rounds (`GC=1` forces a full
+ * interleaved (A B C …, B C … A, …: the order rotates each round) for `ROUNDS` rounds (`GC=1` forces a full
  * GC before each sample; see FORCE_GC); the report gives median, quartiles
  * and the ratios issue 8 sets targets for, on an unbounded executor and on
  * one made with `maxWorkers: 1000` alike: corun / `Effect.forEach` ≤ 0.75
@@ -177,12 +177,21 @@ const main = async () => {
     for (const contender of contenders) await sample(contender)
   }
   const times = new Map<Contender, Array<number>>(contenders.map((c) => [c, []]))
+  // The order rotates every round: whoever runs right after the contenders
+  // that leave the most garbage (the fiber-per-item rows) pays for its
+  // collection, and with a fixed order that was always the first row (corun
+  // on an unbounded executor ran 1.3× slower than the same code on
+  // `maxWorkers: 1000`, one row later).
   for (let round = 0; round < ROUNDS; round++) {
+    const elapsed = new Map<Contender, number>()
+    for (let k = 0; k < contenders.length; k++) {
+      const contender = contenders[(round + k) % contenders.length]
+      elapsed.set(contender, await sample(contender))
+    }
     const line: Array<string> = []
     for (const contender of contenders) {
-      const elapsed = await sample(contender)
-      times.get(contender)!.push(elapsed)
-      line.push(ms(elapsed))
+      times.get(contender)!.push(elapsed.get(contender)!)
+      line.push(ms(elapsed.get(contender)!))
     }
     console.log(`round ${String(round + 1).padStart(2)}: ${line.join("  ")} ms`)
   }
