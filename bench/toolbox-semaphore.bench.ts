@@ -12,7 +12,8 @@
  * Each case runs `ROUNDS` times, interleaved (A, B, A, B, …) so that JIT
  * warm-up and GC hit both alike; the first round of each is a warm-up and is
  * dropped. Prints the median CPU time of the rest and the ratio to the first
- * case. No assertion: numbers only.
+ * case. The uncontended `withPermit` stays inline; the waits park in the
+ * toolbox's parking lot. No assertion: numbers only.
  *
  * Environment: `ITEMS` (default 1,000,000) and `ROUNDS` (default 7).
  */
