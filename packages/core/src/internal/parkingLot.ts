@@ -9,7 +9,7 @@
  * A waiter is a `Waiter` record in an intrusive doubly-linked list (O(1) to
  * append, unpark and leave, no allocation besides the record itself; a
  * primitive may subclass `Waiter` to carry its own data, as `Lock`'s
- * acquisition does). Its life: `enqueue` (`PARKED`) → `unpark` (`WOKEN`:
+ * waiter carries the acquisition it is handed). Its life: `enqueue` (`PARKED`) → `unpark` (`WOKEN`:
  * handed the wake-up, resumed on the next scheduler tick) → `settle`
  * (`IDLE`: the wait is over, kept or given up).
  *
