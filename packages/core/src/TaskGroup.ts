@@ -233,6 +233,8 @@ const splitFailures = <E, E1 extends E>(
   return { matched, rest }
 }
 
+const isAnyFailure = (_error: unknown): boolean => true
+
 const hasTag = <K extends string>(tag: K) => (error: unknown): error is { readonly _tag: K } =>
   typeof error === "object" && error !== null && (error as { readonly _tag?: unknown })._tag === tag
 
@@ -308,7 +310,7 @@ export const exceptStar: {
  */
 export const grouped = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, ExceptionGroup<E>, R> =>
   Effect.catchCause(self, (cause) => {
-    const { matched, rest } = splitFailures(cause, (_: E): _ is E => true)
+    const { matched, rest } = splitFailures(cause, isAnyFailure as (error: E) => error is E)
     if (!Arr.isArrayNonEmpty(matched)) return Effect.failCause(cause as Cause.Cause<never>)
     const group = exceptionGroup(matched, "unhandled errors in a TaskGroup")
     return Effect.failCause(Cause.combine(Cause.fail(group), Cause.fromReasons(rest) as Cause.Cause<never>))
