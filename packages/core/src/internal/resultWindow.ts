@@ -39,7 +39,7 @@
  *
  * @internal
  */
-import { Cause, Clock, Effect, Exit, type Fiber, Scope, Stream } from "effect"
+import { Cause, Clock, Effect, Exit, type Fiber, Scheduler, Scope, Stream } from "effect"
 import * as Channel from "effect/Channel"
 import type * as Pull from "effect/Pull"
 
@@ -448,7 +448,8 @@ export const forkWorkers = <T, A, E, R>(
   makeRunner: () => ItemRunner<T, A, E, R>,
   wrap?: (worker: Effect.Effect<void, never, R>) => Effect.Effect<void, never, R>
 ): Effect.Effect<void, never, R> =>
-  Effect.suspend(() => {
+  Effect.withFiber((parent) => {
+    const scheduler = new SharedDispatcherScheduler(parent.getRef(Scheduler.Scheduler))
     const forkWorker = (): Effect.Effect<void, never, R> => {
       const runner = makeRunner()
       const done = runner.done
@@ -487,7 +488,8 @@ export const forkWorkers = <T, A, E, R>(
         }
         return Effect.matchCauseEffect(effect, handlers)
       })
-      return Effect.map(Effect.forkIn(wrap === undefined ? step : wrap(step), scope), (fiber) => {
+      const worker = Effect.provideService(wrap === undefined ? step : wrap(step), Scheduler.Scheduler, scheduler)
+      return Effect.map(Effect.forkIn(worker, scope), (fiber) => {
         // An interrupted fiber skips its failure handlers (Effect runs no
         // recovery code in an interrupted, interruptible region), so the exit
         // of an item whose worker was interrupted — its task cancelled, or the
@@ -499,3 +501,28 @@ export const forkWorkers = <T, A, E, R>(
     }
     return Effect.forEach(Array.from({ length: count }), forkWorker, { discard: true })
   })
+
+/**
+ * The parent's scheduler, with one dispatcher for every fiber that runs on
+ * it. Effect gives each fiber a dispatcher of its own, and each dispatcher
+ * asks the host for a macrotask (`setImmediate`) when it gets work: `n` workers
+ * that yield once per item cost one macrotask per item. Sharing one
+ * dispatcher batches the workers' resumptions into one macrotask per round,
+ * as a single queue would. Fibers forked inside an item inherit it.
+ */
+class SharedDispatcherScheduler implements Scheduler.Scheduler {
+  readonly executionMode: "sync" | "async"
+  private readonly parent: Scheduler.Scheduler
+  private readonly dispatcher: Scheduler.SchedulerDispatcher
+  constructor(parent: Scheduler.Scheduler) {
+    this.parent = parent
+    this.executionMode = parent.executionMode
+    this.dispatcher = parent.makeDispatcher()
+  }
+  shouldYield(fiber: Fiber.Fiber<unknown, unknown>): boolean {
+    return this.parent.shouldYield(fiber)
+  }
+  makeDispatcher(): Scheduler.SchedulerDispatcher {
+    return this.dispatcher
+  }
+}
