@@ -7,7 +7,7 @@ import { BoundedSemaphore, Lock, RLock, Semaphore, TaskQueue } from "@corun/core
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import fc from "fast-check"
-import { forkThread } from "./threads.ts"
+import { forkThread } from "../threads.ts"
 
 const NUM_RUNS = 60
 
