@@ -4,7 +4,7 @@
  * causally (items complete when the test says so; counters, no clocks).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Scheduler, Stream } from "effect"
 import * as ResultWindow from "../../src/internal/resultWindow.ts"
 
 /** Items the test completes by hand: `startEach` records each start and its callback. */
@@ -297,5 +297,33 @@ describe("resultWindow", () => {
       const exit = yield* Fiber.join(fiber)
       assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
       assert.deepStrictEqual(seen, [0])
+    }))
+
+  it.effect("worker fibers share one dispatcher: n workers do not each ask the scheduler for one", () =>
+    Effect.gen(function*() {
+      const parent = yield* Effect.service(Scheduler.Scheduler)
+      let made = 0
+      const counting: Scheduler.Scheduler = {
+        executionMode: parent.executionMode,
+        shouldYield: (fiber) => parent.shouldYield(fiber),
+        makeDispatcher: () => {
+          made++
+          return parent.makeDispatcher()
+        }
+      }
+      const items = Array.from({ length: 100 }, (_, i) => i)
+      const stream = ResultWindow.stream<number, number, never, never, never>({
+        items,
+        window: 16,
+        ordered: true,
+        drive: (window, scope) =>
+          ResultWindow.forkWorkers(window, scope, 8, () => ({ run: (item) => Effect.as(Effect.yieldNow, item) }))
+      })
+      const out = yield* Stream.runCollect(stream).pipe(Effect.provideService(Scheduler.Scheduler, counting))
+      assert.deepStrictEqual(out, items)
+      // One dispatcher for all eight workers, plus the consumer's own; with a
+      // dispatcher per fiber (Effect's default) it would be at least 8.
+      assert.isAbove(made, 0)
+      assert.isBelow(made, 8)
     }))
 })
