@@ -11,7 +11,7 @@
  * Every contender maps `n => n` through one yield and returns the sum of its
  * results, which is checked against n(n-1)/2 on every sample, so no
  * contender can silently measure nothing. After a warm-up, the contenders run
- * interleaved (A B C …, B C … A, …: the order rotates each round) for `ROUNDS` rounds (`GC=1` forces a full
+ * interleaved (each round in a new, seeded order) for `ROUNDS` rounds (`GC=1` forces a full
  * GC before each sample; see FORCE_GC); the report gives median, quartiles
  * and the ratios issue 8 sets targets for, on an unbounded executor and on
  * one made with `maxWorkers: 1000` alike: corun / `Effect.forEach` ≤ 0.75
@@ -158,6 +158,22 @@ const contenders: ReadonlyArray<Contender> = [
   }
 ]
 
+/** A small seeded PRNG (mulberry32), for a shuffled but repeatable order. */
+const seeded = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const shuffle = <A>(values: Array<A>, random: () => number): Array<A> => {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[values[i], values[j]] = [values[j], values[i]]
+  }
+  return values
+}
+
 const sample = async (contender: Contender): Promise<number> => {
   if (FORCE_GC) gc()
   const start = performance.now()
@@ -177,15 +193,16 @@ const main = async () => {
     for (const contender of contenders) await sample(contender)
   }
   const times = new Map<Contender, Array<number>>(contenders.map((c) => [c, []]))
-  // The order rotates every round: whoever runs right after the contenders
-  // that leave the most garbage (the fiber-per-item rows) pays for its
-  // collection, and with a fixed order that was always the first row (corun
-  // on an unbounded executor ran 1.3× slower than the same code on
-  // `maxWorkers: 1000`, one row later).
+  // The order is shuffled every round (seeded, so runs are comparable):
+  // whoever runs right after the contenders that leave the most garbage (the
+  // fiber-per-item rows) pays for its collection. With a fixed order that was
+  // always the first row (corun on an unbounded executor ran 1.3× slower
+  // than the same code on `maxWorkers: 1000`, one row later), and rotating
+  // the order keeps the same neighbours.
+  const random = seeded(8)
   for (let round = 0; round < ROUNDS; round++) {
     const elapsed = new Map<Contender, number>()
-    for (let k = 0; k < contenders.length; k++) {
-      const contender = contenders[(round + k) % contenders.length]
+    for (const contender of shuffle([...contenders], random)) {
       elapsed.set(contender, await sample(contender))
     }
     const line: Array<string> = []

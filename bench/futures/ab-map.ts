@@ -2,7 +2,7 @@
  * Same-process A/B of `Executor.map` across commits (not a bench of record):
  * extracts `packages/core/src` of each revision into `.tmp/ab-map/<rev>`,
  * loads every version into one process, and runs them interleaved with raw
- * `Effect.forEach` (A B C …, B C … A, …), so machine noise hits them alike.
+ * `Effect.forEach` in a changing order, so machine noise hits them alike.
  *
  *   tsx bench/futures/ab-map.ts 54ca675 HEAD work     (work = the working tree)
  *   ROUNDS=15 tsx bench/futures/ab-map.ts d76ef6d^ d76ef6d
@@ -57,11 +57,13 @@ const contenders: Array<[string, () => Promise<unknown>]> = [
 ]
 const times = contenders.map((): Array<number> => [])
 for (let warm = 0; warm < 2; warm++) for (const [, run] of contenders) await run()
-// The order rotates every round, so no version always runs right after the
-// one that leaves the most garbage.
+// The order rotates every round and runs backwards every other round, so no
+// version always runs right after the same neighbour (whoever follows the one
+// that leaves the most garbage pays for its collection).
 for (let round = 0; round < ROUNDS; round++) {
   for (let k = 0; k < contenders.length; k++) {
-    const i = (round + k) % contenders.length
+    const step = (round + k) % contenders.length
+    const i = round % 2 === 0 ? step : contenders.length - 1 - step
     const start = performance.now()
     await contenders[i][1]()
     times[i].push(performance.now() - start)
