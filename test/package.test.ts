@@ -45,7 +45,8 @@ describe("packed packages", () => {
       )
       expect(manifest.exports).toEqual({
         ".": { types: "./dist/index.d.ts", import: "./dist/index.js" },
-        "./Task": { types: "./dist/Task.d.ts", import: "./dist/Task.js" }
+        "./Task": { types: "./dist/Task.d.ts", import: "./dist/Task.js" },
+        "./Backend": { types: "./dist/Backend.d.ts", import: "./dist/Backend.js" }
       })
 
       const project = join(work, "app")
@@ -89,8 +90,10 @@ console.log(await Effect.runPromise(program))
       // A TypeScript consumer type-checks against the packed declarations.
       writeFileSync(
         join(project, "main.ts"),
-        `import { Effect } from "effect"
+        `import { Effect, Exit } from "effect"
 import { Executor, Future } from "@corun/core"
+import * as Backend from "@corun/core/Backend"
+export const driven: boolean = Backend.completeUnsafe(Backend.makeFutureUnsafe<number>(), Exit.succeed(1))
 export const program: Effect.Effect<number, Error, never> = Effect.scoped(Effect.gen(function*() {
   const executor = yield* Executor.make({ maxWorkers: 2 })
   const future: Future.Future<number, never> = yield* executor.submit(Effect.succeed(1))

@@ -29,6 +29,7 @@ import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import { type ExecutorShutdownError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as Future from "./Future.ts"
 import * as Lifecycle from "./internal/executorLifecycle.ts"
+import * as FutureInternal from "./internal/future.ts"
 import * as ResultWindow from "./internal/resultWindow.ts"
 import * as TaskInternal from "./internal/task.ts"
 import { forkTask } from "./internal/task.ts"
@@ -196,14 +197,14 @@ class ExecutorImpl implements Executor {
       const name = options?.name
       // As in Python, a task started by a daemon task is a daemon too.
       const daemon = options?.daemon ?? parent.getRef(CurrentTask)?.daemon ?? false
-      const future = Future.makeUnsafe<A, E>({ name })
+      const future = FutureInternal.makeUnsafe<A, E>({ name })
       let task: Effect.Effect<A, E, R> = effect
       if (this.semaphore === undefined) {
         // Unbounded: the task starts as soon as its fiber does.
-        Future.setRunningUnsafe(future)
+        FutureInternal.setRunningUnsafe(future)
       } else {
         task = this.semaphore.withPermits(1)(Effect.suspend(() => {
-          Future.setRunningUnsafe(future)
+          FutureInternal.setRunningUnsafe(future)
           return effect
         }))
       }
@@ -212,7 +213,7 @@ class ExecutorImpl implements Executor {
       // the task its identity (lock ownership, `FiberLocal`, its name).
       return Effect.uninterruptible(Effect.map(forkTask(task, name, daemon), (fiber) => {
         const accepted = lifecycle.add(future, daemon)
-        Future.attachFiberUnsafe(future, fiber, lifecycle.registry(daemon))
+        FutureInternal.attachFiberUnsafe(future, fiber, lifecycle.registry(daemon))
         if (!accepted) fiber.interruptUnsafe()
         return future
       }))
@@ -315,8 +316,8 @@ class MapTasks implements Lifecycle.TaskSource {
     for (const worker of this.workers) {
       if (worker.task === undefined) continue
       if (worker.future === undefined) {
-        const future = Future.makeUnsafe<any, any>({ cancel: worker.cancel })
-        Future.setRunningUnsafe(future)
+        const future = FutureInternal.makeUnsafe<any, any>({ cancel: worker.cancel })
+        FutureInternal.setRunningUnsafe(future)
         worker.future = future
       }
       into.push(worker.future)
@@ -366,7 +367,7 @@ const mapItemRunner = <T, A, E, R>(
       const future = worker.future
       if (future !== undefined) {
         worker.future = undefined
-        Future.completeUnsafe(future, cause === undefined ? Exit.succeed(value as A) : Exit.failCause(cause))
+        FutureInternal.completeUnsafe(future, cause === undefined ? Exit.succeed(value as A) : Exit.failCause(cause))
       }
     }
   }

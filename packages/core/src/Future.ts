@@ -23,13 +23,12 @@
  *
  * @since 0.1.0
  */
-import { Cause, type Context, Duration, Effect, Exit, type Fiber, Option } from "effect"
+import { Cause, type Context, Duration, Effect, Exit, Option } from "effect"
 import type { Pipeable } from "effect/Pipeable"
-import { pipeArguments } from "effect/Pipeable"
 import { CancelledError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
+import * as internal from "./internal/future.ts"
+import { withinOrFail } from "./internal/timeout.ts"
 import { timeoutMillis } from "./internal/validation.ts"
-
-const TypeId = "~@corun/core/Future" as const
 
 /**
  * A handle on a concurrently running task that will complete with an
@@ -39,7 +38,7 @@ const TypeId = "~@corun/core/Future" as const
  * @category models
  */
 export interface Future<out A, out E = never> extends Pipeable {
-  readonly [TypeId]: {
+  readonly [internal.TypeId]: {
     readonly _A: (_: never) => A
     readonly _E: (_: never) => E
   }
@@ -63,177 +62,31 @@ export type Success<F> = F extends Future<infer A, infer _E> ? A : never
  */
 export type Error<F> = F extends Future<infer _A, infer E> ? E : never
 
-const PENDING = 0
-const RUNNING = 1
-const DONE = 2
-
-/**
- * The implementation behind every `Future`. Executors drive it with the
- * `*Unsafe` functions below; users only see the `Future` interface.
- */
-class FutureImpl<A, E> implements Future<A, E> {
-  readonly [TypeId] = variance
-  state: 0 | 1 | 2 = PENDING
-  exit: Exit.Exit<A, E> | undefined = undefined
-  observers: Array<(exit: Exit.Exit<A, E>) => void> | undefined = undefined
-  fiber: Fiber.Fiber<A, E> | undefined = undefined
-  readonly name: string | undefined
-  canceller: (() => void) | undefined
-  /** The canceller was called: the task is stopping and will complete on its own. */
-  cancelRequested = false
-  constructor(name: string | undefined, canceller: (() => void) | undefined) {
-    this.name = name
-    this.canceller = canceller
-  }
-  pipe() {
-    return pipeArguments(this, arguments)
-  }
-  toString() {
-    const state = this.state === DONE
-      ? (Exit.isSuccess(this.exit!) ? "finished" : Cause.hasInterruptsOnly(this.exit!.cause) ? "cancelled" : "failed")
-      : this.state === RUNNING
-      ? "running"
-      : "pending"
-    return `Future(${this.name ?? "<unnamed>"}, ${state})`
-  }
-}
-
-const variance = { _A: (_: never) => _, _E: (_: never) => _ }
-
-const impl = <A, E>(self: Future<A, E>): FutureImpl<A, E> => self as FutureImpl<A, E>
-
 /**
  * Whether a value is a `Future`.
  *
  * @since 0.1.0
  * @category guards
  */
-export const isFuture = (u: unknown): u is Future<unknown, unknown> => u instanceof FutureImpl
-
-// -----------------------------------------------------------------------------
-// Constructors for executors (used by Executor, TaskGroup and @corun/node)
-// -----------------------------------------------------------------------------
+export const isFuture: (u: unknown) => u is Future<unknown, unknown> = internal.isFuture
 
 /**
- * Creates a pending future. `cancel` is called (once) when someone asks to
- * cancel it before it completes; it must eventually lead to `completeUnsafe`
- * (with an interrupted exit when the task was stopped). This is the building
- * block for executors; application code gets futures from `Executor.submit`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const makeUnsafe = <A, E = never>(options?: {
-  readonly name?: string | undefined
-  readonly cancel?: (() => void) | undefined
-}): Future<A, E> => new FutureImpl<A, E>(options?.name, options?.cancel)
-
-/**
- * Binds a future to the fiber that runs its task: cancelling the future
- * interrupts the fiber, and the fiber's exit completes the future.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const attachFiberUnsafe = <A, E>(
-  self: Future<A, E>,
-  fiber: Fiber.Fiber<A, E>,
-  /** A set the future leaves when it completes (an executor's registry). */
-  registry?: Set<Future<any, any>>
-): void => {
-  const f = impl(self)
-  f.fiber = fiber
-  fiber.addObserver(
-    registry === undefined ? (exit) => completeUnsafe(self, exit) : (exit) => {
-      registry.delete(self)
-      completeUnsafe(self, exit)
-    }
-  )
-}
-
-/**
- * Marks a pending future as running (Python's `set_running_or_notify_cancel`).
- * Returns `false` when it had already completed (e.g. was cancelled).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const setRunningUnsafe = <A, E>(self: Future<A, E>): boolean => {
-  const f = impl(self)
-  if (f.state !== PENDING) return f.state === RUNNING
-  f.state = RUNNING
-  return true
-}
-
-/**
- * Completes a future with an exit, waking everything that waits on it.
- * Returns `false` when it was already complete (the first exit wins).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const completeUnsafe = <A, E>(self: Future<A, E>, exit: Exit.Exit<A, E>): boolean => {
-  const f = impl(self)
-  if (f.state === DONE) return false
-  f.state = DONE
-  f.exit = exit
-  f.canceller = undefined
-  f.fiber = undefined
-  const observers = f.observers
-  if (observers !== undefined) {
-    f.observers = undefined
-    for (let i = 0; i < observers.length; i++) observers[i](exit)
-  }
-  return true
-}
-
-/**
- * Calls `observer` with the future's exit once it completes (at once when it
- * already has). Returns a function that removes the observer.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const observeUnsafe = <A, E>(
-  self: Future<A, E>,
-  observer: (exit: Exit.Exit<A, E>) => void
-): () => void => {
-  const f = impl(self)
-  if (f.state === DONE) {
-    observer(f.exit!)
-    return noop
-  }
-  if (f.observers === undefined) f.observers = [observer]
-  else f.observers.push(observer)
-  return () => {
-    const observers = f.observers
-    if (observers === undefined) return
-    const index = observers.indexOf(observer)
-    if (index >= 0) observers.splice(index, 1)
-  }
-}
-
-const noop = () => {}
-
-/**
- * The future's exit if it has completed, without waiting.
+ * The future's exit if it has completed, without waiting (for done
+ * callbacks and other synchronous code).
  *
  * @since 0.1.0
  * @category getters
  */
-export const pollUnsafe = <A, E>(self: Future<A, E>): Exit.Exit<A, E> | undefined => impl(self).exit
+export const pollUnsafe: <A, E>(self: Future<A, E>) => Exit.Exit<A, E> | undefined = internal.pollUnsafe
 
 /**
  * The future's state, without an Effect: `"pending"` (not started),
- * `"running"` or `"done"`.
+ * `"running"` or `"done"` (Python's `PENDING` / `RUNNING` / `FINISHED`).
  *
  * @since 0.1.0
  * @category getters
  */
-export const stateUnsafe = <A, E>(self: Future<A, E>): "pending" | "running" | "done" => {
-  const state = impl(self).state
-  return state === PENDING ? "pending" : state === RUNNING ? "running" : "done"
-}
+export const stateUnsafe: <A, E>(self: Future<A, E>) => "pending" | "running" | "done" = internal.stateUnsafe
 
 /**
  * Whether the future has completed, without an Effect.
@@ -241,55 +94,17 @@ export const stateUnsafe = <A, E>(self: Future<A, E>): "pending" | "running" | "
  * @since 0.1.0
  * @category getters
  */
-export const isDoneUnsafe = <A, E>(self: Future<A, E>): boolean => impl(self).state === DONE
-
-// Fibers whose result is already decided, for a moment: see `refuseCancelUnsafe`.
-const refusingCancel = new WeakSet<Fiber.Fiber<any, any>>()
+export const isDoneUnsafe: <A, E>(self: Future<A, E>) => boolean = internal.isDoneUnsafe
 
 /**
- * While `refuse` is set, a cancel of the future bound to `fiber` (by
- * `attachFiberUnsafe`) returns `false` and leaves the fiber alone. For
- * combinators whose result is decided before they return: `gather`, whose
- * effects have all completed, refuses the cancel as asyncio's gathering
- * future does (its children are done: nothing is left to cancel) until its
- * result is delivered. Interrupting the fiber directly is not affected.
+ * `Future.cancel` without an Effect (for done callbacks and other
+ * synchronous code): requests cancellation and returns at once, `false` when
+ * the future has already completed.
  *
  * @since 0.1.0
- * @category constructors
+ * @category cancellation
  */
-export const refuseCancelUnsafe = (fiber: Fiber.Fiber<any, any>, refuse: boolean): void => {
-  if (refuse) refusingCancel.add(fiber)
-  else refusingCancel.delete(fiber)
-}
-
-/**
- * Requests cancellation without waiting for it. Returns `false` when the
- * future has already completed (or its result is decided, see
- * `refuseCancelUnsafe`).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const cancelUnsafe = <A, E>(self: Future<A, E>): boolean => {
-  const f = impl(self)
-  if (f.state === DONE) return false
-  if (f.fiber !== undefined) {
-    if (refusingCancel.has(f.fiber)) return false
-    f.fiber.interruptUnsafe()
-    return true
-  }
-  const cancel = f.canceller
-  if (cancel !== undefined) {
-    f.canceller = undefined
-    f.cancelRequested = true
-    cancel()
-  } else if (!f.cancelRequested) {
-    // No canceller: nothing runs the task, so it ends here. (Once a canceller
-    // was called, the task is stopping and completes on its own.)
-    completeUnsafe(self, Exit.interrupt() as Exit.Exit<A, E>)
-  }
-  return true
-}
+export const cancelUnsafe: <A, E>(self: Future<A, E>) => boolean = internal.cancelUnsafe
 
 // -----------------------------------------------------------------------------
 // Python's Future API
@@ -302,7 +117,8 @@ export const cancelUnsafe = <A, E>(self: Future<A, E>): boolean => {
  * @since 0.1.0
  * @category getters
  */
-export const done = <A, E>(self: Future<A, E>): Effect.Effect<boolean> => Effect.sync(() => impl(self).state === DONE)
+export const done = <A, E>(self: Future<A, E>): Effect.Effect<boolean> =>
+  Effect.sync(() => internal.impl(self).state === "done")
 
 /**
  * Whether the task is running now (started and not yet complete): Python's
@@ -312,7 +128,7 @@ export const done = <A, E>(self: Future<A, E>): Effect.Effect<boolean> => Effect
  * @category getters
  */
 export const running = <A, E>(self: Future<A, E>): Effect.Effect<boolean> =>
-  Effect.sync(() => impl(self).state === RUNNING)
+  Effect.sync(() => internal.impl(self).state === "running")
 
 /**
  * Whether the task ended by being cancelled: Python's `future.cancelled()`.
@@ -321,10 +137,7 @@ export const running = <A, E>(self: Future<A, E>): Effect.Effect<boolean> =>
  * @category getters
  */
 export const cancelled = <A, E>(self: Future<A, E>): Effect.Effect<boolean> =>
-  Effect.sync(() => isCancelledExit(impl(self).exit))
-
-const isCancelledExit = <A, E>(exit: Exit.Exit<A, E> | undefined): boolean =>
-  exit !== undefined && Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+  Effect.sync(() => internal.isCancelledExit(internal.impl(self).exit))
 
 /**
  * The future's exit if it has completed, without waiting.
@@ -333,7 +146,7 @@ const isCancelledExit = <A, E>(exit: Exit.Exit<A, E> | undefined): boolean =>
  * @category getters
  */
 export const poll = <A, E>(self: Future<A, E>): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
-  Effect.sync(() => Option.fromUndefinedOr(impl(self).exit))
+  Effect.sync(() => Option.fromUndefinedOr(internal.impl(self).exit))
 
 /**
  * Waits for the task to complete and returns how it ended as an `Exit`; never
@@ -344,10 +157,10 @@ export const poll = <A, E>(self: Future<A, E>): Effect.Effect<Option.Option<Exit
  */
 const await_ = <A, E>(self: Future<A, E>): Effect.Effect<Exit.Exit<A, E>> =>
   Effect.suspend(() => {
-    const f = impl(self)
-    if (f.state === DONE) return Effect.succeed(f.exit!)
+    const f = internal.impl(self)
+    if (f.state === "done") return Effect.succeed(f.exit!)
     return Effect.callback<Exit.Exit<A, E>>((resume) => {
-      const remove = observeUnsafe(self, (exit) => resume(Effect.succeed(exit)))
+      const remove = internal.observeUnsafe(self, (exit) => resume(Effect.succeed(exit)))
       return Effect.sync(remove)
     })
   })
@@ -390,15 +203,13 @@ const awaitWithin = <A, E>(
   if (millis instanceof InvalidArgumentError) return Effect.fail(millis)
   if (millis === undefined) return await_(self)
   return Effect.suspend(() => {
-    const exit = impl(self).exit
+    const exit = internal.impl(self).exit
     if (exit !== undefined) return Effect.succeed(exit)
-    return Effect.timeoutOrElse(await_(self), {
-      duration: millis,
-      orElse: () =>
-        Effect.fail(
-          new TimeoutError(`${describe(self)} did not complete within ${Duration.format(Duration.millis(millis))}`)
-        )
-    })
+    return withinOrFail(
+      await_(self),
+      millis,
+      () => new TimeoutError(`${describe(self)} did not complete within ${Duration.format(Duration.millis(millis))}`)
+    )
   })
 }
 
@@ -450,10 +261,10 @@ export const join = <A, E>(self: Future<A, E>): Effect.Effect<A, E | CancelledEr
 // (`Effect.onInterrupt` around `await_` doubled the cost of a join).
 const awaitCancelling = <A, E>(self: Future<A, E>): Effect.Effect<Exit.Exit<A, E>> =>
   Effect.suspend(() => {
-    const f = impl(self)
-    if (f.state === DONE) return Effect.succeed(f.exit!)
+    const f = internal.impl(self)
+    if (f.state === "done") return Effect.succeed(f.exit!)
     return Effect.callback<Exit.Exit<A, E>>((resume) => {
-      const remove = observeUnsafe(self, (exit) => resume(Effect.succeed(exit)))
+      const remove = internal.observeUnsafe(self, (exit) => resume(Effect.succeed(exit)))
       return Effect.suspend(() => {
         remove()
         cancelUnsafe(self)
@@ -539,7 +350,7 @@ export const addDoneCallback = <A, E, R>(
 ): Effect.Effect<void, never, R> =>
   Effect.withFiber((fiber) => {
     const context = fiber.context as Context.Context<R>
-    observeUnsafe(self, () => {
+    internal.observeUnsafe(self, () => {
       Effect.runForkWith(context)(
         Effect.catchCause(Effect.suspend(() => callback(self)), (cause) =>
           Effect.logError(`exception calling callback for ${String(self)}`, cause))

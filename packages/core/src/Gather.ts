@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Effect, Exit, Fiber } from "effect"
-import * as Future from "./Future.ts"
+import * as FutureInternal from "./internal/future.ts"
 import { asNewTask } from "./internal/task.ts"
 
 /**
@@ -107,7 +107,7 @@ const gatherRunOn = (
               restore(firstFailureOrAll(fibers, self)),
               () => Fiber.interruptAll(fibers)
             ).pipe(
-              Effect.ensuring(Effect.sync(() => Future.refuseCancelUnsafe(self, false))),
+              Effect.ensuring(Effect.sync(() => FutureInternal.refuseCancelUnsafe(self, false))),
               // Unwrapped only here, so that `onInterrupt` above sees the
               // gather's own interruption, not a child that interrupted itself.
               Effect.flatten
@@ -139,7 +139,7 @@ const firstFailureOrAll = (
         values[i] = exit.value
         if (--remaining === 0) {
           settled = true
-          Future.refuseCancelUnsafe(self, true)
+          FutureInternal.refuseCancelUnsafe(self, true)
           resume(Effect.succeed(Exit.succeed(values)))
         }
       }))

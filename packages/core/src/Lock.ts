@@ -438,20 +438,6 @@ export const statisticsUnsafe = (self: Lock): Statistics => (self as LockImpl).s
 export const ownerUnsafe = (self: Lock): TaskInfo | undefined => (self as LockImpl).owner
 
 /**
- * Takes the lock for the task `owner`, which need not be the current
- * fiber's (used by `RLock` and `Condition`). Low-level: prefer `acquire`.
- *
- * @since 0.1.0
- * @category locking
- */
-export const acquireForUnsafe = (
-  self: Lock,
-  owner: TaskInfo,
-  options?: AcquireOptions
-): Effect.Effect<boolean, InvalidArgumentError> =>
-  Effect.uninterruptibleMask((restore) => (self as LockImpl).acquireFor(owner, options, restore))
-
-/**
  * Releases the lock whoever holds it, handing it to the next waiter. Low-level
  * (used by `Condition`): prefer `release`, which checks the owner.
  *
@@ -459,28 +445,3 @@ export const acquireForUnsafe = (
  * @category locking
  */
 export const releaseUnsafe = (self: Lock): void => (self as LockImpl).releaseUnsafe()
-
-/**
- * Frees the lock and returns the acquisition that held it (Python's
- * `_release_save`), for `acquireRestoreUnsafe`. Low-level, for `Condition`.
- *
- * @since 0.1.0
- * @category locking
- */
-export const releaseSaveUnsafe = (self: Lock): unknown => {
-  const hold = (self as LockImpl).holder
-  ;(self as LockImpl).releaseUnsafe()
-  return hold
-}
-
-/**
- * Waits for the lock and gives it back to an acquisition saved by
- * `releaseSaveUnsafe` (Python's `_acquire_restore`), so that the `withLock`
- * or `acquire` that made it releases it as its own. Low-level, for
- * `Condition`.
- *
- * @since 0.1.0
- * @category locking
- */
-export const acquireRestoreUnsafe = (self: Lock, saved: unknown): Effect.Effect<void> =>
-  Effect.suspend(() => (self as LockImpl).acquireRestore(saved as Hold))

@@ -51,7 +51,7 @@ import type {
   UnknownTask,
   WorkerCrashed
 } from "./Errors.ts"
-import { type ExecutorShutdownError, PoolClosed } from "./Errors.ts"
+import type { ExecutorShutdownError, PoolClosed } from "./Errors.ts"
 import type * as Future from "./Future.ts"
 import * as Lifecycle from "./internal/executorLifecycle.ts"
 import type { Task } from "./Task.ts"
@@ -588,28 +588,3 @@ export const makeExecutor: Effect.Effect<PoolExecutor, never, Pool | Scope.Scope
   }
   return executor
 })
-
-/**
- * The argument checks every corun module uses (timeouts, durations, counts,
- * sizes; each returns the accepted value or an `InvalidArgumentError`, and
- * `Infinity` means no limit), for implementations of the `Pool` service such
- * as `@corun/node`'s `NodePool`: a pool checks its options exactly as the
- * rest of corun does.
- *
- * @since 0.1.0
- * @category validation
- */
-export * as Validation from "./internal/validation.ts"
-
-/**
- * Creates the `PoolClosed` error for a refused task (for implementations).
- *
- * @since 0.1.0
- * @category errors
- */
-export const poolClosed = (task: string): PoolClosed =>
-  new PoolClosed({
-    task,
-    message:
-      `cannot run task "${task}": the pool is closed (close() or terminate() was called, or its scope has closed)`
-  })

@@ -104,7 +104,20 @@ export interface Statistics {
  */
 interface LockInternals {
   tryAcquireUnsafe(owner: TaskInfo): object | undefined
+  /** Waits for the lock on behalf of task `owner` (the `acquire` of another task). */
+  acquireFor(
+    owner: TaskInfo,
+    options: Lock.AcquireOptions | undefined,
+    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  ): Effect.Effect<boolean, InvalidArgumentError>
 }
+
+const acquireFor = (
+  lock: LockInternals,
+  owner: TaskInfo,
+  options?: Lock.AcquireOptions
+): Effect.Effect<boolean, InvalidArgumentError> =>
+  Effect.uninterruptibleMask((restore) => lock.acquireFor(owner, options, restore))
 
 class RLockImpl implements RLock {
   readonly [TypeId] = TypeId
@@ -147,7 +160,7 @@ class RLockImpl implements RLock {
           return succeedTrue
         }
         return Effect.onExitPrimitive(
-          restore(Lock.acquireForUnsafe(this.lock, id, options)),
+          restore(acquireFor(this.internals, id, options)),
           (exit) => this.settle(id, exit),
           true
         )
@@ -223,7 +236,7 @@ class RLockImpl implements RLock {
         }
         return Effect.flatMap(
           Effect.onExitPrimitive(
-            restore(Lock.acquireForUnsafe(this.lock, id) as Effect.Effect<boolean>),
+            restore(acquireFor(this.internals, id) as Effect.Effect<boolean>),
             (exit) => this.settle(id, exit),
             true
           ),
@@ -247,7 +260,7 @@ class RLockImpl implements RLock {
 
   /** Python's `_acquire_restore`: waits for the lock, then restores the count. */
   acquireRestore(owner: TaskInfo, count: number): Effect.Effect<void> {
-    return Effect.map(Lock.acquireForUnsafe(this.lock, owner) as Effect.Effect<boolean>, () => {
+    return Effect.map(acquireFor(this.internals, owner) as Effect.Effect<boolean>, () => {
       this.count_ = count
     })
   }
@@ -352,22 +365,3 @@ export const statistics = (self: RLock): Effect.Effect<Statistics> => self.stati
  * @category getters
  */
 export const statisticsUnsafe = (self: RLock): Statistics => (self as RLockImpl).statisticsUnsafe()
-
-/**
- * Frees the lock entirely and returns its count; `acquireRestore` takes it
- * back. Low-level, for `Condition` (Python's `_release_save`).
- *
- * @since 0.1.0
- * @category locking
- */
-export const releaseSaveUnsafe = (self: RLock): number => (self as RLockImpl).releaseSaveUnsafe()
-
-/**
- * Waits for the lock on behalf of task `owner` and restores a count saved by
- * `releaseSaveUnsafe` (Python's `_acquire_restore`).
- *
- * @since 0.1.0
- * @category locking
- */
-export const acquireRestoreUnsafe = (self: RLock, owner: TaskInfo, count: number): Effect.Effect<void> =>
-  (self as RLockImpl).acquireRestore(owner, count)

@@ -40,6 +40,7 @@ import { dual } from "effect/Function"
 import type { ExcludeTag, ExtractTag, Tags } from "effect/Types"
 import { type ExceptionGroup, exceptionGroup, TaskGroupClosedError } from "./Errors.ts"
 import * as Future from "./Future.ts"
+import * as FutureInternal from "./internal/future.ts"
 import { CurrentTask, forkTask } from "./internal/task.ts"
 
 /**
@@ -113,7 +114,7 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
               )
             }
             const name = options?.name
-            const future = Future.makeUnsafe<A2, E2>({ name })
+            const future = FutureInternal.makeUnsafe<A2, E2>({ name })
             // Fork and register in one uninterruptible step: a creator paused
             // and interrupted in between would leave a task outside the group.
             // `forkTask` (shared with `Executor.submit`) gives the task its
@@ -122,7 +123,7 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
             return Effect.uninterruptible(Effect.map(
               forkTask(
                 Effect.suspend(() => {
-                  Future.setRunningUnsafe(future)
+                  FutureInternal.setRunningUnsafe(future)
                   return effect
                 }),
                 name,
@@ -132,7 +133,7 @@ export const run = <A, E, R>(body: (group: TaskGroup) => Effect.Effect<A, E, R>)
                 tasks.add(fiber)
                 // The group may have started aborting since the check above.
                 if (aborting) fiber.interruptUnsafe()
-                Future.attachFiberUnsafe(future, fiber)
+                FutureInternal.attachFiberUnsafe(future, fiber)
                 fiber.addObserver((exit) => {
                   tasks.delete(fiber)
                   // A task cancelled on its own (or by the abort) is no failure;

@@ -26,8 +26,10 @@
 import { Cause, Duration, Effect, Exit, type Scope, Stream } from "effect"
 import { InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as Future from "./Future.ts"
+import * as FutureInternal from "./internal/future.ts"
 import * as ResultWindow from "./internal/resultWindow.ts"
 import { asNewTask } from "./internal/task.ts"
+import { within } from "./internal/timeout.ts"
 import { invalidArgument, timeoutMillis } from "./internal/validation.ts"
 
 /**
@@ -68,14 +70,9 @@ export interface WaitManyOptions {
   readonly returnWhen?: ReturnWhen | undefined
 }
 
-const uniqueFutures = <F extends Future.Future<any, any>>(futures: Iterable<F>): Array<F> =>
-  Array.from(new Set(futures))
-
 // A future "raised an exception" when it failed other than by cancellation.
-const isFailed = (future: Future.Future<any, any>): boolean => {
-  const exit = Future.pollUnsafe(future)
-  return exit !== undefined && Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
-}
+const isFailedExit = (exit: Exit.Exit<any, any>): boolean =>
+  Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
 
 /**
  * Waits until the futures satisfy `returnWhen` (default `"ALL_COMPLETED"`)
@@ -114,57 +111,62 @@ export const wait: {
         invalidArgument("returnWhen", returnWhen, `"ALL_COMPLETED", "FIRST_COMPLETED" or "FIRST_EXCEPTION"`)
       )
     }
-    const all = uniqueFutures(futures)
+    // Each completion is counted as it happens, so waiting on n futures
+    // costs O(n), not O(n²); the list itself is walked once here (making it
+    // unique and counting what is done) and once more to observe the rest.
+    let completed = 0
+    let failed = false
+    const tally = (exit: Exit.Exit<any, any>) => {
+      completed++
+      if (isFailedExit(exit)) failed = true
+    }
+    const all = FutureInternal.uniqueFutures(futures, (f) => {
+      if (f.state === "done") tally(f.exit!)
+    })
     const split = (): DoneAndNotDone<F> => {
+      if (completed === all.length) return { done: all, notDone: [] }
       const done: Array<F> = []
       const notDone: Array<F> = []
       for (const future of all) (Future.isDoneUnsafe(future) ? done : notDone).push(future)
       return { done, notDone }
     }
-    // The initial check walks the list once; after that each completion is
-    // counted as it happens, so waiting on n futures costs O(n), not O(n²).
-    let completed = 0
-    let failed = false
-    const count = () => {
-      completed = 0
-      failed = false
-      for (const future of all) {
-        if (!Future.isDoneUnsafe(future)) continue
-        completed++
-        if (isFailed(future)) failed = true
-      }
-    }
     const satisfied = () =>
       completed === all.length ||
       (completed > 0 && returnWhen === "FIRST_COMPLETED") ||
       (failed && returnWhen === "FIRST_EXCEPTION")
-    count()
     if (satisfied()) return Effect.succeed(split())
     const waiting = Effect.callback<void>((resume) => {
-      // Count again here: the fiber may have yielded since the check above.
-      count()
-      if (satisfied()) return resume(Effect.void)
-      const removers: Array<() => void> = []
       let resumed = false
-      for (const future of all) {
-        if (Future.isDoneUnsafe(future)) continue
-        removers.push(Future.observeUnsafe(future, () => {
-          completed++
-          if (isFailed(future)) failed = true
-          if (!resumed && satisfied()) {
-            resumed = true
-            resume(Effect.void)
-          }
-        }))
+      // One observer for all the futures (it needs the exit, not the future):
+      // no closure per future.
+      const stopObserving = () => {
+        for (const future of all) FutureInternal.removeObserver(FutureInternal.impl(future), observer)
       }
-      return Effect.sync(() => {
-        for (const remove of removers) remove()
-      })
+      const observer = (exit: Exit.Exit<any, any>) => {
+        tally(exit)
+        if (!resumed && satisfied()) {
+          resumed = true
+          // Returning early: the futures still pending need not keep it.
+          if (completed < all.length) stopObserving()
+          resume(Effect.void)
+        }
+      }
+      // Count again, observing the futures still pending in the same pass:
+      // the fiber may have yielded since the count above.
+      completed = 0
+      failed = false
+      for (const future of all) {
+        const f = FutureInternal.impl(future)
+        if (f.state === "done") tally(f.exit!)
+        else FutureInternal.addObserver(f, observer)
+      }
+      if (satisfied()) {
+        stopObserving()
+        return resume(Effect.void)
+      }
+      return Effect.sync(stopObserving)
     })
-    return Effect.map(
-      millis === undefined ? waiting : Effect.timeoutOption(waiting, millis),
-      split
-    )
+    return Effect.map(within(waiting, millis), split)
   })) as any
 
 /**
@@ -193,9 +195,9 @@ const startInScope = <A, E, R>(
   scope: Scope.Scope
 ): Effect.Effect<Future.Future<A, E>, never, R> =>
   Effect.uninterruptible(Effect.map(Effect.forkIn(asNewTask(effect), scope), (fiber) => {
-    const future = Future.makeUnsafe<A, E>()
-    Future.setRunningUnsafe(future)
-    Future.attachFiberUnsafe(future, fiber)
+    const future = FutureInternal.makeUnsafe<A, E>()
+    FutureInternal.setRunningUnsafe(future)
+    FutureInternal.attachFiberUnsafe(future, fiber)
     return future
   }))
 
@@ -265,12 +267,12 @@ export const asCompleted: {
           if (Future.isFuture(input)) futures.push(input)
           else futures.push((yield* startInScope(input as Effect.Effect<unknown, unknown>, scope)) as F)
         }
-        all = uniqueFutures(futures)
+        all = FutureInternal.uniqueFutures(futures)
         // Observing is all it takes to "start" a future; the canceller only
         // stops observing (a given future is not the stream's to cancel).
         yield* ResultWindow.startEach(window, scope, (future, _index, complete) =>
           Effect.sync(() =>
-            Future.observeUnsafe(future, () =>
+            FutureInternal.observeUnsafe(future, () =>
               complete(Exit.succeed(future)))
           ))
       })

@@ -1,7 +1,9 @@
 import { Executor, Future, TaskGroup } from "@corun/core"
+import * as Backend from "@corun/core/Backend"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Logger, Option } from "effect"
 import { TestClock } from "effect/testing"
+import * as FutureInternal from "../src/internal/future.ts"
 import { errorOf, isInterruptedOnly, makeProbe } from "./helpers.ts"
 
 class Boom extends Error {
@@ -142,15 +144,15 @@ describe("Future", () => {
         // An executor's future whose task is asked to stop but finishes first
         // (as a pool task that completes within the cancel grace period).
         let requests = 0
-        const future = Future.makeUnsafe<number>({ cancel: () => requests++ })
-        assert.isTrue(Future.setRunningUnsafe(future))
+        const future = Backend.makeFutureUnsafe<number>({ cancel: () => requests++ })
+        assert.isTrue(Backend.setRunningUnsafe(future))
         const canceller = yield* Effect.forkChild(Future.cancel(future))
         yield* Effect.yieldNow
         // cancel() has returned: the request was made, the task still runs.
         assert.deepStrictEqual(canceller.pollUnsafe(), Exit.succeed(true))
         assert.strictEqual(requests, 1)
         assert.isTrue(yield* Future.running(future))
-        assert.isTrue(Future.completeUnsafe(future, Exit.succeed(7)))
+        assert.isTrue(Backend.completeUnsafe(future, Exit.succeed(7)))
         assert.isFalse(yield* Future.cancelled(future))
         assert.strictEqual(yield* Future.result(future), 7)
         assert.isFalse(yield* Future.cancel(future))
@@ -165,9 +167,9 @@ describe("Future", () => {
         const executor = yield* Executor.make()
         const future = yield* executor.submit(Effect.gen(function*() {
           const self = yield* Effect.fiber
-          Future.refuseCancelUnsafe(self, true)
+          FutureInternal.refuseCancelUnsafe(self, true)
           yield* Deferred.await(gate)
-          Future.refuseCancelUnsafe(self, false)
+          FutureInternal.refuseCancelUnsafe(self, false)
           return yield* Effect.never
         }))
         yield* Effect.yieldNow

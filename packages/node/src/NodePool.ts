@@ -54,6 +54,7 @@
  * @since 0.1.0
  */
 import { Errors, Future, Pool, type Task } from "@corun/core"
+import * as Backend from "@corun/core/Backend"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import { Cause, Duration, Effect, Exit, Layer, Schema, Scope, Stream } from "effect"
 import * as Channel from "effect/Channel"
@@ -71,7 +72,7 @@ import * as P from "./internal/protocol.ts"
 import { LongTimeout } from "./internal/timers.ts"
 
 /** corun's shared argument checks: the pool checks its options as the rest of corun does. */
-const Validation = Pool.Validation
+const Validation = Backend.Validation
 
 /**
  * Memory limits of a worker (`worker_threads`' `resourceLimits`). For the
@@ -1030,7 +1031,7 @@ class NodePoolImpl implements Pool.PoolService {
     job.state = SENT
     job.worker = w
     job.sentAt = performance.now()
-    if (job.future !== undefined) Future.setRunningUnsafe(job.future)
+    if (job.future !== undefined) Backend.setRunningUnsafe(job.future)
     w.inflight.push(job)
     // Nothing ahead of it in its worker: it starts now.
     if (++w.inflightCount === 1) this.armTimeout(job)
@@ -1143,7 +1144,7 @@ class NodePoolImpl implements Pool.PoolService {
       for (const subscriber of progress.subscribers) subscriber.end()
       progress.subscribers.clear()
     }
-    if (job.future !== undefined) Future.completeUnsafe(job.future, exit)
+    if (job.future !== undefined) Backend.completeUnsafe(job.future, exit)
     const onExit = job.onExit
     if (onExit !== undefined) {
       job.onExit = undefined
@@ -1250,7 +1251,7 @@ class NodePoolImpl implements Pool.PoolService {
   }
 
   submit(task: Task.Any, input: unknown, options: Pool.ApplyOptions<any> | undefined): Job | Pool.SubmitError {
-    if (this.closed) return Pool.poolClosed(task.name)
+    if (this.closed) return Backend.poolClosed(task.name)
     const timeoutMs = this.timeoutOf(options)
     if (timeoutMs instanceof Errors.InvalidArgumentError) return timeoutMs
     const codecs = this.codecsOf(task)
@@ -1327,9 +1328,9 @@ class NodePoolImpl implements Pool.PoolService {
   }
 
   makeFuture(job: Job) {
-    const future = Future.makeUnsafe<any, any>({ name: job.name, cancel: () => this.cancel(job, interruptExit) })
+    const future = Backend.makeFutureUnsafe<any, any>({ name: job.name, cancel: () => this.cancel(job, interruptExit) })
     job.future = future
-    if (job.state === SENT) Future.setRunningUnsafe(future)
+    if (job.state === SENT) Backend.setRunningUnsafe(future)
     if (job.codecs.hasProgress) {
       const state: ProgressState = { buffer: [], subscribers: new Set(), done: false }
       job.progress = state
@@ -1383,7 +1384,7 @@ class NodePoolImpl implements Pool.PoolService {
     options: Pool.MapOptions | undefined,
     onDone: (exit: Exit.Exit<Array<unknown>, unknown>) => void
   ): ((stopExit: Exit.Exit<any, any>) => void) | Pool.SubmitError {
-    if (this.closed) return Pool.poolClosed(task.name)
+    if (this.closed) return Backend.poolClosed(task.name)
     // The options are checked before the inputs are read.
     const timeoutMs = this.timeoutOf(options)
     if (timeoutMs instanceof Errors.InvalidArgumentError) return timeoutMs
@@ -1491,20 +1492,20 @@ class NodePoolImpl implements Pool.PoolService {
   ): Effect.Effect<Future.Future<Array<O>, E | Pool.RunError>, Pool.SubmitError> {
     return Effect.withFiber((fiber) => {
       let cancel: ((stopExit: Exit.Exit<any, any>) => void) | undefined
-      const future = Future.makeUnsafe<Array<O>, E | Pool.RunError>({
+      const future = Backend.makeFutureUnsafe<Array<O>, E | Pool.RunError>({
         name: task.name,
         cancel: () => cancel?.(interruptExit)
       })
       let result: ((stopExit: Exit.Exit<any, any>) => void) | Pool.SubmitError
       try {
-        result = this.mapJobs(task, inputs, options, (exit) => Future.completeUnsafe(future, exit as any))
+        result = this.mapJobs(task, inputs, options, (exit) => Backend.completeUnsafe(future, exit as any))
       } catch (error) {
         // iterating the inputs threw: a defect, as in the caller's own code
         return Effect.die(error)
       }
       if (typeof result !== "function") return Effect.fail(result)
       cancel = result
-      Future.setRunningUnsafe(future)
+      Backend.setRunningUnsafe(future)
       observeCallbacks(future, fiber, options)
       return Effect.succeed(future)
     })
@@ -1552,7 +1553,7 @@ class NodePoolImpl implements Pool.PoolService {
     return Stream.fromChannel(
       Channel.fromTransform((_upstream, scope) =>
         Effect.suspend((): Effect.Effect<Effect.Effect<readonly [O, ...Array<O>], any>, Pool.SubmitError> => {
-          if (pool.closed) return Effect.fail(Pool.poolClosed(task.name))
+          if (pool.closed) return Effect.fail(Backend.poolClosed(task.name))
           const chunksize = chunksizeOf(options?.chunksize, () => 1)
           if (chunksize instanceof Errors.InvalidArgumentError) return Effect.fail(chunksize)
           const timeoutMs = pool.timeoutOf(options)
@@ -1717,7 +1718,7 @@ class NodePoolImpl implements Pool.PoolService {
             if (failure !== undefined) return Effect.failCause(failure)
             if (exhausted && emitted === nextIndex) return Cause.done()
             if (pool.closed && outstanding.size === 0 && !exhausted) {
-              return Effect.fail(Pool.poolClosed(task.name))
+              return Effect.fail(Backend.poolClosed(task.name))
             }
             return Effect.flatMap(waitForProgress, () => pull)
           })
@@ -1840,7 +1841,7 @@ const observeCallbacks = <A, E>(
   const errorCallback = options?.errorCallback
   if (callback === undefined && errorCallback === undefined) return
   const context = fiber.context
-  Future.observeUnsafe(future, (exit) => {
+  Backend.observeUnsafe(future, (exit) => {
     const effect = Exit.isSuccess(exit) ? callback?.(exit.value) : errorCallback?.(exit.cause)
     if (effect === undefined) return
     Effect.runForkWith(context)(

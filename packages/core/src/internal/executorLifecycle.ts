@@ -10,6 +10,8 @@
 import { Cause, Effect, Exit, Scope } from "effect"
 import { ExecutorShutdownError } from "../Errors.ts"
 import * as Future from "../Future.ts"
+import * as FutureInternal from "./future.ts"
+import { Registry } from "./registry.ts"
 
 /** Options of `shutdown`: Python's `shutdown(wait=True, cancel_futures=False)`. */
 export interface ShutdownOptions {
@@ -35,9 +37,9 @@ export interface TaskSource {
 /** The live tasks of one executor and whether it still accepts work. */
 export class ExecutorLifecycle {
   /** The futures of the non-daemon tasks not yet complete. */
-  readonly tasks = new Set<Future.Future<any, any>>()
+  readonly tasks = new Registry<Future.Future<any, any>>()
   /** The futures of the daemon tasks not yet complete. */
-  readonly daemons = new Set<Future.Future<any, any>>()
+  readonly daemons = new Registry<Future.Future<any, any>>()
   /** Sources of live tasks (running maps). */
   readonly sources = new Set<TaskSource>()
   /** `shutdown` was called or the scope closed: no new task is accepted. */
@@ -46,14 +48,14 @@ export class ExecutorLifecycle {
   interrupted = false
 
   /** The set a task's future belongs to while it is live. */
-  registry(daemon: boolean): Set<Future.Future<any, any>> {
+  registry(daemon: boolean): Registry<Future.Future<any, any>> {
     return daemon ? this.daemons : this.tasks
   }
 
   /**
    * Registers a live task. Call it in the step that starts the task, so that
    * no task escapes `shutdown`; the caller removes it when it completes
-   * (`remove`, or the registry given to `Future.attachFiberUnsafe`). Returns
+   * (`remove`, or the registry given to `FutureInternal.attachFiberUnsafe`). Returns
    * `false` when `interruptAll` has run (possibly since the caller checked
    * `closed`): the caller must then stop the task at once. (It is not
    * cancelled here: a worker fiber that cancelled itself synchronously would
@@ -72,7 +74,7 @@ export class ExecutorLifecycle {
   /** Registers a task and removes it when its future completes. */
   track(future: Future.Future<any, any>, daemon: boolean): void {
     if (!this.add(future, daemon)) Future.cancelUnsafe(future)
-    Future.observeUnsafe(future, () => this.remove(future, daemon))
+    FutureInternal.observeUnsafe(future, () => this.remove(future, daemon))
   }
 
   /** How many tasks are live, daemons included. */

@@ -42,6 +42,7 @@
 import { Cause, Clock, Effect, Exit, type Fiber, Scheduler, Scope, Stream } from "effect"
 import * as Channel from "effect/Channel"
 import type * as Pull from "effect/Pull"
+import { remaining, withinOrFail } from "./timeout.ts"
 
 /** An empty slot of the ordered ring. */
 const EMPTY: unique symbol = Symbol("corun/resultWindow/empty")
@@ -280,14 +281,9 @@ export class ResultWindow<T, A, E> {
     deadline?: number,
     onTimeout?: () => E2
   ): Pull.Pull<readonly [A, ...Array<A>], E | E2, void> {
-    const wait: Effect.Effect<void, E2> = deadline === undefined ? this.waitForResult : Effect.flatMap(
-      Clock.currentTimeMillis,
-      (now) =>
-        Effect.timeoutOrElse(this.waitForResult, {
-          duration: Math.max(0, deadline - now),
-          orElse: () => Effect.fail(onTimeout!())
-        })
-    )
+    const wait: Effect.Effect<void, E2> = deadline === undefined
+      ? this.waitForResult
+      : Effect.flatMap(remaining(deadline), (millis) => withinOrFail(this.waitForResult, millis, onTimeout!))
     const pull: Pull.Pull<readonly [A, ...Array<A>], E | E2, void> = Effect.suspend(() => {
       const chunk = this.ordered ? this.takeChunkOrdered() : this.takeChunkUnordered()
       if (chunk !== undefined) {

@@ -3,7 +3,7 @@
  * takes a timeout, a duration, a count or a size checks it here, before it
  * does any work (before any fast path, so a bad argument fails the same way
  * whether or not the call would have had to wait). Pool implementations
- * (`@corun/node`'s `NodePool`) use the same checks as `Pool.Validation`.
+ * (`@corun/node`'s `NodePool`) use the same checks as `Backend.Validation` (`@corun/core/Backend`).
  *
  * Each check returns the value it accepted or an `InvalidArgumentError` (it
  * never throws): the caller fails with that error, typed, before touching
@@ -20,7 +20,7 @@
  *   armed by corun itself (`@corun/node`'s `LongTimeout`) do the same.
  * - A count is an integer; where a bound is meant, `Infinity` means no bound.
  *
- * Exposed only as `Pool.Validation`, for pool implementations.
+ * Exposed only as `Backend.Validation` (`@corun/core/Backend`), for pool implementations.
  *
  * @since 0.1.0
  */

@@ -13,7 +13,7 @@
  * `acquire` used to take the permit or lock inside `restore(...)` and record
  * it one step later, and leaked it in a few percent of these runs.
  */
-import { RLock, Semaphore } from "@corun/core"
+import { Executor, RLock, Semaphore } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, References } from "effect"
 
@@ -65,8 +65,9 @@ const checkRLock = (lock: RLock.RLock, label: string, heldAllowed: boolean) =>
     if (!heldAllowed) assert.isFalse(locked, `${label}: still locked by fiber #${RLock.ownerUnsafe(lock)}`)
     assert.strictEqual(locked, count > 0, `${label}: locked ${locked}, count ${count}`)
     if (locked) {
-      // Held (counted) by an interrupted fiber: free it on its behalf.
-      RLock.releaseSaveUnsafe(lock)
+      // Held (counted) by an interrupted fiber: free it on its task's behalf.
+      const owner = RLock.ownerUnsafe(lock)
+      yield* Effect.provideService(Effect.repeat(lock.release, { times: count - 1 }), Executor.CurrentTask, owner)
     }
     assert.isTrue(yield* lock.acquire({ blocking: false }), label)
     yield* lock.release

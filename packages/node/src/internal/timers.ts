@@ -6,9 +6,9 @@
  *
  * @internal
  */
-import { Pool } from "@corun/core"
+import * as Backend from "@corun/core/Backend"
 
-const MAX_TIMER_MILLIS = Pool.Validation.MAX_TIMER_MILLIS
+const MAX_TIMER_MILLIS = Backend.Validation.MAX_TIMER_MILLIS
 
 /** Runs `f` once, `ms` milliseconds from now, unless `clear` is called first. */
 export class LongTimeout {

@@ -1,0 +1,92 @@
+/**
+ * For implementers: what an executor or a `Pool` backend (such as
+ * `@corun/node`'s `NodePool`) needs to drive corun's futures and to check its
+ * options as the rest of corun does. Application code does not need this
+ * module: it gets futures from `Executor.submit`, `TaskGroup.createTask` and
+ * the pools, and reads them with `Future`.
+ *
+ * Import it from its own subpath, `@corun/core/Backend`; it is not part of
+ * the main entry point.
+ *
+ * A backend's future goes through: `makeFutureUnsafe` (pending, with a
+ * canceller) → `setRunningUnsafe` when a worker starts it → `completeUnsafe`
+ * with the task's `Exit` (an interrupted exit when it was cancelled). The
+ * canceller must eventually lead to `completeUnsafe`.
+ *
+ * @since 0.1.0
+ */
+import { PoolClosed } from "./Errors.ts"
+import * as internal from "./internal/future.ts"
+
+/**
+ * Creates a pending future. `cancel` is called (once) when someone asks to
+ * cancel it before it completes (`Future.cancel`); it must eventually lead to
+ * `completeUnsafe`, with an interrupted exit when the task was stopped.
+ *
+ * @since 0.1.0
+ * @category futures
+ */
+export const makeFutureUnsafe = internal.makeUnsafe
+
+/**
+ * Marks a pending future as running (Python's
+ * `Future.set_running_or_notify_cancel`). Returns `false` when it had
+ * already completed (e.g. was cancelled).
+ *
+ * @since 0.1.0
+ * @category futures
+ */
+export const setRunningUnsafe = internal.setRunningUnsafe
+
+/**
+ * Completes a future with an exit, waking everything that waits on it
+ * (Python's `Future.set_result` / `set_exception`). Returns `false` when it
+ * was already complete: the first exit wins.
+ *
+ * @since 0.1.0
+ * @category futures
+ */
+export const completeUnsafe = internal.completeUnsafe
+
+/**
+ * Calls `observer` with the future's exit once it completes (at once when it
+ * already has). Returns a function that removes the observer.
+ *
+ * @since 0.1.0
+ * @category futures
+ */
+export const observeUnsafe = internal.observeUnsafe
+
+/**
+ * Binds a future to the fiber that runs its task: cancelling the future
+ * interrupts the fiber, and the fiber's exit completes the future.
+ *
+ * @since 0.1.0
+ * @category futures
+ */
+export const attachFiberUnsafe = internal.attachFiberUnsafe
+
+/**
+ * The argument checks every corun module uses (timeouts, durations, counts,
+ * sizes; each returns the accepted value or an `InvalidArgumentError`, and
+ * `Infinity` means no limit): a pool checks its options exactly as the rest
+ * of corun does.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export * as Validation from "./internal/validation.ts"
+
+/**
+ * Creates the `PoolClosed` error for a task refused because the pool is
+ * closed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const poolClosed = (task: string): PoolClosed =>
+  new PoolClosed({
+    task,
+    message:
+      `cannot run task "${task}": the pool is closed (close() or terminate() was called, or its scope has closed)`
+  })
