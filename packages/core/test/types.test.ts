@@ -4,9 +4,21 @@
  * result type or one side of a dual API fails the build; the `expectTypeOf`
  * calls do nothing at run time.
  */
-import { Errors, Executor, type Future, gather, Lock, type Pool, RLock, Semaphore, Task, TaskGroup } from "@corun/core"
+import {
+  asCompleted,
+  Errors,
+  Executor,
+  type Future,
+  gather,
+  Lock,
+  type Pool,
+  RLock,
+  Semaphore,
+  Task,
+  TaskGroup
+} from "@corun/core"
 import { describe, it } from "@effect/vitest"
-import { Data, Effect, type Exit, Schema, type Stream } from "effect"
+import { Context, Data, Effect, type Exit, Schema, type Stream } from "effect"
 import { expectTypeOf } from "vitest"
 
 class NotFound extends Data.TaggedError("NotFound")<{ readonly url: string }> {}
@@ -51,6 +63,22 @@ describe("types", () => {
     >()
     // @ts-expect-error: a tag the effect cannot fail with
     program.pipe(TaskGroup.exceptStar("Missing", () => Effect.void))
+  })
+
+  it("asCompleted takes futures and effects mixed: each effect becomes the future of its task, services add up", () => {
+    class Db extends Context.Service<Db, { readonly query: Effect.Effect<number> }>()("Db") {}
+    const stream = (future: Future.Future<string, NotFound>) =>
+      asCompleted([future, slow, Effect.flatMap(Effect.service(Db), (db) => db.query)])
+    expectTypeOf(stream).returns.toEqualTypeOf<
+      Stream.Stream<
+        Future.Future<string, NotFound> | Future.Future<number, Timeout> | Future.Future<number, never>,
+        Errors.TimeoutError,
+        Db
+      >
+    >()
+    expectTypeOf(asCompleted([slow], { timeout: 1 })).toEqualTypeOf<
+      Stream.Stream<Future.Future<number, Timeout>, Errors.TimeoutError | Errors.InvalidArgumentError>
+    >()
   })
 
   it("gather keeps each position's type; with returnExceptions, an Exit per position and no error", () => {
