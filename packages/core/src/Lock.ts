@@ -301,7 +301,7 @@ class LockImpl implements Lock {
           const hold = new Hold(fiber, undefined)
           this.holder = hold
           // (The finalizer is written out in both branches: hoisting it into
-          // a shared `const` made V8 run this path 3× slower.)
+          // a shared `const` made V8 run this path much slower: `pnpm bench toolbox`.)
           return Effect.onExitPrimitive(restore(effect), () => {
             // The body may have released the lock itself (and someone else
             // may hold it now): release only this acquisition.
