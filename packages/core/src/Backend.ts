@@ -90,3 +90,21 @@ export const poolClosed = (task: string): PoolClosed =>
     message:
       `cannot run task "${task}": the pool is closed (close() or terminate() was called, or its scope has closed)`
   })
+
+/**
+ * The back-pressured result window behind `Executor.map` and `asCompleted`,
+ * for a backend's own streaming operations — Python's `pool.imap` /
+ * `pool.imap_unordered` (results in input order or in completion order) and
+ * `as_completed`. It reads the inputs only when there is room (at most
+ * `window` items started and not yet delivered), delivers each item's
+ * results (one value, or several for a chunk of inputs sent as one job), ends
+ * the stream at the first failure after the results before it, and, when the
+ * consumer leaves, stops starting items and cancels the ones in flight.
+ * `stream` makes the `Stream`; `startEach` is the driver for "start item i,
+ * register a completion callback, return a canceller" (a pool job), and
+ * `forkWorkers` the one for effects run inline by worker fibers.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
+export * as ResultWindow from "./internal/resultWindow.ts"

@@ -1,8 +1,7 @@
 /**
  * One back-pressured result window: the engine behind every corun operation
  * that runs a function over a lazy input and streams the results — Python's
- * `executor.map`, `as_completed`, and (later) `pool.imap` /
- * `pool.imap_unordered`.
+ * `executor.map`, `as_completed`, and a pool's `imap` / `imap_unordered`.
  *
  * The window reads items from an iterator only when there is room: at most
  * `window` items are started and not yet delivered to the consumer
@@ -19,6 +18,13 @@
  * the failure are delivered, then it. Either way no item starts once a failure
  * is recorded. An iterator that throws is a failure after every item it gave
  * (those are delivered first).
+ *
+ * An item usually has one result. It may have several (`completeAll`: a
+ * pool's chunk of inputs sent as one job), delivered one after another as
+ * stream elements in the item's place, and possibly followed by a failure (a
+ * chunk that failed part-way: the values computed before the failure are
+ * delivered first, then the failure, as if each input had been an item). The
+ * back-pressure bound still counts items, not values.
  *
  * The window does not run anything itself. Drivers start items and report
  * their exits with `complete`:
@@ -47,11 +53,24 @@ import { remaining, withinOrFail } from "./timeout.ts"
 /** An empty slot of the ordered ring. */
 const EMPTY: unique symbol = Symbol("corun/resultWindow/empty")
 
-/** A failure in its slot (a class of its own, so no value can pass for one). */
-class Failed<E> {
+/**
+ * A failure in its slot (a class of its own, so no value can pass for one),
+ * with the item's values before it when it failed part-way.
+ */
+class Failed<A, E> {
   readonly cause: Cause.Cause<E>
-  constructor(cause: Cause.Cause<E>) {
+  readonly before: ReadonlyArray<A> | undefined
+  constructor(cause: Cause.Cause<E>, before?: ReadonlyArray<A>) {
     this.cause = cause
+    this.before = before
+  }
+}
+
+/** The several values of one item in its slot. */
+class Many<A> {
+  readonly values: ReadonlyArray<A>
+  constructor(values: ReadonlyArray<A>) {
+    this.values = values
   }
 }
 
@@ -82,16 +101,18 @@ export class ResultWindow<T, A, E> {
    * Ordered delivery, bounded window: results by `index % bound` — the value
    * itself (no `Exit` per item), a `Failed` box, or `EMPTY`.
    */
-  private readonly ring: Array<A | Failed<E> | typeof EMPTY> | undefined
+  private readonly ring: Array<A | Failed<A, E> | Many<A> | typeof EMPTY> | undefined
   /** Ordered delivery, unbounded window: results by index. */
-  private readonly slots: Map<number, A | Failed<E>> | undefined
+  private readonly slots: Map<number, A | Failed<A, E> | Many<A>> | undefined
   /** Unordered delivery: the values completed and not yet delivered. */
   private queue: Array<A> = []
+  /** Unordered delivery: how many items the values in `queue` came from. */
+  private queuedItems = 0
   /** The item handed out by the last successful `tryStart`. */
   item: T = undefined as T
   /** How many items were started (the index of the next one). */
   started = 0
-  /** How many results were delivered (in input order: the next index to deliver). */
+  /** How many items' results were delivered (in input order: the next index to deliver). */
   delivered = 0
   /** Unordered delivery: how many started items have completed. */
   private completedCount = 0
@@ -188,14 +209,41 @@ export class ResultWindow<T, A, E> {
       return
     }
     this.completedCount++
-    if (this.failure === undefined) this.queue.push(value)
+    if (this.failure === undefined) {
+      this.queue.push(value)
+      this.queuedItems++
+    }
+    this.wakeConsumer()
+  }
+
+  /**
+   * Records item `index`'s several values, delivered in order in the item's
+   * place; with `cause`, the item then failed: its values are delivered,
+   * then the failure (as `fail`: the window then starts nothing more).
+   */
+  completeAll(index: number, values: ReadonlyArray<A>, cause?: Cause.Cause<E>): void {
+    if (this.ordered) {
+      const result = cause === undefined ? new Many(values) : new Failed(cause, values)
+      if (this.ring !== undefined) this.ring[index % this.bound] = result
+      else this.slots!.set(index, result)
+      if (cause !== undefined) this.stop()
+      if (index === this.delivered) this.wakeConsumer()
+      return
+    }
+    this.completedCount++
+    if (this.failure === undefined) {
+      for (let i = 0; i < values.length; i++) this.queue.push(values[i])
+      this.queuedItems++
+      if (cause !== undefined) this.failure = cause
+    }
+    if (cause !== undefined) this.stop()
     this.wakeConsumer()
   }
 
   /** Records item `index`'s failure (the window then starts nothing more). */
   fail(index: number, cause: Cause.Cause<E>): void {
     if (this.ordered) {
-      const failed = new Failed(cause)
+      const failed = new Failed<A, E>(cause)
       if (this.ring !== undefined) this.ring[index % this.bound] = failed
       else this.slots!.set(index, failed)
       this.stop()
@@ -232,7 +280,7 @@ export class ResultWindow<T, A, E> {
     for (let i = 0; i < woken.length; i++) woken[i]()
   }
 
-  private takeOrdered(index: number): A | Failed<E> | typeof EMPTY {
+  private takeOrdered(index: number): A | Failed<A, E> | Many<A> | typeof EMPTY {
     if (this.ring !== undefined) {
       const slot = index % this.bound
       const result = this.ring[slot]
@@ -258,7 +306,7 @@ export class ResultWindow<T, A, E> {
       }
       return this.exhausted && this.delivered === this.started
     }
-    return this.queue.length > 0 || this.failure !== undefined ||
+    return this.queuedItems > 0 || this.failure !== undefined ||
       (this.exhausted && this.completedCount === this.started)
   }
 
@@ -285,11 +333,11 @@ export class ResultWindow<T, A, E> {
       ? this.waitForResult
       : Effect.flatMap(remaining(deadline), (millis) => withinOrFail(this.waitForResult, millis, onTimeout!))
     const pull: Pull.Pull<readonly [A, ...Array<A>], E | E2, void> = Effect.suspend(() => {
+      const delivered = this.delivered
       const chunk = this.ordered ? this.takeChunkOrdered() : this.takeChunkUnordered()
-      if (chunk !== undefined) {
-        this.wakeProducers()
-        return Effect.succeed(chunk)
-      }
+      // Items were taken (possibly without a value: an item with none) — room for more.
+      if (this.delivered !== delivered) this.wakeProducers()
+      if (chunk !== undefined) return Effect.succeed(chunk)
       if (this.pendingFailure !== undefined) return Effect.failCause(this.pendingFailure)
       if (this.failure !== undefined) return Effect.failCause(this.failure)
       if (this.exhausted && (this.ordered ? this.delivered : this.completedCount) === this.started) {
@@ -310,21 +358,29 @@ export class ResultWindow<T, A, E> {
       if (result === EMPTY) break
       this.delivered++
       if (result instanceof Failed) {
+        if (result.before !== undefined) pushAll(chunk, result.before)
         this.pendingFailure = result.cause
         break
       }
-      chunk.push(result)
+      if (result instanceof Many) pushAll(chunk, result.values)
+      else chunk.push(result)
     }
     return chunk.length > 0 ? chunk as unknown as readonly [A, ...Array<A>] : undefined
   }
 
   private takeChunkUnordered(): readonly [A, ...Array<A>] | undefined {
+    if (this.queuedItems === 0) return undefined
+    this.delivered += this.queuedItems
+    this.queuedItems = 0
     if (this.queue.length === 0) return undefined
     const chunk = this.queue
     this.queue = []
-    this.delivered += chunk.length
     return chunk as unknown as readonly [A, ...Array<A>]
   }
+}
+
+const pushAll = <A>(target: Array<A>, values: ReadonlyArray<A>) => {
+  for (let i = 0; i < values.length; i++) target.push(values[i])
 }
 
 /** Options of `stream`. */
@@ -368,16 +424,22 @@ export const stream = <T, A, E, E2, R>(options: StreamOptions<T, A, E, E2, R>): 
 /**
  * The "start item i, register a completion callback" driver: one starter
  * fiber, forked in `scope`, calls `start` for each item while the window has
- * room. `start` starts the item and arranges for `complete(exit)` to be called
- * once (synchronously or later); it returns a canceller, called if the stream
- * ends while the item is in flight (e.g. cancel a pool job; for a future that
- * is not the stream's to cancel, stop observing it). A failing `start` is
- * that item's failure.
+ * room. `start` starts the item and arranges for one call, synchronously or
+ * later, of `complete(exit)` — or of `completeAll(values, cause?)` when the
+ * item has several values (see `ResultWindow.completeAll`); it returns a
+ * canceller, called if the stream ends while the item is in flight (e.g.
+ * cancel a pool job; for a future that is not the stream's to cancel, stop
+ * observing it). A failing `start` is that item's failure.
  */
 export const startEach = <T, A, E, R>(
   window: ResultWindow<T, A, E>,
   scope: Scope.Scope,
-  start: (item: T, index: number, complete: (exit: Exit.Exit<A, E>) => void) => Effect.Effect<(() => void) | void, E, R>
+  start: (
+    item: T,
+    index: number,
+    complete: (exit: Exit.Exit<A, E>) => void,
+    completeAll: (values: ReadonlyArray<A>, cause?: Cause.Cause<E>) => void
+  ) => Effect.Effect<(() => void) | void, E, R>
 ): Effect.Effect<void, never, R> =>
   Effect.gen(function*() {
     const inFlight = new Map<number, () => void>()
@@ -398,7 +460,13 @@ export const startEach = <T, A, E, R>(
         inFlight.delete(index)
         window.complete(index, exit)
       }
-      return Effect.matchCause(start(window.item, index, complete), {
+      const completeAll = (values: ReadonlyArray<A>, cause?: Cause.Cause<E>) => {
+        if (done) return
+        done = true
+        inFlight.delete(index)
+        window.completeAll(index, values, cause)
+      }
+      return Effect.matchCause(start(window.item, index, complete, completeAll), {
         onFailure: (cause) => complete(Exit.failCause(cause)),
         onSuccess: (cancel) => {
           if (!done && typeof cancel === "function") inFlight.set(index, cancel)

@@ -11,6 +11,7 @@ import * as ResultWindow from "../../src/internal/resultWindow.ts"
 const manual = <T>(items: Iterable<T>, options: ResultWindow.WindowOptions) => {
   const started: Array<T> = []
   const completions: Array<(exit: Exit.Exit<T, string>) => void> = []
+  const completionsAll: Array<(values: ReadonlyArray<T>, cause?: Cause.Cause<string>) => void> = []
   const cancelled: Array<number> = []
   const startedAt = new Map<number, Deferred.Deferred<void>>()
   const latch = (index: number) => {
@@ -27,17 +28,21 @@ const manual = <T>(items: Iterable<T>, options: ResultWindow.WindowOptions) => {
     items,
     ...options,
     drive: (window, scope) =>
-      ResultWindow.startEach(window, scope, (item, index, complete) =>
+      ResultWindow.startEach(window, scope, (item, index, complete, completeAll) =>
         Effect.sync(() => {
           started.push(item)
           completions[index] = complete
+          completionsAll[index] = completeAll
           Deferred.doneUnsafe(latch(index), Exit.void)
           return () => cancelled.push(index)
         }))
   })
   const succeed = (index: number, value: T) => Effect.sync(() => completions[index](Exit.succeed(value)))
   const fail = (index: number, error: string) => Effect.sync(() => completions[index](Exit.fail(error)))
-  return { stream, started, cancelled, whenStarted, succeed, fail }
+  const succeedAll = (index: number, values: ReadonlyArray<T>) => Effect.sync(() => completionsAll[index](values))
+  const failAfter = (index: number, values: ReadonlyArray<T>, error: string) =>
+    Effect.sync(() => completionsAll[index](values, Cause.fail(error)))
+  return { stream, started, cancelled, whenStarted, succeed, fail, succeedAll, failAfter }
 }
 
 /** Runs `stream`, recording each element; the fiber ends with the stream's exit. */
@@ -200,6 +205,89 @@ describe("resultWindow", () => {
       assert.deepStrictEqual(yield* Fiber.join(fiber), Exit.fail("zero failed"))
       assert.deepStrictEqual(seen, [20])
       assert.deepStrictEqual(m.cancelled, [3])
+    }))
+
+  it.effect("items with several values (chunks): flattened in the item's place, in either order", () =>
+    Effect.gen(function*() {
+      const m = manual([0, 1, 2, 3], { window: Infinity, ordered: true })
+      const { fiber, seen } = yield* collect(m.stream)
+      yield* m.whenStarted(3)
+      yield* m.succeedAll(1, [10, 11, 12])
+      yield* m.succeedAll(2, [])
+      yield* m.succeed(3, 30)
+      yield* settle
+      assert.deepStrictEqual(seen, [])
+      yield* m.succeedAll(0, [0, 1])
+      assert.deepStrictEqual(yield* Fiber.join(fiber), Exit.void)
+      assert.deepStrictEqual(seen, [0, 1, 10, 11, 12, 30])
+      const u = manual([0, 1, 2], { window: Infinity, ordered: false })
+      const unordered = yield* collect(u.stream)
+      yield* u.whenStarted(2)
+      yield* u.succeedAll(2, [20, 21])
+      yield* settle
+      assert.deepStrictEqual(unordered.seen, [20, 21])
+      yield* u.succeedAll(0, [])
+      yield* u.succeedAll(1, [10])
+      assert.deepStrictEqual(yield* Fiber.join(unordered.fiber), Exit.void)
+      assert.deepStrictEqual(unordered.seen, [20, 21, 10])
+    }))
+
+  for (const ordered of [true, false]) {
+    it.effect(`items with several values (${ordered ? "ordered" : "unordered"}): the bound counts items, not values`, () =>
+      Effect.gen(function*() {
+        const m = manual([0, 1, 2, 3, 4], { window: 2, ordered })
+        const { fiber, seen } = yield* collect(m.stream)
+        yield* m.whenStarted(1)
+        yield* settle
+        assert.deepStrictEqual(m.started, [0, 1])
+        // Five values of one item make room for one item.
+        yield* m.succeedAll(0, [0, 1, 2, 3, 4])
+        yield* m.whenStarted(2)
+        yield* settle
+        assert.deepStrictEqual(seen, [0, 1, 2, 3, 4])
+        assert.deepStrictEqual(m.started, [0, 1, 2])
+        // An item without values makes room too.
+        yield* m.succeedAll(1, [])
+        yield* m.whenStarted(3)
+        yield* settle
+        assert.deepStrictEqual(m.started, [0, 1, 2, 3])
+        for (let index = 2; index < 5; index++) {
+          yield* m.whenStarted(index)
+          yield* m.succeedAll(index, [index * 10])
+        }
+        assert.deepStrictEqual(yield* Fiber.join(fiber), Exit.void)
+        assert.deepStrictEqual(seen, [0, 1, 2, 3, 4, 20, 30, 40])
+      }))
+  }
+
+  it.effect("an item that failed part-way: its values first, then the failure; nothing starts after it", () =>
+    Effect.gen(function*() {
+      const m = manual([0, 1, 2, 3, 4], { window: 3, ordered: true })
+      const { fiber, seen } = yield* collect(m.stream)
+      yield* m.whenStarted(2)
+      yield* m.failAfter(1, [10, 11], "one failed")
+      yield* m.succeed(2, 20)
+      yield* settle
+      assert.deepStrictEqual(seen, [])
+      yield* m.succeedAll(0, [0, 1])
+      assert.deepStrictEqual(yield* Fiber.join(fiber), Exit.fail("one failed"))
+      assert.deepStrictEqual(seen, [0, 1, 10, 11])
+      assert.deepStrictEqual(m.started, [0, 1, 2], "no item started after the failure")
+      // In completion order: the values completed before, the item's own, then its failure.
+      const u = manual([0, 1, 2], { window: Infinity, ordered: false })
+      const ready = yield* Deferred.make<void>()
+      const seenU: Array<number> = []
+      const fiberU = yield* Effect.forkChild(Effect.exit(
+        Effect.andThen(Deferred.await(ready), Stream.runForEach(u.stream, (a) => Effect.sync(() => seenU.push(a))))
+      ))
+      yield* settle
+      yield* Deferred.succeed(ready, undefined)
+      yield* u.whenStarted(2)
+      yield* u.succeedAll(2, [20])
+      yield* u.failAfter(0, [0, 1], "zero failed")
+      yield* u.succeedAll(1, [10])
+      assert.deepStrictEqual(yield* Fiber.join(fiberU), Exit.fail("zero failed"))
+      assert.deepStrictEqual(seenU, [20, 0, 1])
     }))
 
   it.effect("an iterator that throws: every item it gave is delivered, then the defect", () =>
