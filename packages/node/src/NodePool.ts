@@ -57,7 +57,6 @@ import { Errors, Future, Pool, type Task } from "@corun/core"
 import * as Backend from "@corun/core/Backend"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import { Cause, Duration, Effect, Exit, Layer, Schema, Scope, Stream } from "effect"
-import * as Channel from "effect/Channel"
 import type * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Worker from "effect/workers/Worker"
@@ -502,6 +501,128 @@ const chunksizeOf = (chunksize: number | undefined, fallback: () => number): num
   chunksize === undefined ? fallback() : Validation.positiveCount(chunksize, "chunksize")
 
 const interruptExit: Exit.Exit<never, never> = Exit.interrupt()
+
+/**
+ * An item of `imap` that is not a job: a bad input (the job of its chunk's
+ * earlier inputs is the item before it), or the pool had closed.
+ */
+class Refused {
+  readonly error: Pool.SubmitError
+  readonly closed: boolean
+  constructor(error: Pool.SubmitError, closed: boolean) {
+    this.error = error
+    this.closed = closed
+  }
+}
+
+const iteratorDone: IteratorReturnResult<undefined> = { done: true, value: undefined }
+
+/**
+ * The items of one `imap` run, read by its result window when there is room:
+ * each `next()` reads one job's inputs — one encoded input, or an array of up
+ * to `chunksize` — or gives a `Refused`, after which the input ends. Inputs
+ * are encoded as they are read, so a bad one is refused at its position and
+ * nothing after it is read. A throw of the inputs' iterator in the middle of
+ * a chunk is rethrown by the next `next()`, after the chunk's earlier inputs
+ * (the window then fails the stream after every item it read). With the pool
+ * closed, nothing more is read.
+ */
+class JobInputs implements Iterator<unknown> {
+  private readonly pool: NodePoolImpl
+  private readonly task: string
+  private readonly codecs: Codecs
+  private readonly chunksize: number
+  private readonly iterator: Iterator<unknown>
+  /** Handed out by every `next()` (the window reads it at once): no result object per item. */
+  private readonly result: { done: false; value: unknown } = { done: false, value: undefined }
+  /** How many inputs were read: the index of the next one. */
+  private read = 0
+  private ended = false
+  /** What the next `next()` gives: the refusal of a bad input in the middle of a chunk. */
+  private refusal: Refused | undefined = undefined
+  /** What the next `next()` throws: the inputs' iterator threw in the middle of a chunk. */
+  private thrown: { readonly error: unknown } | undefined = undefined
+
+  constructor(pool: NodePoolImpl, task: string, codecs: Codecs, chunksize: number, inputs: Iterable<unknown>) {
+    this.pool = pool
+    this.task = task
+    this.codecs = codecs
+    this.chunksize = chunksize
+    this.iterator = inputs[Symbol.iterator]()
+  }
+
+  private item(value: unknown): IteratorResult<unknown> {
+    this.result.value = value
+    return this.result
+  }
+
+  /** The encoded input, or the refusal of a bad one. */
+  private encode(input: unknown): unknown {
+    const index = this.read++
+    const encoded = this.codecs.encodeInput(input)
+    if (Exit.isSuccess(encoded)) return encoded.value
+    return new Refused(
+      new Errors.InputEncodingError({
+        task: this.task,
+        message: `invalid input #${index} for task "${this.task}": ${formatSchemaError(encoded)}`
+      }),
+      false
+    )
+  }
+
+  next(): IteratorResult<unknown> {
+    if (this.ended) return iteratorDone
+    if (this.refusal !== undefined) {
+      this.ended = true
+      return this.item(this.refusal)
+    }
+    if (this.thrown !== undefined) {
+      this.ended = true
+      throw this.thrown.error
+    }
+    if (this.pool.closed) {
+      this.ended = true
+      return this.item(new Refused(Backend.poolClosed(this.task), true))
+    }
+    if (this.chunksize === 1) {
+      const next = this.iterator.next()
+      if (next.done === true) {
+        this.ended = true
+        return iteratorDone
+      }
+      const encoded = this.encode(next.value)
+      if (encoded instanceof Refused) this.ended = true
+      return this.item(encoded)
+    }
+    const batch: Array<unknown> = []
+    while (batch.length < this.chunksize) {
+      let next: IteratorResult<unknown>
+      try {
+        next = this.iterator.next()
+      } catch (error) {
+        this.ended = batch.length === 0
+        if (this.ended) throw error
+        this.thrown = { error }
+        break
+      }
+      if (next.done === true) {
+        this.ended = true
+        break
+      }
+      const encoded = this.encode(next.value)
+      if (encoded instanceof Refused) {
+        if (batch.length === 0) {
+          this.ended = true
+          return this.item(encoded)
+        }
+        this.refusal = encoded
+        break
+      }
+      batch.push(encoded)
+    }
+    return batch.length === 0 ? iteratorDone : this.item(batch)
+  }
+}
 
 const formatSchemaError = (exit: Exit.Exit<unknown, Schema.SchemaError>): string => {
   if (Exit.isSuccess(exit)) return ""
@@ -1543,6 +1664,27 @@ class NodePoolImpl implements Pool.PoolService {
     return this.streamMap(task, inputs, options, false)
   }
 
+  /**
+   * `imap` / `imapUnordered`: the shared result window
+   * (`Backend.ResultWindow`), driven by `startEach`, one window item per job.
+   * An item is one input, or a chunk of `chunksize` inputs sent as one job
+   * whose values the window flattens into the stream; items are read and
+   * encoded only when the window has room (`JobInputs`). Starting an item is
+   * synchronous (create the job, queue it) and its exit is reported from the
+   * job's `onExit`: no fiber per job. The bound counts jobs in flight plus
+   * jobs whose results are not yet delivered: a few rounds of what the
+   * workers can hold (`size × maxDepth`), so the workers stay busy while the
+   * consumer handles a batch.
+   *
+   * Failures keep their place: a bad input fails the stream at its position,
+   * after the results of the inputs before it (its chunk's earlier inputs go
+   * as a job of their own); in input order, a chunk that failed part-way
+   * delivers the values computed before the failure first. When the pool
+   * closes mid-stream, the jobs already sent finish and are delivered, then
+   * the stream fails with `PoolClosed`. When the stream ends early, the jobs
+   * in flight are cancelled and the stream's end waits until they have
+   * stopped.
+   */
   streamMap<O, E>(
     task: Task.Any,
     inputs: Iterable<unknown>,
@@ -1550,183 +1692,71 @@ class NodePoolImpl implements Pool.PoolService {
     ordered: boolean
   ): Stream.Stream<O, E | Pool.SubmitError | Pool.RunError> {
     const pool = this
-    return Stream.fromChannel(
-      Channel.fromTransform((_upstream, scope) =>
-        Effect.suspend((): Effect.Effect<Effect.Effect<readonly [O, ...Array<O>], any>, Pool.SubmitError> => {
+    const chunksize = chunksizeOf(options?.chunksize, () => 1)
+    const timeoutMs = pool.timeoutOf(options)
+    const codecs = pool.codecsOf(task)
+    return Backend.ResultWindow.stream<unknown, unknown, any, Pool.SubmitError, never>({
+      // Iterated only once `drive` has checked the options.
+      items: { [Symbol.iterator]: () => new JobInputs(pool, task.name, codecs, chunksize as number, inputs) },
+      ordered,
+      window: Math.max(2, pool.size * pool.maxDepth * 2),
+      drive: (window, scope) =>
+        Effect.suspend((): Effect.Effect<void, Pool.SubmitError> => {
+          // The options are checked before any input is read.
           if (pool.closed) return Effect.fail(Backend.poolClosed(task.name))
-          const chunksize = chunksizeOf(options?.chunksize, () => 1)
           if (chunksize instanceof Errors.InvalidArgumentError) return Effect.fail(chunksize)
-          const timeoutMs = pool.timeoutOf(options)
           if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
-          const codecs = pool.codecsOf(task)
-          const iterator = inputs[Symbol.iterator]()
-          // Jobs in flight plus results not yet consumed: the back-pressure bound.
-          const window = Math.max(2, pool.size * pool.maxDepth * 2)
-          const outstanding = new Set<Job>()
-          const ready = new Map<number, Exit.Exit<Array<unknown>, any>>() // ordered: by job index
-          const arrived: Array<Exit.Exit<Array<unknown>, any>> = [] // unordered: completion order
-          let nextIndex = 0
-          let emitted = 0
-          let exhausted = false
-          let failure: Cause.Cause<any> | undefined
-          let wake: (() => void) | undefined
+          const single = chunksize === 1
+          /** This stream's jobs not yet ended. */
+          let jobs = 0
           let onDrained: (() => void) | undefined
-
-          const deliver = (index: number, exit: Exit.Exit<Array<unknown>, any>) => {
-            if (ordered) ready.set(index, exit)
-            else arrived.push(exit)
-            const resume = wake
-            if (resume !== undefined) {
-              wake = undefined
-              resume()
+          /** The item refused because the pool closed: reported once the jobs before it have ended. */
+          let refusedByClose: (() => void) | undefined
+          const jobEnded = () => {
+            if (--jobs > 0) return
+            if (refusedByClose !== undefined) {
+              const report = refusedByClose
+              refusedByClose = undefined
+              report()
             }
+            if (onDrained !== undefined) onDrained()
           }
-
-          const fill = () => {
-            while (!exhausted && failure === undefined && nextIndex - emitted < window && !pool.closed) {
-              const batch: Array<unknown> = []
-              let bad: Exit.Exit<never, any> | undefined
-              while (batch.length < chunksize) {
-                let next: IteratorResult<unknown>
-                try {
-                  next = iterator.next()
-                } catch (error) {
-                  bad = Exit.die(error)
-                  break
-                }
-                if (next.done === true) {
-                  exhausted = true
-                  break
-                }
-                const encoded = codecs.encodeInput(next.value)
-                if (Exit.isFailure(encoded)) {
-                  bad = Exit.fail(
-                    new Errors.InputEncodingError({
-                      task: task.name,
-                      message: `invalid input #${nextIndex * chunksize + batch.length} for task "${task.name}": ${
-                        formatSchemaError(encoded)
-                      }`
-                    })
-                  )
-                  break
-                }
-                batch.push(encoded.value)
+          // Added before `startEach`, so it runs after `startEach` has
+          // cancelled the jobs in flight: the stream ends once they stopped.
+          return Effect.andThen(
+            Scope.addFinalizer(
+              scope,
+              Effect.callback<void>((resume) => {
+                if (jobs === 0) return resume(Effect.void)
+                onDrained = () => resume(Effect.void)
+              })
+            ),
+            Backend.ResultWindow.startEach(window, scope, (item, _index, complete, completeAll) => {
+              if (item instanceof Refused) {
+                if (!item.closed || jobs === 0) return Effect.fail(item.error)
+                refusedByClose = () => complete(Exit.fail(item.error))
+                return Effect.void
               }
-              if (batch.length > 0) {
-                const index = nextIndex++
-                const job = new Job(
-                  pool.nextJobId++,
-                  task.name,
-                  codecs,
-                  chunksize === 1 ? P.RUN : P.CHUNK,
-                  chunksize === 1 ? batch[0] : batch,
-                  undefined
-                )
-                job.onExit = (exit) => {
-                  outstanding.delete(job)
-                  if (outstanding.size === 0 && onDrained !== undefined) onDrained()
-                  const asArray: Exit.Exit<Array<unknown>, any> = Exit.isSuccess(exit)
-                    ? (chunksize === 1 ? Exit.succeed([exit.value]) : exit)
-                    : job.partial !== undefined && job.partial.length > 0 && ordered
-                    ? Exit.succeed(job.partial) // emitted first; the failure follows
-                    : exit
-                  if (asArray !== exit && Exit.isFailure(exit)) {
-                    // The failure is recorded before the consumer can be woken.
-                    ready.set(-index - 1, exit)
-                    deliver(index, asArray)
-                    return
-                  }
-                  deliver(index, asArray)
+              const job = new Job(pool.nextJobId++, task.name, codecs, single ? P.RUN : P.CHUNK, item, undefined)
+              job.onExit = single
+                ? (exit) => {
+                  complete(exit)
+                  jobEnded()
                 }
-                outstanding.add(job)
-                pool.start(job, timeoutMs)
-              }
-              if (bad !== undefined) {
-                const index = nextIndex++
-                exhausted = true
-                deliver(index, bad)
-              }
-            }
-          }
-
-          const stopAll = Effect.callback<void>((resume) => {
-            exhausted = true
-            if (outstanding.size === 0) return resume(Effect.void)
-            onDrained = () => resume(Effect.void)
-            for (const job of Array.from(outstanding)) pool.cancel(job, interruptExit)
-          })
-
-          const waitForProgress = Effect.callback<void>((resume) => {
-            // Check again on registering: the fiber may have yielded to the
-            // scheduler since \`pull\` looked, and a result may have arrived.
-            if (
-              (ordered ? ready.has(emitted) : arrived.length > 0) ||
-              (exhausted && emitted === nextIndex) ||
-              (pool.closed && outstanding.size === 0)
-            ) {
-              return resume(Effect.void)
-            }
-            wake = () => resume(Effect.void)
-            return Effect.sync(() => {
-              wake = undefined
+                : (exit) => {
+                  if (Exit.isSuccess(exit)) completeAll(exit.value as Array<unknown>)
+                  else if (ordered && job.partial !== undefined && job.partial.length > 0) {
+                    completeAll(job.partial, exit.cause)
+                  } else complete(exit)
+                  jobEnded()
+                }
+              jobs++
+              pool.start(job, timeoutMs)
+              return Effect.succeed(() => pool.cancel(job, interruptExit))
             })
-          })
-
-          const takeOrdered = (chunk: Array<unknown>): Cause.Cause<any> | undefined => {
-            while (true) {
-              const exit = ready.get(emitted)
-              if (exit === undefined) return undefined
-              ready.delete(emitted)
-              if (Exit.isFailure(exit)) {
-                emitted++
-                return exit.cause
-              }
-              const values = exit.value
-              for (let k = 0; k < values.length; k++) chunk.push(values[k])
-              const partialFailure = ready.get(-emitted - 1)
-              ready.delete(-emitted - 1)
-              emitted++
-              if (partialFailure !== undefined && Exit.isFailure(partialFailure)) return partialFailure.cause
-            }
-          }
-
-          const takeUnordered = (chunk: Array<unknown>): Cause.Cause<any> | undefined => {
-            while (arrived.length > 0) {
-              const exit = arrived.shift()!
-              emitted++
-              if (Exit.isFailure(exit)) return exit.cause
-              const values = exit.value
-              for (let k = 0; k < values.length; k++) chunk.push(values[k])
-            }
-            return undefined
-          }
-
-          const pull: Effect.Effect<readonly [O, ...Array<O>], any> = Effect.suspend(() => {
-            if (failure !== undefined) return Effect.failCause(failure)
-            fill()
-            const chunk: Array<unknown> = []
-            const failed = ordered ? takeOrdered(chunk) : takeUnordered(chunk)
-            if (failed !== undefined) {
-              failure = failed
-              exhausted = true
-              for (const job of Array.from(outstanding)) pool.cancel(job, interruptExit)
-            }
-            if (chunk.length > 0) {
-              if (failure === undefined) fill()
-              return Effect.succeed(chunk as unknown as readonly [O, ...Array<O>])
-            }
-            if (failure !== undefined) return Effect.failCause(failure)
-            if (exhausted && emitted === nextIndex) return Cause.done()
-            if (pool.closed && outstanding.size === 0 && !exhausted) {
-              return Effect.fail(Backend.poolClosed(task.name))
-            }
-            return Effect.flatMap(waitForProgress, () => pull)
-          })
-
-          return Effect.as(Scope.addFinalizer(scope, stopAll), pull)
+          )
         })
-      )
-    ) as any
+    }) as Stream.Stream<any, any>
   }
 
   progress<A, E, P>(future: Pool.TaskFuture<A, E, P>): Stream.Stream<P> {

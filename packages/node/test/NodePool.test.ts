@@ -669,3 +669,79 @@ describe("NodePool: arguments are checked first; Infinity and long durations mea
       assert.strictEqual((yield* pool.stats).spawned, 1)
     }))
 })
+
+for (const runtime of ["thread", "process"] as const) {
+  describe(`NodePool imap / imapUnordered: early exit and close (${runtime})`, () => {
+    it.live("leaving the stream early cancels the jobs in flight; the stream ends once they have stopped", () =>
+      Effect.gen(function*() {
+        const pool = yield* makePool({ runtime, maxInFlightPerWorker: 2 })
+        // Never opened: the held tasks can only end by being cancelled.
+        const gate = yield* makeGate
+        for (const [ordered, chunksize] of [[true, 1], [false, 1], [true, 3], [false, 3]] as const) {
+          let held = 0
+          // One quick chunk first (its first value is the one taken), then held tasks.
+          function* inputs() {
+            for (let i = 0; i < chunksize; i++) yield { value: i }
+            for (let i = chunksize;; i++) {
+              held++
+              yield { value: i, until: gate.path }
+            }
+          }
+          const stream = ordered
+            ? pool.imap(T.gated, inputs(), { chunksize })
+            : pool.imapUnordered(T.gated, inputs(), { chunksize })
+          const first = Array.from(
+            yield* within(30, "the quick result did not come", Stream.runCollect(Stream.take(stream, 1)))
+          )
+          assert.deepStrictEqual(first, [0])
+          // The window started held jobs along with the quick one...
+          assert.isAbove(held, 0, `ordered ${ordered}, chunksize ${chunksize}`)
+          // ...and none is left queued or running once the stream has ended.
+          const stats = yield* pool.stats
+          assert.strictEqual(stats.queued + stats.running, 0, `ordered ${ordered}, chunksize ${chunksize}`)
+        }
+        assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
+      }))
+
+    it.live("the pool closing mid-stream: the jobs already sent finish and are delivered, then PoolClosed", () =>
+      Effect.gen(function*() {
+        for (const ordered of [true, false]) {
+          // A window of two jobs.
+          const pool = yield* makePool({ runtime, size: 1, maxInFlightPerWorker: 1 })
+          const gate = yield* makeGate
+          let read = 0
+          function* inputs() {
+            for (let i = 0;; i++) {
+              read++
+              yield { value: i, until: gate.path }
+            }
+          }
+          const seen: Array<number> = []
+          const stream = ordered ? pool.imap(T.gated, inputs()) : pool.imapUnordered(T.gated, inputs())
+          const fiber = yield* Effect.forkChild(
+            Effect.flip(Stream.runForEach(stream, (n) =>
+              Effect.sync(() => {
+                seen.push(n)
+              })))
+          )
+          yield* within(
+            30,
+            "the window did not start its two jobs",
+            Effect.gen(function*() {
+              while (true) {
+                const stats = yield* pool.stats
+                if (stats.queued + stats.running === 2) return
+                yield* Effect.sleep(5)
+              }
+            })
+          )
+          yield* pool.close
+          yield* gate.open
+          const error = yield* within(30, "the stream did not end", Fiber.join(fiber))
+          assert.strictEqual(error._tag, "PoolClosed")
+          assert.deepStrictEqual([...seen].sort(), [0, 1])
+          assert.strictEqual(read, 2, "nothing was read once the pool had closed")
+        }
+      }))
+  })
+}
