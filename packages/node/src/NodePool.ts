@@ -1666,12 +1666,13 @@ class NodePoolImpl implements Pool.PoolService {
 
   /**
    * `imap` / `imapUnordered`: the shared result window
-   * (`Backend.ResultWindow`), driven by `startEach`, one window item per job.
-   * An item is one input, or a chunk of `chunksize` inputs sent as one job
-   * whose values the window flattens into the stream; items are read and
+   * (`Backend.ResultWindow`), driven by `startEachSync`, one window item per
+   * job. An item is one input, or a chunk of `chunksize` inputs sent as one
+   * job whose values the window flattens into the stream; items are read and
    * encoded only when the window has room (`JobInputs`). Starting an item is
-   * synchronous (create the job, queue it) and its exit is reported from the
-   * job's `onExit`: no fiber per job. The bound counts jobs in flight plus
+   * synchronous (create the job, queue it), done where the consumer makes
+   * room, and its exit is reported from the job's `onExit`: no fiber and no
+   * effect per job. The bound counts jobs in flight plus
    * jobs whose results are not yet delivered: a few rounds of what the
    * workers can hold (`size × maxDepth`), so the workers stay busy while the
    * consumer handles a batch.
@@ -1721,7 +1722,7 @@ class NodePoolImpl implements Pool.PoolService {
             }
             if (onDrained !== undefined) onDrained()
           }
-          // Added before `startEach`, so it runs after `startEach` has
+          // Added before the driver's, so it runs after the driver has
           // cancelled the jobs in flight: the stream ends once they stopped.
           return Effect.andThen(
             Scope.addFinalizer(
@@ -1731,11 +1732,12 @@ class NodePoolImpl implements Pool.PoolService {
                 onDrained = () => resume(Effect.void)
               })
             ),
-            Backend.ResultWindow.startEach(window, scope, (item, _index, complete, completeAll) => {
+            Backend.ResultWindow.startEachSync(window, scope, (item, _index, complete, completeAll) => {
               if (item instanceof Refused) {
-                if (!item.closed || jobs === 0) return Effect.fail(item.error)
-                refusedByClose = () => complete(Exit.fail(item.error))
-                return Effect.void
+                const refuse = () => complete(Exit.fail(item.error))
+                if (!item.closed || jobs === 0) return refuse()
+                refusedByClose = refuse
+                return
               }
               const job = new Job(pool.nextJobId++, task.name, codecs, single ? P.RUN : P.CHUNK, item, undefined)
               job.onExit = single
@@ -1752,7 +1754,7 @@ class NodePoolImpl implements Pool.PoolService {
                 }
               jobs++
               pool.start(job, timeoutMs)
-              return Effect.succeed(() => pool.cancel(job, interruptExit))
+              return () => pool.cancel(job, interruptExit)
             })
           )
         })

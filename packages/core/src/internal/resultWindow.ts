@@ -33,8 +33,11 @@
  *   starter fiber calls `start(item, index, complete)` (an Effect, so it can
  *   submit to a pool) while there is room, and keeps the returned cancellers
  *   of the items in flight. This is the shape of `asCompleted` (observe a
- *   future) and of a pool's `imap` / `imapUnordered` (send a job, observe its
- *   future, cancel it when the consumer leaves).
+ *   future).
+ * - `startEachSync` — the same with a synchronous `start`, and no fiber: the
+ *   window calls it back when the consumer makes room, inside the pull. The
+ *   shape of a pool's `imap` / `imapUnordered` (queue a job, report its exit
+ *   from its completion callback, cancel it when the consumer leaves).
  * - `forkWorkers` — `n` worker fibers, each pulling the next index and running
  *   its effect inline: no fiber per item. `Executor.map` uses it.
  *
@@ -128,6 +131,11 @@ export class ResultWindow<T, A, E> {
   private sourceFailure: Cause.Cause<never> | undefined
   private consumerWaiting: (() => void) | undefined
   private parked: Array<() => void> = []
+  /**
+   * A synchronous producer (`startEachSync`): called where parked producer
+   * fibers are woken — room may have appeared, or the window finished.
+   */
+  onRoom: (() => void) | undefined = undefined
 
   constructor(items: Iterable<T>, options: WindowOptions) {
     this.bound = options.window
@@ -272,6 +280,8 @@ export class ResultWindow<T, A, E> {
   }
 
   private wakeProducers() {
+    const onRoom = this.onRoom
+    if (onRoom !== undefined) onRoom()
     // Take the parked producers out first: a resumed one can run at once and
     // park again, which must not re-enter this loop.
     if (this.parked.length === 0) return
@@ -480,6 +490,77 @@ export const startEach = <T, A, E, R>(
       return Effect.flatMap(window.waitForRoom, () => loop)
     })
     yield* Effect.forkIn(loop, scope)
+  })
+
+/**
+ * `startEach` for a synchronous `start` (e.g. queue a pool job): no starter
+ * fiber and no effect per item. The items are started at once, while the
+ * window has room, and again each time the consumer makes room — inside its
+ * pull, so a freed slot is refilled before the consumer handles the results
+ * it took, without waiting for another fiber to be scheduled. `start` arranges
+ * for one call of `complete` or `completeAll` (synchronously or later) and
+ * returns the canceller; a throw is that item's failure (a defect).
+ */
+export const startEachSync = <T, A, E>(
+  window: ResultWindow<T, A, E>,
+  scope: Scope.Scope,
+  start: (
+    item: T,
+    index: number,
+    complete: (exit: Exit.Exit<A, E>) => void,
+    completeAll: (values: ReadonlyArray<A>, cause?: Cause.Cause<E>) => void
+  ) => (() => void) | void
+): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const inFlight = new Map<number, () => void>()
+    const startOne = (index: number) => {
+      let done = false
+      const complete = (exit: Exit.Exit<A, E>) => {
+        if (done) return
+        done = true
+        inFlight.delete(index)
+        window.complete(index, exit)
+      }
+      const completeAll = (values: ReadonlyArray<A>, cause?: Cause.Cause<E>) => {
+        if (done) return
+        done = true
+        inFlight.delete(index)
+        window.completeAll(index, values, cause)
+      }
+      let cancel: (() => void) | void
+      try {
+        cancel = start(window.item, index, complete, completeAll)
+      } catch (defect) {
+        return complete(Exit.die(defect))
+      }
+      if (!done && typeof cancel === "function") inFlight.set(index, cancel)
+    }
+    // A start can record a failure at once, which stops the window and calls
+    // `onRoom` again: that call returns, the loop then sees the window finished.
+    let filling = false
+    const fill = () => {
+      if (filling) return
+      filling = true
+      let index: number
+      while ((index = window.tryStart()) >= 0) startOne(index)
+      filling = false
+    }
+    return Effect.andThen(
+      Scope.addFinalizer(
+        scope,
+        Effect.sync(() => {
+          window.onRoom = undefined
+          window.stop()
+          const cancellers = Array.from(inFlight.values())
+          inFlight.clear()
+          for (const cancel of cancellers) cancel()
+        })
+      ),
+      Effect.sync(() => {
+        window.onRoom = fill
+        fill()
+      })
+    )
   })
 
 /** What a worker of `forkWorkers` does with each item. */

@@ -414,4 +414,57 @@ describe("resultWindow", () => {
       assert.isAbove(made, 0)
       assert.isBelow(made, 8)
     }))
+
+  it.effect("startEachSync: items start inside the consumer's pull; a throwing start fails its item; leaving cancels", () =>
+    Effect.gen(function*() {
+      const run = (items: ReadonlyArray<number>) => {
+        const started: Array<number> = []
+        const completions: Array<(exit: Exit.Exit<number, string>) => void> = []
+        const cancelled: Array<number> = []
+        const stream = ResultWindow.stream<number, number, string, never, never>({
+          items,
+          window: 2,
+          ordered: true,
+          drive: (window, scope) =>
+            ResultWindow.startEachSync(window, scope, (item, index, complete) => {
+              if (item === 4) throw new Error("bad item")
+              started.push(item)
+              completions[index] = complete
+              return () => cancelled.push(index)
+            })
+        })
+        const succeed = (index: number) => Effect.sync(() => completions[index](Exit.succeed(index)))
+        return { stream, started, cancelled, succeed }
+      }
+      const r = run([0, 1, 2, 3, 4, 5])
+      const seen: Array<number> = []
+      const startedWhenSeen: Array<number> = []
+      const fiber = yield* Effect.forkChild(Effect.exit(Stream.runForEach(r.stream, (n) =>
+        Effect.sync(() => {
+          seen.push(n)
+          startedWhenSeen.push(r.started.length)
+        }))))
+      yield* settle
+      assert.deepStrictEqual(r.started, [0, 1])
+      yield* r.succeed(0)
+      yield* settle
+      // The pull that took item 0's result started item 2 before handing it over.
+      assert.deepStrictEqual(seen, [0])
+      assert.deepStrictEqual(startedWhenSeen, [3])
+      for (let index = 1; index < 4; index++) {
+        yield* settle
+        yield* r.succeed(index)
+      }
+      const exit = yield* Fiber.join(fiber)
+      assert.isTrue(Exit.isFailure(exit) && (Cause.squash(exit.cause) as Error).message === "bad item")
+      assert.deepStrictEqual(seen, [0, 1, 2, 3])
+      assert.deepStrictEqual(r.started, [0, 1, 2, 3], "nothing started after the failure")
+      const early = run([0, 1, 2, 3])
+      const taken = yield* Effect.forkChild(Stream.runCollect(Stream.take(early.stream, 1)))
+      yield* settle
+      yield* early.succeed(0)
+      assert.deepStrictEqual(yield* Fiber.join(taken), [0])
+      assert.deepStrictEqual(early.started, [0, 1, 2])
+      assert.sameMembers(early.cancelled, [1, 2])
+    }))
 })
