@@ -100,9 +100,11 @@ export const poolClosed = (task: string): PoolClosed =>
  * results (one value, or several for a chunk of inputs sent as one job), ends
  * the stream at the first failure after the results before it, and, when the
  * consumer leaves, stops starting items and cancels the ones in flight.
- * `stream` makes the `Stream`; `startEach` is the driver for "start item i,
- * register a completion callback, return a canceller" (a pool job), and
- * `forkWorkers` the one for effects run inline by worker fibers.
+ * `stream` makes the `Stream`; the drivers start the items: `startEachSync`
+ * for "start item i, register a completion callback, return a canceller"
+ * when starting is synchronous (queue a pool job: no fiber and no effect per
+ * item), `startEach` for the same when starting is an effect, and
+ * `forkWorkers` for effects run inline by worker fibers.
  *
  * @since 0.1.0
  * @category streams
