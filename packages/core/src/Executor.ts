@@ -23,7 +23,15 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Exit, type Fiber, Option, Scope, Semaphore, Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Semaphore from "effect/Semaphore"
+import * as Stream from "effect/Stream"
 import { dual } from "effect/Function"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import { type ExecutorShutdownError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
@@ -304,6 +312,11 @@ class ExecutorImpl implements Executor {
 class MapTasks implements Lifecycle.TaskSource {
   readonly workers: Array<MapWorker> = []
   readonly daemon: boolean
+  /** `shutdown({ cancelFutures: true })` ran: the items not started yet are cancelled. */
+  pendingCancelled = false
+  cancelPending() {
+    this.pendingCancelled = true
+  }
   constructor(daemon: boolean) {
     this.daemon = daemon
   }
@@ -357,7 +370,11 @@ const mapItemRunner = <T, A, E, R>(
       worker.task = task
       // After `interruptAll` no task starts (it cannot be cancelled from
       // here: an interrupted worker would skip the handler that ends the task).
-      if (lifecycle.interrupted) return Effect.interrupt
+      // Nor after `shutdown({ cancelFutures: true })`: Python's map submitted
+      // every item up front, and cancel_futures cancels those not started;
+      // the map then fails at the first of them, as Python's raises
+      // `CancelledError` there.
+      if (lifecycle.interrupted || tasks.pendingCancelled) return Effect.interrupt
       // `addUnsafe` skips `Context.add`'s argument-count dispatch (a hot path).
       fiber.setContext(Context.addUnsafe(worker.base!, CurrentTaskKey, task))
       return f(item, index)

@@ -654,6 +654,31 @@ describe("Executor", () => {
         assert.deepStrictEqual(yield* Fiber.join(fiber), [0, 1])
       }))
 
+    it.effect("shutdown({ cancelFutures: true }) cancels the map items not started yet; the map fails at the first", () =>
+      Effect.gen(function*() {
+        const executor = yield* Executor.make({ maxWorkers: 1 })
+        const gate = yield* Deferred.make<void>()
+        const running = yield* Deferred.make<void>()
+        const started: Array<number> = []
+        const fiber = yield* Effect.forkChild(Stream.runCollect(executor.map([0, 1, 2], (i) =>
+          Effect.gen(function*() {
+            started.push(i)
+            yield* Deferred.succeed(running, undefined)
+            yield* Deferred.await(gate)
+            return i
+          }))))
+        yield* Deferred.await(running)
+        const shutdown = yield* Effect.forkChild(executor.shutdown({ cancelFutures: true }))
+        yield* Effect.yieldNow
+        // The running item is waited for, not cancelled.
+        assert.isUndefined(shutdown.pollUnsafe())
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(shutdown)
+        const exit = yield* Fiber.await(fiber)
+        assert.deepStrictEqual(started, [0])
+        assert.isTrue(isInterruptedOnly(exit))
+      }))
+
     it.effect("on a bounded executor, map items and submitted tasks share the maxWorkers bound", () =>
       Effect.gen(function*() {
         const { probe, track } = makeProbe()

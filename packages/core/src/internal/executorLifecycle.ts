@@ -7,7 +7,10 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit, Scope } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import { ExecutorShutdownError } from "../Errors.ts"
 import * as Future from "../Future.ts"
 import * as FutureInternal from "./future.ts"
@@ -32,6 +35,12 @@ export interface TaskSource {
   readonly size: number
   /** Appends the futures of its live tasks to `into`. */
   readonly live: (into: Array<Future.Future<any, any>>) => void
+  /**
+   * `shutdown({ cancelFutures: true })`: the tasks it has not started yet
+   * are cancelled (it starts no more), as Python cancels the map's pending
+   * futures.
+   */
+  readonly cancelPending: () => void
 }
 
 /** The live tasks of one executor and whether it still accepts work. */
@@ -111,6 +120,7 @@ export class ExecutorLifecycle {
     return Effect.suspend(() => {
       this.closed = true
       if (options?.cancelFutures === true) {
+        for (const source of this.sources) source.cancelPending()
         for (const future of this.enumerate()) {
           if (Future.stateUnsafe(future) === "pending") Future.cancelUnsafe(future)
         }
