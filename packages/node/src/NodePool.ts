@@ -393,6 +393,72 @@ const workerExecArgv = (): Array<string> => {
   return kept
 }
 
+/**
+ * The parent's flags that worker threads accept, once the first thread has
+ * been started (`startThread`).
+ */
+let threadExecArgvCache: Array<string> | undefined
+
+/**
+ * Starts a worker thread with the parent's flags (`workerExecArgv`) and the
+ * pool's `execArgv`. Worker threads take Node's per-thread options but
+ * refuse V8 flags (`--max-old-space-size`, `--expose-gc`, `--stack-size`…)
+ * and process-wide options (`--title`…), so a parent started with one of
+ * them (`node --max-old-space-size=4096 app.js`) could not start a thread
+ * pool. Node is the judge, not a list kept here (`allowedNodeEnvironmentFlags`
+ * admits V8 flags that threads refuse): the first thread is tried with all
+ * of the parent's flags, and the ones Node names as refused (the error is
+ * thrown before any thread starts) are left out for every later thread of
+ * this process. Nothing is lost: V8 flags apply to the whole process,
+ * threads included (a thread's own heap is limited by `resourceLimits`).
+ * Flags of the pool's own `execArgv` are never dropped: one a thread refuses
+ * fails `make` with `InvalidArgumentError`.
+ */
+const startThread = (
+  options: Omit<WorkerThreads.WorkerOptions, "execArgv">,
+  extra: ReadonlyArray<string>
+): WorkerThreads.Worker => {
+  const inherited = threadExecArgvCache ?? workerExecArgv()
+  try {
+    const thread = new WorkerThreads.Worker(threadBootstrap, { ...options, execArgv: [...inherited, ...extra] })
+    threadExecArgvCache = inherited
+    return thread
+  } catch (error) {
+    const refused = refusedFlags(error)
+    if (refused === undefined || threadExecArgvCache !== undefined) throw error
+    const kept = withoutFlags(inherited, refused)
+    if (kept.length === inherited.length) throw error // the refused flags are the pool's own
+    const thread = new WorkerThreads.Worker(threadBootstrap, { ...options, execArgv: [...kept, ...extra] })
+    threadExecArgvCache = kept
+    return thread
+  }
+}
+
+/** The flags a `Worker` constructor named as invalid (`ERR_WORKER_INVALID_EXEC_ARGV`), if that is the error. */
+const refusedFlags = (error: unknown): Set<string> | undefined => {
+  if ((error as { code?: unknown } | null)?.code !== "ERR_WORKER_INVALID_EXEC_ARGV") return undefined
+  const listed = /invalid execArgv flags: (.*)$/s.exec((error as Error).message)
+  return listed === null ? undefined : new Set(listed[1].split(", "))
+}
+
+/**
+ * `args` without the `refused` flags, and without the value that follows a
+ * refused flag given as two arguments (`--title name`): an `execArgv`
+ * argument that does not start with `-` is the value of the flag before it.
+ */
+const withoutFlags = (args: ReadonlyArray<string>, refused: Set<string>): Array<string> => {
+  const kept: Array<string> = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if (!refused.has(arg)) {
+      kept.push(arg)
+      continue
+    }
+    if (!arg.includes("=") && i + 1 < args.length && !args[i + 1].startsWith("-")) i++
+  }
+  return kept
+}
+
 const isTsxArg = (arg: string) => arg === "tsx" || arg.startsWith("tsx/") || /[\\/]tsx[\\/]dist[\\/]/.test(arg)
 
 /** The tasks module's URL; `undefined` when `tasks` is neither a URL nor a path. */
@@ -710,13 +776,12 @@ class NodePoolImpl implements Pool.PoolService {
     const limits = this.options.resourceLimits
     let handle: WorkerHandle
     if (this.runtime === "thread") {
-      const thread = new WorkerThreads.Worker(threadBootstrap, {
+      const thread = startThread({
         eval: true,
         workerData: init,
         resourceLimits: limits as WorkerThreads.ResourceLimits | undefined,
-        execArgv: [...workerExecArgv(), ...(this.options.execArgv ?? [])],
         name: `corun-pool-${id}`
-      })
+      }, this.options.execArgv ?? [])
       handle = new WorkerHandle(id, thread, undefined)
       handle.threadId = thread.threadId
       thread.on("error", (error: any) => {
