@@ -49,8 +49,10 @@
  *
  * @since 0.1.0
  */
-import type { Duration } from "effect"
-import { Context, Effect, Exit } from "effect"
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { BrokenBarrierError, InvalidArgumentError } from "./Errors.ts"

@@ -9,8 +9,10 @@
  *
  * @since 0.1.0
  */
-import { Cause, Data, Schema } from "effect"
 import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
 
 /**
  * Raised when awaiting the result of a task that was cancelled: Python's

@@ -24,8 +24,8 @@
  *
  * @since 0.1.0
  */
-import type { Duration } from "effect"
-import { Effect } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError } from "./Errors.ts"

@@ -4,7 +4,8 @@
  * place of threads.
  *
  * ```ts
- * import { Effect, Stream } from "effect"
+ * import * as Effect from "effect/Effect"
+ * import * as Stream from "effect/Stream"
  * import { Executor, Future } from "@corun/core"
  *
  * const program = Effect.scoped(Effect.gen(function*() {
@@ -28,12 +29,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import { dual } from "effect/Function"
 import * as Option from "effect/Option"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
-import { dual } from "effect/Function"
-import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import { type ExecutorShutdownError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as Future from "./Future.ts"
 import * as Lifecycle from "./internal/executorLifecycle.ts"

@@ -23,7 +23,12 @@
  *
  * @since 0.1.0
  */
-import { Cause, type Context, Duration, Effect, Exit, Option } from "effect"
+import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import { CancelledError, InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as internal from "./internal/future.ts"

@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Exit, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FutureInternal from "./internal/future.ts"
 import { asNewTask } from "./internal/task.ts"
 

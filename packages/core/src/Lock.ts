@@ -3,7 +3,7 @@
  * Python's `threading.Lock`, with corun tasks in place of threads.
  *
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { Lock } from "@corun/core"
  *
  * const program = Effect.gen(function*() {
@@ -48,7 +48,9 @@
  *
  * @since 0.1.0
  */
-import { type Duration, Effect, type Fiber } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import { dual, identity } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"

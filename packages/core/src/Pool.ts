@@ -6,7 +6,8 @@
  * Effect Cluster, can implement it later without changing callers).
  *
  * ```ts
- * import { Effect, Stream } from "effect"
+ * import * as Effect from "effect/Effect"
+ * import * as Stream from "effect/Stream"
  * import { Future, Pool } from "@corun/core"
  * import { NodePool } from "@corun/node"
  * import * as Tasks from "./tasks.ts"
@@ -41,8 +42,12 @@
  *
  * @since 0.1.0
  */
-import type { Cause, Duration, Scope } from "effect"
-import { Context, Effect, Stream } from "effect"
+import type * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type {
   InputEncodingError,
   InvalidArgumentError,

@@ -9,7 +9,8 @@
  *
  * ```ts
  * // tasks.ts
- * import { Effect, Schema } from "effect"
+ * import * as Effect from "effect/Effect"
+ * import * as Schema from "effect/Schema"
  * import { Task } from "@corun/core"
  *
  * export class Overflow extends Schema.TaggedError<Overflow>()("Overflow", { message: Schema.String }) {}
@@ -38,7 +39,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
+import type * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
 import type { Pipeable } from "effect/Pipeable"
 import * as Schema from "effect/Schema"

@@ -34,8 +34,11 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Exit, Fiber } from "effect"
 import * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import type { ExcludeTag, ExtractTag, Tags } from "effect/Types"
 import { type ExceptionGroup, exceptionGroup, TaskGroupClosedError } from "./Errors.ts"

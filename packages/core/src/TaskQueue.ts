@@ -62,8 +62,10 @@
  *
  * @since 0.1.0
  */
-import type { Duration } from "effect"
-import { Cause, Effect, type Order } from "effect"
+import * as Cause from "effect/Cause"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Order from "effect/Order"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import { InvalidArgumentError, QueueEmpty, QueueFull, QueueShutDown, TaskDoneTooManyTimesError } from "./Errors.ts"

@@ -30,9 +30,17 @@
  *
  * @since 0.1.0
  */
-import { Cause, type Context, Deferred, Duration, Effect, Exit, Fiber, Option, type Scope } from "effect"
+import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
 import { InvalidArgumentError, TimerStartedError } from "./Errors.ts"
 import { CurrentTask, type TaskInfo } from "./internal/task.ts"
 import { durationMillis } from "./internal/validation.ts"

@@ -23,7 +23,12 @@
  *
  * @since 0.1.0
  */
-import { Cause, Duration, Effect, Exit, type Scope, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { InvalidArgumentError, TimeoutError } from "./Errors.ts"
 import * as Future from "./Future.ts"
 import * as FutureInternal from "./internal/future.ts"

@@ -10,7 +10,7 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
+import type * as Scope from "effect/Scope"
 import { ExecutorShutdownError } from "../Errors.ts"
 import * as Future from "../Future.ts"
 import * as FutureInternal from "./future.ts"

@@ -6,7 +6,9 @@
  *
  * @internal
  */
-import { Cause, Exit, type Fiber } from "effect"
+import * as Cause from "effect/Cause"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import { pipeArguments } from "effect/Pipeable"
 import type { Future } from "../Future.ts"
 import type { Linked } from "./registry.ts"

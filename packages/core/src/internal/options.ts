@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Fiber } from "effect"
+import * as Fiber from "effect/Fiber"
 
 /**
  * Schedules `f` on the dispatcher of the fiber that is running (as Effect's

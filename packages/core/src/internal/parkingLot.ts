@@ -32,7 +32,8 @@
  *
  * @internal
  */
-import { Effect, Exit } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { scheduleUnsafe } from "./options.ts"
 import { within } from "./timeout.ts"
 

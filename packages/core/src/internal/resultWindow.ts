@@ -48,9 +48,16 @@
  *
  * @internal
  */
-import { Cause, Clock, Effect, Exit, type Fiber, Scheduler, Scope, Stream } from "effect"
+import * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import type * as Pull from "effect/Pull"
+import * as Scheduler from "effect/Scheduler"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { remaining, withinOrFail } from "./timeout.ts"
 
 /** An empty slot of the ordered ring. */

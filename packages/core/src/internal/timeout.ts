@@ -19,7 +19,9 @@
  *
  * @internal
  */
-import { Clock, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 
 /**
  * A checked timeout in milliseconds: `undefined` for none, `<= 0` to poll,

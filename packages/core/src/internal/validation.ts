@@ -24,7 +24,8 @@
  *
  * @since 0.1.0
  */
-import { Duration, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
 import { InvalidArgumentError } from "../Errors.ts"
 
 /**
