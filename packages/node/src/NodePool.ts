@@ -725,6 +725,8 @@ class NodePoolImpl implements Pool.PoolService {
   closed = false
   terminated = false
   startupBlocked = false
+  /** Why no worker could start, while `startupBlocked`: what `awaitReady` fails with. */
+  startupFailure: Errors.WorkerCrashed | undefined = undefined
   /** `make` has started the first workers. */
   started = false
   flushScheduled = false
@@ -884,14 +886,26 @@ class NodePoolImpl implements Pool.PoolService {
     for (const waiter of waiters) waiter()
   }
 
+  /**
+   * The service's `awaitReady`: `Pool.PoolService` types it as never
+   * failing, so a pool whose workers all failed to start makes it die with
+   * the `WorkerCrashed` (reason `"startup"`): a program stops at boot.
+   */
   get awaitReady(): Effect.Effect<void> {
-    return this.awaitStarted
+    return Effect.orDie(this.awaitStarted)
   }
 
-  get awaitStarted(): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      if (this.allStarted()) return resume(Effect.void)
-      const waiter = () => resume(Effect.void)
+  /**
+   * Waits until no worker is still starting; fails with the start-up error
+   * when none of them started (the pool is blocked on a broken tasks module
+   * or initializer), rather than leaving it to the first task.
+   */
+  get awaitStarted(): Effect.Effect<void, Errors.WorkerCrashed> {
+    const settled = (): Effect.Effect<void, Errors.WorkerCrashed> =>
+      this.startupFailure !== undefined && this.startupBlocked ? Effect.fail(this.startupFailure) : Effect.void
+    return Effect.callback<void, Errors.WorkerCrashed>((resume) => {
+      if (this.allStarted()) return resume(settled())
+      const waiter = () => resume(settled())
       this.readyWaiters.push(waiter)
       return Effect.sync(() => {
         const index = this.readyWaiters.indexOf(waiter)
@@ -906,6 +920,7 @@ class NodePoolImpl implements Pool.PoolService {
     if (w.child !== undefined) w.pid = w.child.pid ?? 0
     else w.pid = process.pid
     this.startupBlocked = false
+    this.startupFailure = undefined
     if (w.retiring) this.closeWorker(w)
     else {
       this.schedule()
@@ -943,6 +958,14 @@ class NodePoolImpl implements Pool.PoolService {
   spawnFailed(live: number, error: unknown) {
     if (live > 0) return
     this.startupBlocked = true
+    this.startupFailure = new Errors.WorkerCrashed({
+      task: "",
+      worker: 0,
+      reason: "startup",
+      exitCode: undefined,
+      signal: undefined,
+      message: `no worker of the pool could start: ${describeError(error)}`
+    })
     queueMicrotask(() =>
       this.failQueued((task) =>
         new Errors.WorkerCrashed({
@@ -1120,6 +1143,7 @@ class NodePoolImpl implements Pool.PoolService {
       for (const other of this.workers) if (other.ready && !other.retiring) others = true
       if (!others) {
         this.startupBlocked = true
+        this.startupFailure = this.startupFailureOf(w)
         failStartup = true
       }
     }
@@ -1142,6 +1166,22 @@ class NodePoolImpl implements Pool.PoolService {
       signal: crash.signal,
       message: `task "${task}" failed: its ${kind} #${w.id}${w.pid ? ` (pid ${w.pid})` : ""} ${crash.detail}; ` +
         (crash.reason === "startup" ? "check the tasks module and the initializer" : "the worker was replaced")
+    })
+  }
+
+  /** `awaitReady`'s error when no worker could start, `w` being the last that tried. */
+  startupFailureOf(w: WorkerHandle) {
+    const crash = w.crash!
+    const kind = this.runtime === "thread" ? "worker thread" : "worker process"
+    return new Errors.WorkerCrashed({
+      task: "",
+      worker: w.id,
+      reason: crash.reason,
+      exitCode: crash.exitCode,
+      signal: crash.signal,
+      message: `no worker of the pool could start: its ${kind} #${w.id}${
+        w.pid ? ` (pid ${w.pid})` : ""
+      } ${crash.detail}; check the tasks module and the initializer`
     })
   }
 
@@ -2026,7 +2066,13 @@ export const workers = (
  * Waits until every worker of a pool made by `NodePool` has started (loaded
  * the tasks module and run the initializer) — or failed to. Tasks never need
  * it (they wait for a worker on their own); it lets a server pay the start-up
- * before taking traffic, and a benchmark measure a warm pool.
+ * before taking traffic, and a benchmark measure a warm pool. When no worker
+ * could start (a wrong tasks module path, a module that throws when
+ * imported, a failing initializer), it dies with that `WorkerCrashed`
+ * (reason `"startup"`), so a service fails at boot rather than at its first
+ * task; workers that started while others failed are enough to succeed. A
+ * defect, not a typed failure, as `Pool.PoolService.awaitReady` is typed
+ * as never failing.
  *
  * @since 0.1.0
  * @category lifecycle
