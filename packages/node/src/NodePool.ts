@@ -90,6 +90,21 @@ export interface ResourceLimits {
 }
 
 /**
+ * The most workers a pool may have (its `size`): 1024. Each worker is a
+ * thread or a process with a V8 heap of its own, so a mistaken size
+ * (`1e6`) would start workers until memory runs out; it is refused with
+ * `InvalidArgumentError` before any worker starts. The bound is a constant,
+ * not a multiple of this machine's cores, so a size accepted on one machine
+ * is accepted on every one; it is far above any useful size (workers are
+ * for CPU-bound work: a worker per core is the usual choice, and waiting on
+ * I/O belongs on fibers).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxSize = 1024
+
+/**
  * Options of `NodePool.layer` / `NodePool.make`.
  *
  * @since 0.1.0
@@ -104,7 +119,10 @@ export interface Options<Init extends Task.Any | undefined = undefined> {
    * stripping (erasable TypeScript only).
    */
   readonly tasks: URL | string
-  /** The number of workers; default: the available cores (`os.availableParallelism()`). */
+  /**
+   * The number of workers; default: the available cores
+   * (`os.availableParallelism()`). At most `maxSize` (1024).
+   */
   readonly size?: number | undefined
   /**
    * `"thread"` (default): `worker_threads`, cheapest. `"process"`: IPC child
@@ -503,6 +521,13 @@ const resourceLimitKeys = [
 const parseOptions = (options: Options<any>): ParsedOptions | Errors.InvalidArgumentError => {
   const size = options.size === undefined ? os.availableParallelism() : Validation.positiveCount(options.size, "size")
   if (size instanceof Errors.InvalidArgumentError) return size
+  if (size > maxSize) {
+    return Validation.invalidArgument(
+      "size",
+      size,
+      `at most ${maxSize} (NodePool.maxSize; a worker per core is the usual size, and this machine has ${os.availableParallelism()})`
+    )
+  }
   const runtime = options.runtime ?? "thread"
   if (runtime !== "thread" && runtime !== "process") {
     return Validation.invalidArgument("runtime", runtime, `"thread" or "process"`)

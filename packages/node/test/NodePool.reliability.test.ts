@@ -66,4 +66,17 @@ describe("NodePool reliability", () => {
         assert.strictEqual((yield* NodePool.workers(pool)).length, 2)
       }))
   }
+
+  it.live("an absurd size is refused with InvalidArgumentError before anything starts", () =>
+    Effect.gen(function*() {
+      // `runtime` is checked after `size`: refusing it would mean `size` was accepted.
+      const options = { tasks, size: 1e6, runtime: "neither" as any }
+      const error = yield* Effect.flip(NodePool.make(options))
+      assert.strictEqual(error._tag, "InvalidArgumentError")
+      assert.strictEqual(error.argument, "size")
+      assert.include(error.message, "at most 1024")
+      assert.strictEqual(NodePool.maxSize, 1024)
+      const above = yield* Effect.flip(NodePool.make({ ...options, size: NodePool.maxSize + 1 }))
+      assert.strictEqual(above.argument, "size")
+    }))
 })
