@@ -105,12 +105,25 @@ export interface ResourceLimits {
 export const maxSize = 1024
 
 /**
+ * What `Options.initializer` takes: any task, whatever its types. Not
+ * `Task.Any`: `Task` is invariant in its type parameters and `any` is not
+ * assignable to `never`, so a task that cannot fail or reports no progress
+ * (`E` / `P` = `never`, the usual initializer) would not be a `Task.Any`.
+ * The pool only needs the task's name and input schema (workers run it by
+ * name).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Initializer = Pick<Task.Any, typeof Task.TypeId | "name" | "input">
+
+/**
  * Options of `NodePool.layer` / `NodePool.make`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Options<Init extends Task.Any | undefined = undefined> {
+export interface Options<Init extends Initializer | undefined = undefined> {
   /**
    * The module that exports the pool's tasks (every exported `Task` is
    * registered by name in each worker), as a URL or a path — e.g.
@@ -145,7 +158,7 @@ export interface Options<Init extends Task.Any | undefined = undefined> {
    */
   readonly initializer?: Init | undefined
   /** The initializer's input (Python's `initargs`). */
-  readonly initargs?: Init extends Task.Any ? Task.Input<Init> : undefined
+  readonly initargs?: Init extends Initializer ? Task.Input<Init> : undefined
   /**
    * A worker that has had nothing to do for this long exits; workers are
    * started again when tasks arrive. Default (and `Infinity`): workers live
@@ -2031,7 +2044,7 @@ const describeError = (error: unknown): string =>
  * @since 0.1.0
  * @category constructors
  */
-export const make: <Init extends Task.Any | undefined = undefined>(
+export const make: <Init extends Initializer | undefined = undefined>(
   options: Options<Init>
 ) => Effect.Effect<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> = Effect.fn("NodePool.make")(
   function*(options: Options<any>): Effect.fn.Return<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> {
@@ -2070,7 +2083,7 @@ export const make: <Init extends Task.Any | undefined = undefined>(
  * @since 0.1.0
  * @category layers
  */
-export const layer = <Init extends Task.Any | undefined = undefined>(
+export const layer = <Init extends Initializer | undefined = undefined>(
   options: Options<Init>
 ): Layer.Layer<Pool.Pool, Errors.InvalidArgumentError> => Layer.effect(Pool.Pool, make(options))
 
