@@ -2002,7 +2002,11 @@ class NodePoolImpl implements Pool.PoolService {
  * Python's `callback` / `error_callback` of `apply_async` / `map_async`:
  * each runs in a new fiber with the submitting fiber's services when the
  * future completes; a callback's own failure is logged, as Python prints
- * "exception calling callback for …".
+ * "exception calling callback for …", as `Future.addDoneCallback` does.
+ * The callback is called inside that fiber too: one that throws instead of
+ * returning an effect is a failure like any other (logged), not an exception
+ * in the middle of the pool's completion of the task — which would skip the
+ * future's other observers and the dispatch of the queued tasks.
  */
 const observeCallbacks = <A, E>(
   future: Future.Future<A, E>,
@@ -2017,11 +2021,15 @@ const observeCallbacks = <A, E>(
   if (callback === undefined && errorCallback === undefined) return
   const context = fiber.context
   Backend.observeUnsafe(future, (exit) => {
-    const effect = Exit.isSuccess(exit) ? callback?.(exit.value) : errorCallback?.(exit.cause)
+    const effect = Exit.isSuccess(exit)
+      ? callback === undefined ? undefined : Effect.suspend(() => callback(exit.value))
+      : errorCallback === undefined
+      ? undefined
+      : Effect.suspend(() => errorCallback(exit.cause))
     if (effect === undefined) return
     Effect.runForkWith(context)(
       Effect.catchCause(
-        Effect.suspend(() => effect),
+        effect,
         (cause) => Effect.logError(`exception calling callback for ${String(future)}`, cause)
       )
     )

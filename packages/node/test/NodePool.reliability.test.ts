@@ -1,14 +1,38 @@
-import { Errors } from "@corun/core"
+import { Errors, Future } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Logger } from "effect"
 import { execFile } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
+import * as T from "./fixtures/tasks.ts"
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url)
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 const tasks = fixture("tasks.ts")
+
+/**
+ * A gate for `T.gated` tasks: they finish only once `open` has run (it creates
+ * the file they wait for). Removed with the test's scope.
+ */
+const makeGate = Effect.acquireRelease(
+  Effect.sync(() => {
+    const dir = mkdtempSync(join(tmpdir(), "corun-gate-"))
+    const path = join(dir, "open")
+    return { dir, path, open: Effect.sync(() => writeFileSync(path, "")) }
+  }),
+  ({ dir }) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+/** A hang guard, not a speed test: fails with `message` unless `effect` ends within `seconds`. */
+const within = <A, E, R>(seconds: number, message: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.timeoutOrElse(effect, {
+    duration: Duration.seconds(seconds),
+    orElse: () => Effect.die(new Error(`${message} (not within ${seconds} s)`))
+  })
 
 describe("NodePool reliability", () => {
   for (const runtime of ["thread", "process"] as const) {
@@ -79,4 +103,46 @@ describe("NodePool reliability", () => {
       const above = yield* Effect.flip(NodePool.make({ ...options, size: NodePool.maxSize + 1 }))
       assert.strictEqual(above.argument, "size")
     }))
+
+  for (const runtime of ["thread", "process"] as const) {
+    it.live(
+      `a callback / errorCallback that throws is logged; the future's other observers complete and the pool goes on (${runtime})`,
+      () =>
+        Effect.gen(function*() {
+          const gate = yield* makeGate
+          // One job at a time: the next task waits in the pool's queue until the gated one completes.
+          const pool = yield* NodePool.make({ tasks, size: 1, runtime, maxInFlightPerWorker: 1 })
+          const logged: Array<string> = []
+          const twoLogged = yield* Deferred.make<void>()
+          const logger = Logger.make((options) => {
+            logged.push(`${options.logLevel}:${String(options.message)}`)
+            if (logged.length === 2) Deferred.doneUnsafe(twoLogged, Effect.void)
+          })
+          const throws = (): Effect.Effect<void> => {
+            throw new Error("the callback throws")
+          }
+          const gated = yield* pool.applyAsync(T.gated, { value: 1, until: gate.path }, { callback: throws }).pipe(
+            Effect.provide(Logger.layer([logger]))
+          )
+          const failing = yield* pool.mapAsync(T.sqrt, [4, -1], { errorCallback: throws }).pipe(
+            Effect.provide(Logger.layer([logger]))
+          )
+          // Observers added after the throwing callbacks.
+          const gatedObserved = yield* Deferred.make<void>()
+          const failingObserved = yield* Deferred.make<void>()
+          yield* Future.addDoneCallback(gated, () => Deferred.succeed(gatedObserved, undefined))
+          yield* Future.addDoneCallback(failing, () => Deferred.succeed(failingObserved, undefined))
+          const queued = yield* pool.applyAsync(T.noop, 7)
+          yield* gate.open
+          yield* within(30, "the gated task's other observer completes", Deferred.await(gatedObserved))
+          yield* within(30, "the failing map's other observer completes", Deferred.await(failingObserved))
+          assert.strictEqual(yield* within(30, "the queued task runs", Future.result(queued)), 7)
+          assert.strictEqual(yield* Future.result(gated), 1)
+          assert.strictEqual(yield* pool.apply(T.noop, 8), 8)
+          yield* within(30, "both throws are logged", Deferred.await(twoLogged))
+          assert.strictEqual(logged.length, 2)
+          for (const line of logged) assert.match(line, /^Error:exception calling callback for /)
+        })
+    )
+  }
 })
