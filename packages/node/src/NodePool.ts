@@ -185,6 +185,15 @@ export interface Options<Init extends Initializer | undefined = undefined> {
    * throughput). Default 64.
    */
   readonly maxInFlightPerWorker?: number | undefined
+  /**
+   * How many progress values of one task are kept for a `pool.progress`
+   * subscriber that has not subscribed yet: the latest ones, the oldest
+   * being dropped, so a task reporting progress that nobody reads holds a
+   * bounded amount of memory. A subscriber gets these, then every value
+   * reported while it listens (none of those is dropped). A positive
+   * integer; default 1000; `Infinity`: keep every value.
+   */
+  readonly progressBufferSize?: number | undefined
   /** Extra Node flags for the workers (after the parent's own `execArgv`). */
   readonly execArgv?: ReadonlyArray<string> | undefined
   /** Environment of child-process workers; default: the parent's. */
@@ -213,11 +222,13 @@ interface ProgressSubscriber {
 }
 
 /**
- * A task's progress: values reported before anyone listens are buffered for
- * the first subscriber; every subscriber then gets every later value.
+ * A task's progress: values reported while nobody listens are buffered (the
+ * latest `Options.progressBufferSize`) for the next subscriber; every
+ * subscriber gets every value reported while it listens.
  */
 interface ProgressState {
-  readonly buffer: Array<unknown>
+  /** Holds up to twice the bound (dropping the oldest half at a time); the latest `bound` are delivered. */
+  buffer: Array<unknown>
   readonly subscribers: Set<ProgressSubscriber>
   done: boolean
 }
@@ -516,6 +527,8 @@ interface ParsedOptions {
   /** `undefined`: a cancelled task's worker is never terminated for it. */
   readonly graceMs: number | undefined
   readonly maxDepth: number
+  /** `Infinity`: every progress value is kept. */
+  readonly progressBufferSize: number
   readonly initializer: { readonly task: string; readonly input: unknown } | undefined
 }
 
@@ -565,6 +578,10 @@ const parseOptions = (options: Options<any>): ParsedOptions | Errors.InvalidArgu
     ? 64
     : Validation.positiveCount(options.maxInFlightPerWorker, "maxInFlightPerWorker")
   if (maxDepth instanceof Errors.InvalidArgumentError) return maxDepth
+  const progressBufferSize = options.progressBufferSize === undefined
+    ? 1000
+    : Validation.positiveCount(options.progressBufferSize, "progressBufferSize", true)
+  if (progressBufferSize instanceof Errors.InvalidArgumentError) return progressBufferSize
   const limits = options.resourceLimits
   if (limits !== undefined) {
     for (const key of resourceLimitKeys) {
@@ -596,6 +613,7 @@ const parseOptions = (options: Options<any>): ParsedOptions | Errors.InvalidArgu
     taskTimeoutMs,
     graceMs,
     maxDepth,
+    progressBufferSize,
     initializer
   }
 }
@@ -748,6 +766,7 @@ class NodePoolImpl implements Pool.PoolService {
   readonly taskTimeoutMs: number | undefined
   readonly graceMs: number | undefined
   readonly maxDepth: number
+  readonly progressBufferSize: number
   readonly initializer: { task: string; input: unknown } | undefined
   readonly options: Options<any>
 
@@ -785,6 +804,7 @@ class NodePoolImpl implements Pool.PoolService {
     this.taskTimeoutMs = parsed.taskTimeoutMs
     this.graceMs = parsed.graceMs
     this.maxDepth = parsed.maxDepth
+    this.progressBufferSize = parsed.progressBufferSize
     this.initializer = parsed.initializer
   }
 
@@ -1068,8 +1088,12 @@ class NodePoolImpl implements Pool.PoolService {
         job.onProgress?.(decoded.value)
         const progress = job.progress
         if (progress !== undefined) {
-          if (progress.subscribers.size === 0) progress.buffer.push(decoded.value)
-          else for (const subscriber of progress.subscribers) subscriber.value(decoded.value)
+          if (progress.subscribers.size === 0) {
+            const buffer = progress.buffer
+            buffer.push(decoded.value)
+            // Amortized: the oldest values go once the buffer holds twice the bound.
+            if (buffer.length >= 2 * this.progressBufferSize) progress.buffer = buffer.slice(-this.progressBufferSize)
+          } else for (const subscriber of progress.subscribers) subscriber.value(decoded.value)
         }
         return
       }
@@ -1909,8 +1933,11 @@ class NodePoolImpl implements Pool.PoolService {
       Effect.suspend(() => {
         const state = this.progressStates.get(future)
         if (state === undefined) return Effect.sync(() => Queue.endUnsafe(queue))
-        for (const value of state.buffer) Queue.offerUnsafe(queue, value as P)
-        state.buffer.length = 0
+        const buffer = state.buffer
+        for (let i = Math.max(0, buffer.length - this.progressBufferSize); i < buffer.length; i++) {
+          Queue.offerUnsafe(queue, buffer[i] as P)
+        }
+        state.buffer = []
         if (state.done) return Effect.sync(() => Queue.endUnsafe(queue))
         const subscriber: ProgressSubscriber = {
           value: (value) => Queue.offerUnsafe(queue, value as P),

@@ -1,7 +1,7 @@
 import { Errors, Future } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Duration, Effect, Exit, Logger } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Logger, Stream } from "effect"
 import { execFile } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -145,4 +145,58 @@ describe("NodePool reliability", () => {
         })
     )
   }
+
+  for (const runtime of ["thread", "process"] as const) {
+    for (
+      const [bound, before, options] of [
+        [10, 25, { progressBufferSize: 10 }],
+        [1000, 1005, {}]
+      ] as const
+    ) {
+      it.live(
+        `progress nobody reads is buffered up to the latest ${bound} values; a late subscriber gets them, then every later one (${runtime})`,
+        () =>
+          Effect.gen(function*() {
+            const gate = yield* makeGate
+            const pool = yield* NodePool.make({ tasks, size: 1, runtime, ...options })
+            const after = 5
+            const allReported = yield* Deferred.make<void>()
+            let reported = 0
+            const future = yield* pool.applyAsync(T.reportAroundGate, { before, after, until: gate.path }, {
+              onProgress: () => {
+                if (++reported === before) Deferred.doneUnsafe(allReported, Effect.void)
+              }
+            })
+            // Every value before the gate has reached the pool, with nobody subscribed.
+            yield* within(30, "the values before the gate are reported", Deferred.await(allReported))
+            const seen: Array<number> = []
+            const subscribed = yield* Deferred.make<void>()
+            const consumer = yield* Effect.forkChild(
+              Stream.runForEach(pool.progress(future), (n) =>
+                Effect.sync(() => {
+                  seen.push(n)
+                  Deferred.doneUnsafe(subscribed, Effect.void)
+                }))
+            )
+            // The first value comes from the buffer: the subscriber is registered.
+            yield* within(30, "the subscriber gets the buffered values", Deferred.await(subscribed))
+            yield* gate.open
+            assert.strictEqual(yield* within(30, "the task completes", Future.result(future)), before + after)
+            yield* within(30, "the progress stream ends", Fiber.join(consumer))
+            const expected = Array.from({ length: bound + after }, (_, i) => before - bound + 1 + i)
+            assert.deepStrictEqual(seen, expected)
+          })
+      )
+    }
+  }
+
+  it.live("progressBufferSize is checked: a positive integer or Infinity", () =>
+    Effect.gen(function*() {
+      for (const progressBufferSize of [0, -1, 1.5, Number.NaN]) {
+        const error = yield* Effect.flip(NodePool.make({ tasks, size: 1, progressBufferSize }))
+        assert.strictEqual(error.argument, "progressBufferSize")
+      }
+      const pool = yield* NodePool.make({ tasks, size: 1, progressBufferSize: Infinity })
+      assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
+    }))
 })
