@@ -75,7 +75,7 @@ interface AnyPool {
 interface NodeModule {
   NodePool: {
     make(options: { tasks: URL; size: number }): Effect.Effect<AnyPool, unknown, Scope.Scope>
-    awaitReady(pool: AnyPool): Effect.Effect<void>
+    awaitReady(pool: AnyPool): Effect.Effect<void, unknown>
   }
 }
 

@@ -288,7 +288,8 @@ export interface PoolService {
   /**
    * The progress values a task reports, as a stream that ends when the task
    * completes: what a progress bar needs. Values reported before the stream
-   * is consumed are buffered; consume it once.
+   * is consumed are buffered, up to a bound the backend sets (the latest
+   * ones kept; `NodePool`'s `progressBufferSize`); consume it once.
    */
   progress<A, E, P>(future: TaskFuture<A, E, P>): Stream.Stream<P>
   /**
@@ -312,9 +313,12 @@ export interface PoolService {
    * Waits until every worker has started (loaded the tasks module and run
    * the initializer) or failed to. Tasks never need it — they wait for a
    * worker on their own — but it lets a server pay the start-up before
-   * taking traffic, and a benchmark time a warm pool.
+   * taking traffic, and a benchmark time a warm pool. Fails with
+   * `WorkerCrashed` (reason `"startup"`) when no worker could start (a wrong
+   * tasks module, one that throws when imported, a failing initializer), so
+   * a service fails at boot rather than at its first task.
    */
-  readonly awaitReady: Effect.Effect<void>
+  readonly awaitReady: Effect.Effect<void, WorkerCrashed>
 }
 
 /**
@@ -473,12 +477,12 @@ export const terminate: Effect.Effect<void, never, Pool> = Effect.flatMap(
 
 /**
  * `pool.awaitReady` on the `Pool` service: waits until every worker has
- * started.
+ * started; fails with `WorkerCrashed` when none could.
  *
  * @since 0.1.0
  * @category lifecycle
  */
-export const awaitReady: Effect.Effect<void, never, Pool> = Effect.flatMap(
+export const awaitReady: Effect.Effect<void, WorkerCrashed, Pool> = Effect.flatMap(
   Effect.service(Pool),
   (pool) => pool.awaitReady
 )

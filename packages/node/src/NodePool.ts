@@ -944,13 +944,9 @@ class NodePoolImpl implements Pool.PoolService {
     for (const waiter of waiters) waiter()
   }
 
-  /**
-   * The service's `awaitReady`: `Pool.PoolService` types it as never
-   * failing, so a pool whose workers all failed to start makes it die with
-   * the `WorkerCrashed` (reason `"startup"`): a program stops at boot.
-   */
-  get awaitReady(): Effect.Effect<void> {
-    return Effect.orDie(this.awaitStarted)
+  /** The service's `awaitReady`: see `awaitStarted`. */
+  get awaitReady(): Effect.Effect<void, Errors.WorkerCrashed> {
+    return this.awaitStarted
   }
 
   /**
@@ -2141,16 +2137,16 @@ export const workers = (
  * it (they wait for a worker on their own); it lets a server pay the start-up
  * before taking traffic, and a benchmark measure a warm pool. When no worker
  * could start (a wrong tasks module path, a module that throws when
- * imported, a failing initializer), it dies with that `WorkerCrashed`
+ * imported, a failing initializer), it fails with that `WorkerCrashed`
  * (reason `"startup"`), so a service fails at boot rather than at its first
- * task; workers that started while others failed are enough to succeed. A
- * defect, not a typed failure, as `Pool.PoolService.awaitReady` is typed
- * as never failing.
+ * task; workers that started while others failed are enough to succeed.
  *
  * @since 0.1.0
  * @category lifecycle
  */
-export const awaitReady: (pool: Pool.PoolService) => Effect.Effect<void> = Effect.fn("NodePool.awaitReady")(
+export const awaitReady: (pool: Pool.PoolService) => Effect.Effect<void, Errors.WorkerCrashed> = Effect.fn(
+  "NodePool.awaitReady"
+)(
   function*(pool: Pool.PoolService) {
     yield* pool.awaitReady
   }

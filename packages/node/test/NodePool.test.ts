@@ -68,9 +68,9 @@ for (const runtime of ["thread", "process"] as const) {
         const stats = yield* pool.stats
         assert.strictEqual(stats.workers, 2)
         const broken = yield* makePool({ runtime, initializer: T.boom, initargs: "no" })
-        // dies with the start-up error once the start-up has failed
-        const exit = yield* Effect.exit(NodePool.awaitReady(broken))
-        assert.isTrue(Exit.isFailure(exit) && (Cause.squash(exit.cause) as any).reason === "startup")
+        // fails with the start-up error once the start-up has failed
+        const startup = yield* Effect.flip(NodePool.awaitReady(broken))
+        assert.strictEqual(startup.reason, "startup")
         assert.strictEqual((yield* Effect.flip(broken.apply(T.noop, 1)))._tag, "WorkerCrashed")
       }))
 
