@@ -166,6 +166,15 @@ export interface Options<Init extends Initializer | undefined = undefined> {
    * honoured, not cut short.
    */
   readonly idleTimeout?: Duration.Input | undefined
+  /**
+   * How long a worker has to start (load the tasks module and run the
+   * initializer). One that is not ready by then (e.g. a top-level `await`
+   * that never settles) is killed and counts as a start-up failure
+   * (`WorkerCrashed`, reason `"startup"`): the tasks waiting for it and
+   * `awaitReady` fail instead of hanging. Default 30 seconds; `Infinity`:
+   * wait forever.
+   */
+  readonly startupTimeout?: Duration.Input | undefined
   /** Memory limits of each worker; exceeding them crashes only that worker. */
   readonly resourceLimits?: ResourceLimits | undefined
   /**
@@ -309,6 +318,10 @@ class WorkerHandle {
   outboxTransfer: Array<unknown> | undefined = undefined
   dirty = false
   idleTimer: LongTimeout | undefined = undefined
+  /** Kills the worker if it is not ready within `startupTimeout`. */
+  startupTimer: LongTimeout | undefined = undefined
+  /** It was killed for not starting within `startupTimeout`: a start-up failure, not a deliberate kill. */
+  startupTimedOut = false
   closeTimer: ReturnType<typeof setTimeout> | undefined = undefined
   pid = 0
   threadId = 0
@@ -522,6 +535,8 @@ interface ParsedOptions {
   readonly maxTasksPerChild: number | undefined
   /** `undefined`: idle workers live as long as the pool. */
   readonly idleTimeoutMs: number | undefined
+  /** `undefined`: workers may take forever to start. */
+  readonly startupTimeoutMs: number | undefined
   /** `undefined`: no default task timeout. */
   readonly taskTimeoutMs: number | undefined
   /** `undefined`: a cancelled task's worker is never terminated for it. */
@@ -568,6 +583,10 @@ const parseOptions = (options: Options<any>): ParsedOptions | Errors.InvalidArgu
   if (maxTasksPerChild instanceof Errors.InvalidArgumentError) return maxTasksPerChild
   const idleTimeoutMs = Validation.timeoutMillis(options.idleTimeout, "idleTimeout")
   if (idleTimeoutMs instanceof Errors.InvalidArgumentError) return idleTimeoutMs
+  const startupTimeoutMs = options.startupTimeout === undefined
+    ? 30_000
+    : Validation.timeoutMillis(options.startupTimeout, "startupTimeout")
+  if (startupTimeoutMs instanceof Errors.InvalidArgumentError) return startupTimeoutMs
   const taskTimeoutMs = Validation.timeoutMillis(options.taskTimeout, "taskTimeout")
   if (taskTimeoutMs instanceof Errors.InvalidArgumentError) return taskTimeoutMs
   const graceMs = options.cancelGracePeriod === undefined
@@ -610,6 +629,7 @@ const parseOptions = (options: Options<any>): ParsedOptions | Errors.InvalidArgu
     tasksUrl,
     maxTasksPerChild: maxTasksPerChild === Infinity ? undefined : maxTasksPerChild,
     idleTimeoutMs,
+    startupTimeoutMs,
     taskTimeoutMs,
     graceMs,
     maxDepth,
@@ -763,6 +783,7 @@ class NodePoolImpl implements Pool.PoolService {
   readonly tasksUrl: URL
   readonly maxTasksPerChild: number | undefined
   readonly idleTimeoutMs: number | undefined
+  readonly startupTimeoutMs: number | undefined
   readonly taskTimeoutMs: number | undefined
   readonly graceMs: number | undefined
   readonly maxDepth: number
@@ -801,6 +822,7 @@ class NodePoolImpl implements Pool.PoolService {
     this.tasksUrl = parsed.tasksUrl
     this.maxTasksPerChild = parsed.maxTasksPerChild
     this.idleTimeoutMs = parsed.idleTimeoutMs
+    this.startupTimeoutMs = parsed.startupTimeoutMs
     this.taskTimeoutMs = parsed.taskTimeoutMs
     this.graceMs = parsed.graceMs
     this.maxDepth = parsed.maxDepth
@@ -926,6 +948,24 @@ class NodePoolImpl implements Pool.PoolService {
         return Effect.void
       }, { onSpawn: Effect.sync(() => this.onReady(handle)) })
     )
+    if (this.startupTimeoutMs !== undefined) {
+      const startupTimeoutMs = this.startupTimeoutMs
+      handle.startupTimer = new LongTimeout(
+        () => {
+          handle.startupTimer = undefined
+          if (handle.ready || handle.exited || handle.killing || handle.closing) return
+          handle.startupTimedOut = true
+          handle.crash = {
+            reason: "startup",
+            detail: `did not become ready within ${startupTimeoutMs} ms (startupTimeout): ` +
+              `does the tasks module (or the initializer) wait for something that never comes?`
+          }
+          handle.kill()
+        },
+        startupTimeoutMs,
+        { unref: true }
+      )
+    }
     this.workers.add(handle)
     this.spawned++
     return handle
@@ -969,7 +1009,11 @@ class NodePoolImpl implements Pool.PoolService {
   }
 
   onReady(w: WorkerHandle) {
-    if (w.exited) return
+    if (w.startupTimer !== undefined) {
+      w.startupTimer.clear()
+      w.startupTimer = undefined
+    }
+    if (w.exited || w.startupTimedOut) return
     w.ready = true
     if (w.child !== undefined) w.pid = w.child.pid ?? 0
     else w.pid = process.pid
@@ -1139,6 +1183,7 @@ class NodePoolImpl implements Pool.PoolService {
     w.exited = true
     this.workers.delete(w)
     if (w.idleTimer !== undefined) w.idleTimer.clear()
+    if (w.startupTimer !== undefined) w.startupTimer.clear()
     if (w.closeTimer !== undefined) clearTimeout(w.closeTimer)
     const jobs: Array<Job> = []
     for (let i = w.inflightHead; i < w.inflight.length; i++) {
@@ -1147,7 +1192,8 @@ class NodePoolImpl implements Pool.PoolService {
     }
     w.inflight = []
     w.inflightCount = 0
-    const deliberate = w.killing || w.closing
+    // Killed for not starting in time: a start-up failure, not a deliberate kill.
+    const deliberate = (w.killing || w.closing) && !w.startupTimedOut
     let crashed: Job | undefined
     if (!deliberate && !this.terminated) {
       const limit = this.options.resourceLimits?.maxOldGenerationSizeMb

@@ -196,3 +196,37 @@ describe("NodePool reliability", () => {
       assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
     }))
 })
+
+describe("NodePool start-up timeout", () => {
+  for (const runtime of ["thread", "process"] as const) {
+    it.live(`a worker that never becomes ready is killed after startupTimeout: tasks and awaitReady fail with WorkerCrashed (startup) (${runtime})`, () =>
+      Effect.gen(function*() {
+        const pool = yield* NodePool.make({
+          tasks: fixture("never-ready.ts"),
+          size: 1,
+          runtime,
+          startupTimeout: Duration.millis(300)
+        })
+        const future = yield* pool.applyAsync(T.noop, 1)
+        const error = yield* within(30, "the task fails", Effect.flip(Future.result(future)))
+        assert.instanceOf(error, Errors.WorkerCrashed)
+        assert.strictEqual(error.reason, "startup")
+        assert.strictEqual(error.task, "noop")
+        assert.include(error.message, "startupTimeout")
+        const ready = yield* within(30, "awaitReady fails", Effect.flip(NodePool.awaitReady(pool)))
+        assert.instanceOf(ready, Errors.WorkerCrashed)
+        assert.strictEqual(ready.reason, "startup")
+        assert.include(ready.message, "startupTimeout")
+      }))
+  }
+
+  it.live("startupTimeout is checked: a duration or Infinity", () =>
+    Effect.gen(function*() {
+      for (const startupTimeout of [-1, Number.NaN]) {
+        const error = yield* Effect.flip(NodePool.make({ tasks, size: 1, startupTimeout }))
+        assert.strictEqual(error.argument, "startupTimeout")
+      }
+      const pool = yield* NodePool.make({ tasks, size: 1, startupTimeout: Infinity })
+      assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
+    }))
+})
