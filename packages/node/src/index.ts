@@ -18,3 +18,13 @@ export * as Platform from "./Platform.ts"
  * @since 0.1.0
  */
 export * as NodePool from "./NodePool.ts"
+
+/**
+ * Python's `concurrent.futures.ProcessPoolExecutor` in one step
+ * (`ProcessPoolExecutor.make({ tasks, maxWorkers })`): an executor that owns
+ * its `NodePool` (child processes by default), shut down and then terminated
+ * when its scope closes (`with ProcessPoolExecutor(max_workers=2) as executor:`).
+ *
+ * @since 0.1.0
+ */
+export * as ProcessPoolExecutor from "./ProcessPoolExecutor.ts"

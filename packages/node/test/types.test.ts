@@ -4,11 +4,12 @@
  * the README documents fails the build; the `expectTypeOf` calls do nothing
  * at run time.
  */
-import { type Errors, type Pool, Task } from "@corun/core"
-import { NodePool } from "@corun/node"
+import { type Errors, Future, type Pool, Task } from "@corun/core"
+import { NodePool, ProcessPoolExecutor } from "@corun/node"
 import { describe, it } from "@effect/vitest"
-import { Effect, type Layer, Schema, type Scope } from "effect"
+import { Effect, type Layer, Schema, type Scope, Stream } from "effect"
 import { expectTypeOf } from "vitest"
+import * as Fixtures from "./fixtures/tasks.ts"
 
 /** An initializer as the README writes one: it cannot fail and reports no progress (`E` = `P` = `never`). */
 const openDb = Task.make("openDb", {
@@ -60,5 +61,36 @@ describe("types", () => {
     NodePool.layer({ tasks, initializer: connect, initargs: { url: "db" } })
     // @ts-expect-error: initargs without an initializer
     NodePool.layer({ tasks, initargs: "pepper:" })
+  })
+
+  it("ProcessPoolExecutor.make is the one-step form of Python's ProcessPoolExecutor(max_workers=2)", () => {
+    const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
+    expectTypeOf(ProcessPoolExecutor.make({ tasks, maxWorkers: 2 })).toEqualTypeOf<
+      Effect.Effect<Pool.PoolExecutor, Errors.InvalidArgumentError, Scope.Scope>
+    >()
+    expectTypeOf(
+      ProcessPoolExecutor.make({
+        tasks,
+        maxWorkers: 2,
+        runtime: "thread",
+        maxTasksPerChild: 10,
+        initializer: initWorker,
+        initargs: "pepper:"
+      })
+    ).toEqualTypeOf<Effect.Effect<Pool.PoolExecutor, Errors.InvalidArgumentError, Scope.Scope>>()
+    ProcessPoolExecutor.make({ tasks })
+    // The README's example: submit + result, map with chunksize; nothing but the scope is required.
+    const program = Effect.scoped(Effect.gen(function*() {
+      const executor = yield* ProcessPoolExecutor.make({ tasks, maxWorkers: 2 })
+      const future = yield* executor.submit(Fixtures.sqrt, 16)
+      const four = yield* Future.result(future)
+      const roots = yield* Stream.runCollect(executor.map(Fixtures.sqrt, [1, 4, 9], { chunksize: 2 }))
+      return four + roots.length
+    }))
+    expectTypeOf(program).toExtend<Effect.Effect<number, unknown, never>>()
+    // @ts-expect-error: initargs of the wrong type
+    ProcessPoolExecutor.make({ tasks, initializer: initWorker, initargs: 42 })
+    // @ts-expect-error: `size` is NodePool's name; the executor takes Python's `maxWorkers`
+    ProcessPoolExecutor.make({ tasks, size: 2 })
   })
 })
