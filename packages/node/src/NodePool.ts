@@ -870,7 +870,7 @@ class NodePoolImpl implements Pool.PoolService {
         if (handle.crash === undefined) {
           handle.crash = error?.code === "ERR_WORKER_OUT_OF_MEMORY"
             ? { reason: "out-of-memory", detail: `ran out of memory under its resourceLimits (${error.message})` }
-            : { reason: "exception", detail: `threw an uncaught ${describeError(error)}` }
+            : { reason: "exception", detail: describeUncaught(error) }
         }
       })
       thread.on("exit", (code) => this.onExit(handle, code, undefined))
@@ -1086,7 +1086,7 @@ class NodePoolImpl implements Pool.PoolService {
     }
     if (op === P.R_CRASH) {
       const defect = message[1] as P.SerializedDefect
-      w.crash = { reason: "exception", detail: `threw an uncaught ${defect.name}: ${defect.message}` }
+      w.crash = { reason: "exception", detail: describeUncaught(P.reviveDefect(defect)) }
       return
     }
     const job = this.pending.get(message[1] as number)
@@ -2107,6 +2107,33 @@ const observeCallbacks = <A, E>(
 
 const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+
+const uncloneableHint =
+  "a value the task returned, failed with or reported as progress could not be cloned to the pool " +
+  "(a function, a symbol, an object holding one…): give the task a Schema that encodes it to plain data"
+
+/**
+ * How a worker's uncaught error is described. A value that cannot be cloned
+ * (a task's output holding a function…) throws a `DataCloneError` when the
+ * worker posts it: a child process reports its message ("… could not be
+ * cloned."), but a worker thread's `error` event gets an empty object (the
+ * `DOMException` loses its name and message crossing the thread boundary).
+ */
+const describeUncaught = (error: unknown): string => {
+  if (
+    typeof error === "object" && error !== null &&
+    (error instanceof Error ? error.message === "" : Object.keys(error).length === 0)
+  ) {
+    return `threw an uncaught error that lost its message crossing the thread boundary — ` +
+      `most likely a DataCloneError: ${uncloneableHint}`
+  }
+  if (error instanceof Error) {
+    return /could not be cloned/.test(error.message)
+      ? `threw an uncaught ${describeError(error)}: ${uncloneableHint}`
+      : `threw an uncaught ${describeError(error)}`
+  }
+  return `threw an uncaught ${describeError(error)}`
+}
 
 /**
  * Starts a pool that lives as long as the current scope: Python's

@@ -9,6 +9,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import * as T from "./fixtures/tasks.ts"
+import * as U from "./fixtures/uncloneable.ts"
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url)
 const root = fileURLToPath(new URL("../../../", import.meta.url))
@@ -229,4 +230,21 @@ describe("NodePool start-up timeout", () => {
       const pool = yield* NodePool.make({ tasks, size: 1, startupTimeout: Infinity })
       assert.strictEqual(yield* pool.apply(T.noop, 1), 1)
     }))
+})
+
+describe("NodePool uncloneable values", () => {
+  for (const runtime of ["thread", "process"] as const) {
+    it.live(`an output that cannot be cloned fails its task with an error naming the task and the cause; the pool goes on (${runtime})`, () =>
+      Effect.gen(function*() {
+        const pool = yield* NodePool.make({ tasks: fixture("uncloneable.ts"), size: 1, runtime })
+        for (const task of [U.returnsFunction, U.returnsFunctionInside]) {
+          const error = yield* within(30, "the task fails", Effect.flip(pool.apply(task, 1)))
+          assert.instanceOf(error, Errors.WorkerCrashed)
+          assert.strictEqual(error.task, task.name)
+          assert.include(error.message, `"${task.name}"`)
+          assert.include(error.message, "could not be cloned")
+        }
+        assert.strictEqual(yield* pool.apply(U.noop, 3), 3)
+      }))
+  }
 })
