@@ -803,6 +803,13 @@ class NodePoolImpl implements Pool.PoolService {
   closed = false
   terminated = false
   startupBlocked = false
+  /**
+   * Workers in a row that died while starting with nothing said why (a
+   * signal, an exit without a start-up error): killed from outside (the OOM
+   * killer…), so they are replaced; only `maxUnexplainedStartupDeaths` of
+   * them in a row block the pool.
+   */
+  unexplainedStartupDeaths = 0
   /** Why no worker could start, while `startupBlocked`: what `awaitReady` fails with. */
   startupFailure: Errors.WorkerCrashed | undefined = undefined
   /** `make` has started the first workers. */
@@ -1019,6 +1026,7 @@ class NodePoolImpl implements Pool.PoolService {
     else w.pid = process.pid
     this.startupBlocked = false
     this.startupFailure = undefined
+    this.unexplainedStartupDeaths = 0
     if (w.retiring) this.closeWorker(w)
     else {
       this.schedule()
@@ -1195,6 +1203,10 @@ class NodePoolImpl implements Pool.PoolService {
     // Killed for not starting in time: a start-up failure, not a deliberate kill.
     const deliberate = (w.killing || w.closing) && !w.startupTimedOut
     let crashed: Job | undefined
+    // A worker that died while starting after saying why (a start-up error
+    // from the tasks module or the initializer, an uncaught exception, out of
+    // memory, the start-up timeout): the same will happen to its replacement.
+    const explained = w.crash !== undefined || w.startupError !== undefined || w.outOfMemory || w.startupTimedOut
     if (!deliberate && !this.terminated) {
       const limit = this.options.resourceLimits?.maxOldGenerationSizeMb
       const crash = w.crash ?? (
@@ -1243,9 +1255,12 @@ class NodePoolImpl implements Pool.PoolService {
     let failStartup = false
     if (!w.ready && !deliberate && !this.terminated) {
       // It never started: do not loop on a broken tasks module or initializer.
+      // One killed from outside while it started (a signal, an exit with no
+      // start-up error) is replaced, unless that keeps happening.
+      const retry = !explained && ++this.unexplainedStartupDeaths < maxUnexplainedStartupDeaths
       let others = false
       for (const other of this.workers) if (other.ready && !other.retiring) others = true
-      if (!others) {
+      if (!others && !retry) {
         this.startupBlocked = true
         this.startupFailure = this.startupFailureOf(w)
         failStartup = true
@@ -2104,6 +2119,13 @@ const observeCallbacks = <A, E>(
     )
   })
 }
+
+/**
+ * How many workers in a row may die while starting without a start-up error
+ * (killed by a signal, or exiting with no error from the tasks module or the
+ * initializer) before the pool gives up and fails its queued tasks.
+ */
+const maxUnexplainedStartupDeaths = 5
 
 const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error)

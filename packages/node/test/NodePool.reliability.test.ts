@@ -3,7 +3,7 @@ import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber, Logger, Stream } from "effect"
 import { execFile } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -245,6 +245,59 @@ describe("NodePool uncloneable values", () => {
           assert.include(error.message, "could not be cloned")
         }
         assert.strictEqual(yield* pool.apply(U.noop, 3), 3)
+      }))
+  }
+})
+
+describe("NodePool workers killed while they start", () => {
+  for (const runtime of ["thread", "process"] as const) {
+    it.live(`a replacement killed while it starts is replaced again; the queued tasks all complete (${runtime})`, () =>
+      Effect.gen(function*() {
+        const gate = yield* makeGate
+        const dir = gate.dir
+        const starting = () => readdirSync(dir).filter((name) => name.startsWith("starting-"))
+        /** Waits (a hang guard, not a timing) until `count` workers have reached the hold. */
+        const startedCount = (count: number) =>
+          within(
+            30,
+            `worker #${count} starts`,
+            Effect.gen(function*() {
+              while (starting().length < count) yield* Effect.sleep(Duration.millis(5))
+              return starting()
+            })
+          )
+        const module = new URL(`${fixture("hold-start.ts").href}?dir=${encodeURIComponent(dir)}`)
+        const pool = yield* NodePool.make({ tasks: module, size: 1, runtime })
+        yield* NodePool.awaitReady(pool)
+        const hold = join(dir, "hold")
+        writeFileSync(hold, "")
+        // Kill the ready worker, as the OOM killer would.
+        const [first] = yield* NodePool.workers(pool)
+        if (runtime === "process") {
+          process.kill(first.pid, "SIGKILL")
+        } else {
+          const error = yield* within(30, "the exiting task fails", Effect.flip(pool.apply(T.exit, 9)))
+          assert.instanceOf(error, Errors.WorkerCrashed)
+        }
+        // Its replacement is starting (held): queue the tasks, then kill it.
+        const names = yield* startedCount(2)
+        const futures = yield* Effect.forEach(
+          Array.from({ length: 20 }, (_, i) => i),
+          (value) => pool.applyAsync(T.gated, { value, until: gate.path })
+        )
+        if (runtime === "process") {
+          const replacement = names.map((name) => Number(name.split("-")[1])).find((pid) => pid !== first.pid)
+          process.kill(replacement!, "SIGKILL")
+        } else {
+          writeFileSync(join(dir, "exit"), "")
+        }
+        // The pool starts another worker instead of failing the queue.
+        yield* startedCount(3)
+        rmSync(hold)
+        yield* gate.open
+        const results = yield* within(60, "the queued tasks complete", Effect.forEach(futures, Future.result))
+        assert.deepStrictEqual(results, Array.from({ length: 20 }, (_, i) => i))
+        assert.strictEqual((yield* pool.stats).spawned, 3)
       }))
   }
 })
