@@ -1,7 +1,7 @@
 import { Errors, Future } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Fiber, Logger, Stream } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Logger, Stream } from "effect"
 import { execFile } from "node:child_process"
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -234,17 +234,24 @@ describe("NodePool start-up timeout", () => {
 
 describe("NodePool uncloneable values", () => {
   for (const runtime of ["thread", "process"] as const) {
-    it.live(`an output that cannot be cloned fails its task with an error naming the task and the cause; the pool goes on (${runtime})`, () =>
+    it.live(`an output that cannot be cloned fails its task with an error naming the task and the cause; its worker goes on (${runtime})`, () =>
       Effect.gen(function*() {
         const pool = yield* NodePool.make({ tasks: fixture("uncloneable.ts"), size: 1, runtime })
         for (const task of [U.returnsFunction, U.returnsFunctionInside]) {
-          const error = yield* within(30, "the task fails", Effect.flip(pool.apply(task, 1)))
-          assert.instanceOf(error, Errors.WorkerCrashed)
-          assert.strictEqual(error.task, task.name)
-          assert.include(error.message, `"${task.name}"`)
-          assert.include(error.message, "could not be cloned")
+          // The task dies with an error naming it and the cause; its worker is not lost.
+          const exit = yield* within(30, "the task fails", Effect.exit(pool.apply(task, 1)))
+          assert.isTrue(Exit.isFailure(exit))
+          const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+          assert.instanceOf(defect, Error)
+          assert.include((defect as Error).message, `"${task.name}"`)
+          assert.include((defect as Error).message, "could not be cloned")
         }
+        // A chunk of map likewise.
+        const mapped = yield* within(30, "the map fails", Effect.exit(pool.map(U.returnsFunction, [1, 2, 3])))
+        assert.isTrue(Exit.isFailure(mapped))
+        if (Exit.isFailure(mapped)) assert.include(String(Cause.squash(mapped.cause)), "could not be cloned")
         assert.strictEqual(yield* pool.apply(U.noop, 3), 3)
+        assert.strictEqual((yield* pool.stats).spawned, 1, "the worker was not replaced")
       }))
   }
 })

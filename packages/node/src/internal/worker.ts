@@ -123,7 +123,13 @@ const makeContext = (entry: Entry, id: number) => ({
   progress: (value: unknown) =>
     Effect.sync(() => {
       const encoded = encodeProgress(entry, value)
-      if (Exit.isSuccess(encoded)) post([P.R_PROGRESS, id, encoded.value])
+      if (Exit.isSuccess(encoded)) {
+        try {
+          post([P.R_PROGRESS, id, encoded.value])
+        } catch {
+          // A progress value that cannot be cloned is dropped, as one that does not match its schema.
+        }
+      }
     })
 })
 
@@ -154,7 +160,32 @@ const encodeExit = (entry: Entry, exit: Exit.Exit<unknown, unknown>): [number, u
   return interrupted ? [P.R_INTERRUPTED, undefined] : [P.R_DIE, P.serializeDefect(new Error("task failed"))]
 }
 
+/**
+ * Posts a job's reply; one holding a value that cannot be cloned (a function,
+ * a symbol… under `Schema.Any`) throws a `DataCloneError`: the job then dies
+ * with an error naming the task and the cause, and the worker goes on
+ * (uncaught, it would kill the worker — in a thread with an empty message).
+ */
 const reply = (entry: Entry, op: unknown, id: number, exit: Exit.Exit<any, unknown>) => {
+  try {
+    replyUnsafe(entry, op, id, exit)
+  } catch (error) {
+    post([P.R_DIE, id, uncloneable("the result", entry.task.name, error)])
+  }
+}
+
+const uncloneable = (what: string, task: string, error: unknown): P.SerializedDefect => {
+  const defect = P.serializeDefect(error)
+  return {
+    name: defect.name,
+    message: `${what} of task "${task}" could not be sent to the pool: ${defect.name}: ${defect.message} ` +
+      `(a value that cannot be cloned — a function, a symbol, an object holding one…: ` +
+      `give the task a Schema that encodes it to plain data)`,
+    stack: undefined
+  }
+}
+
+const replyUnsafe = (entry: Entry, op: unknown, id: number, exit: Exit.Exit<any, unknown>) => {
   if (op === P.RUN) {
     const [tag, value] = encodeExit(entry, exit)
     if (tag === P.R_SUCCESS && entry.task.transferOutput !== undefined && isThread) {
