@@ -308,3 +308,19 @@ describe("NodePool workers killed while they start", () => {
       }))
   }
 })
+
+describe("NodePool workers that keep dying while they start", () => {
+  for (const runtime of ["thread", "process"] as const) {
+    it.live(`a tasks module that exits when imported, saying nothing, fails the tasks after 5 attempts (${runtime})`, () =>
+      Effect.gen(function*() {
+        const pool = yield* NodePool.make({ tasks: fixture("exits-at-import.ts"), size: 1, runtime })
+        const error = yield* within(60, "the task fails", Effect.flip(pool.apply(T.noop, 1)))
+        assert.instanceOf(error, Errors.WorkerCrashed)
+        assert.strictEqual(error.reason, "startup")
+        assert.strictEqual(error.exitCode, 3)
+        const ready = yield* within(60, "awaitReady fails", Effect.flip(NodePool.awaitReady(pool)))
+        assert.strictEqual(ready.reason, "startup")
+        assert.strictEqual((yield* pool.stats).spawned, 5)
+      }))
+  }
+})
