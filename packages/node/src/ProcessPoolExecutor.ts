@@ -39,7 +39,8 @@
  * @since 0.1.0
  */
 import { Errors, Pool } from "@corun/core"
-import { Effect, type Scope } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import * as NodePool from "./NodePool.ts"
 
 /**
