@@ -438,6 +438,58 @@ export const stream = <T, A, E, E2, R>(options: StreamOptions<T, A, E, E2, R>): 
     )
   )
 
+/** One started item's completion: the first call of either function wins. */
+interface ItemCompletion<A, E> {
+  done: boolean
+  readonly complete: (exit: Exit.Exit<A, E>) => void
+  readonly completeAll: (values: ReadonlyArray<A>, cause?: Cause.Cause<E>) => void
+}
+
+/**
+ * The items `startEach` / `startEachSync` have started and not yet seen
+ * complete, with their cancellers: what `stop` cancels when the stream ends.
+ */
+class InFlight<T, A, E> {
+  readonly cancellers = new Map<number, () => void>()
+  readonly window: ResultWindow<T, A, E>
+  constructor(window: ResultWindow<T, A, E>) {
+    this.window = window
+  }
+
+  /** The completion functions of item `index`, to hand to its `start`. */
+  item(index: number): ItemCompletion<A, E> {
+    const item: ItemCompletion<A, E> = {
+      done: false,
+      complete: (exit) => {
+        if (item.done) return
+        item.done = true
+        this.cancellers.delete(index)
+        this.window.complete(index, exit)
+      },
+      completeAll: (values, cause) => {
+        if (item.done) return
+        item.done = true
+        this.cancellers.delete(index)
+        this.window.completeAll(index, values, cause)
+      }
+    }
+    return item
+  }
+
+  /** `start` returned: keep the canceller while the item is still in flight. */
+  started(index: number, item: ItemCompletion<A, E>, cancel: unknown): void {
+    if (!item.done && typeof cancel === "function") this.cancellers.set(index, cancel as () => void)
+  }
+
+  /** Stops the window and cancels every item still in flight. */
+  stop(): void {
+    this.window.stop()
+    const cancellers = Array.from(this.cancellers.values())
+    this.cancellers.clear()
+    for (const cancel of cancellers) cancel()
+  }
+}
+
 /**
  * The "start item i, register a completion callback" driver: one starter
  * fiber, forked in `scope`, calls `start` for each item while the window has
@@ -459,35 +511,13 @@ export const startEach = <T, A, E, R>(
   ) => Effect.Effect<(() => void) | void, E, R>
 ): Effect.Effect<void, never, R> =>
   Effect.gen(function*() {
-    const inFlight = new Map<number, () => void>()
-    yield* Scope.addFinalizer(
-      scope,
-      Effect.sync(() => {
-        window.stop()
-        const cancellers = Array.from(inFlight.values())
-        inFlight.clear()
-        for (const cancel of cancellers) cancel()
-      })
-    )
+    const inFlight = new InFlight(window)
+    yield* Scope.addFinalizer(scope, Effect.sync(() => inFlight.stop()))
     const startOne = (index: number): Effect.Effect<void, never, R> => {
-      let done = false
-      const complete = (exit: Exit.Exit<A, E>) => {
-        if (done) return
-        done = true
-        inFlight.delete(index)
-        window.complete(index, exit)
-      }
-      const completeAll = (values: ReadonlyArray<A>, cause?: Cause.Cause<E>) => {
-        if (done) return
-        done = true
-        inFlight.delete(index)
-        window.completeAll(index, values, cause)
-      }
-      return Effect.matchCause(start(window.item, index, complete, completeAll), {
-        onFailure: (cause) => complete(Exit.failCause(cause)),
-        onSuccess: (cancel) => {
-          if (!done && typeof cancel === "function") inFlight.set(index, cancel)
-        }
+      const item = inFlight.item(index)
+      return Effect.matchCause(start(window.item, index, item.complete, item.completeAll), {
+        onFailure: (cause) => item.complete(Exit.failCause(cause)),
+        onSuccess: (cancel) => inFlight.started(index, item, cancel)
       })
     }
     const loop: Effect.Effect<void, never, R> = Effect.suspend(() => {
@@ -519,28 +549,16 @@ export const startEachSync = <T, A, E>(
   ) => (() => void) | void
 ): Effect.Effect<void> =>
   Effect.suspend(() => {
-    const inFlight = new Map<number, () => void>()
+    const inFlight = new InFlight(window)
     const startOne = (index: number) => {
-      let done = false
-      const complete = (exit: Exit.Exit<A, E>) => {
-        if (done) return
-        done = true
-        inFlight.delete(index)
-        window.complete(index, exit)
-      }
-      const completeAll = (values: ReadonlyArray<A>, cause?: Cause.Cause<E>) => {
-        if (done) return
-        done = true
-        inFlight.delete(index)
-        window.completeAll(index, values, cause)
-      }
+      const item = inFlight.item(index)
       let cancel: (() => void) | void
       try {
-        cancel = start(window.item, index, complete, completeAll)
+        cancel = start(window.item, index, item.complete, item.completeAll)
       } catch (defect) {
-        return complete(Exit.die(defect))
+        return item.complete(Exit.die(defect))
       }
-      if (!done && typeof cancel === "function") inFlight.set(index, cancel)
+      inFlight.started(index, item, cancel)
     }
     // A start can record a failure at once, which stops the window and calls
     // `onRoom` again: that call returns, the loop then sees the window finished.
@@ -557,10 +575,7 @@ export const startEachSync = <T, A, E>(
         scope,
         Effect.sync(() => {
           window.onRoom = undefined
-          window.stop()
-          const cancellers = Array.from(inFlight.values())
-          inFlight.clear()
-          for (const cancel of cancellers) cancel()
+          inFlight.stop()
         })
       ),
       Effect.sync(() => {
