@@ -68,12 +68,11 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Worker from "effect/workers/Worker"
 import * as ChildProcess from "node:child_process"
-import { createRequire } from "node:module"
 import * as os from "node:os"
-import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import * as v8 from "node:v8"
 import * as WorkerThreads from "node:worker_threads"
+import { compileCacheEnv, startThread, tsxApi, workerEntry, workerExecArgv } from "./internal/environment.ts"
 import * as P from "./internal/protocol.ts"
 import { LongTimeout } from "./internal/timers.ts"
 
@@ -374,154 +373,6 @@ class WorkerHandle {
 let platform: Worker.WorkerPlatform["Service"] | undefined
 const workerPlatform = (): Worker.WorkerPlatform["Service"] =>
   platform ??= Effect.runSync(Effect.service(Worker.WorkerPlatform).pipe(Effect.provide(NodeWorker.layerPlatform)))
-
-const isTs = /\.[cm]?ts$/.test(new URL(import.meta.url).pathname)
-const workerEntry = new URL(`./NodeWorkerMain.${isTs ? "ts" : "js"}`, import.meta.url)
-
-/**
- * The code a worker thread starts with: turn on V8's on-disk compile cache,
- * then import the entry (`NodeWorkerMain`). Starting the thread on the entry
- * file itself would compile it before the cache is on — and, from `.ts`
- * sources, load Node's type stripper just for it (≈ 20 ms per worker,
- * measured); with the cache on first, every module of a worker after the
- * first start, `.ts` ones included, comes compiled and stripped from the
- * cache.
- */
-const threadBootstrap = `import("node:module").then((m) => { try { m.enableCompileCache?.() } catch {} ` +
-  `return import(${JSON.stringify(workerEntry.href)}) })`
-
-/**
- * The compile cache of child-process workers, on from the process's start
- * for the same reason (`NODE_COMPILE_CACHE`, the directory
- * `module.enableCompileCache()` uses by default), unless set already.
- */
-const compileCacheEnv = (env: Readonly<Record<string, string | undefined>>) =>
-  env.NODE_COMPILE_CACHE === undefined && env.NODE_DISABLE_COMPILE_CACHE === undefined
-    ? { NODE_COMPILE_CACHE: path.join(os.tmpdir(), "node-compile-cache") }
-    : undefined
-
-let tsxApiCache: string | null | undefined
-
-/**
- * When this program runs under `tsx` (`tsx main.ts`, `node --import tsx`),
- * the URL of its `tsx/esm/api`: worker threads do not inherit tsx's module
- * hooks, so each worker registers them before loading the tasks module.
- */
-const tsxApi = (): string | undefined => {
-  if (tsxApiCache !== undefined) return tsxApiCache ?? undefined
-  tsxApiCache = null
-  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]
-    const loader = /^(file:.*[\\/]tsx[\\/]dist[\\/])loader\.mjs$/.exec(arg)
-    if (loader !== null) {
-      tsxApiCache = `${loader[1]}esm/api/index.mjs`
-      break
-    }
-    if ((arg === "tsx" || arg === "tsx/esm") && (args[i - 1] === "--import" || args[i - 1] === "--loader")) {
-      try {
-        const resolved = createRequire(pathToFileURL(`${process.cwd()}/`)).resolve("tsx/esm/api")
-        tsxApiCache = pathToFileURL(resolved.replace(/index\.cjs$/, "index.mjs")).href
-      } catch {
-        // not resolvable from here: the workers try from the tasks module
-      }
-      break
-    }
-  }
-  return tsxApiCache ?? undefined
-}
-
-/**
- * The parent's `execArgv` for workers (threads and child processes), without
- * `tsx`'s `--require` / `--import` hooks: worker threads do not get tsx's
- * module hooks from them anyway, and loading tsx costs every worker hundreds
- * of milliseconds of start-up (measured under `tsx`: two child-process
- * workers were ready after ≈ 700 ms with them, ≈ 95 ms without). A worker
- * registers tsx itself, and only when its tasks module needs it
- * (`WorkerInit.tsxApi`).
- */
-const workerExecArgv = (): Array<string> => {
-  const args = process.execArgv
-  const kept: Array<string> = []
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]
-    if ((arg === "--require" || arg === "--import" || arg === "-r") && i + 1 < args.length && isTsxArg(args[i + 1])) {
-      i++
-      continue
-    }
-    if (/^--(require|import)=/.test(arg) && isTsxArg(arg.slice(arg.indexOf("=") + 1))) continue
-    kept.push(arg)
-  }
-  return kept
-}
-
-/**
- * The parent's flags that worker threads accept, once the first thread has
- * been started (`startThread`).
- */
-let threadExecArgvCache: Array<string> | undefined
-
-/**
- * Starts a worker thread with the parent's flags (`workerExecArgv`) and the
- * pool's `execArgv`. Worker threads take Node's per-thread options but
- * refuse V8 flags (`--max-old-space-size`, `--expose-gc`, `--stack-size`…)
- * and process-wide options (`--title`…), so a parent started with one of
- * them (`node --max-old-space-size=4096 app.js`) could not start a thread
- * pool. Node is the judge, not a list kept here (`allowedNodeEnvironmentFlags`
- * admits V8 flags that threads refuse): the first thread is tried with all
- * of the parent's flags, and the ones Node names as refused (the error is
- * thrown before any thread starts) are left out for every later thread of
- * this process. Nothing is lost: V8 flags apply to the whole process,
- * threads included (a thread's own heap is limited by `resourceLimits`).
- * Flags of the pool's own `execArgv` are never dropped: one a thread refuses
- * fails `make` with `InvalidArgumentError`.
- */
-const startThread = (
-  options: Omit<WorkerThreads.WorkerOptions, "execArgv">,
-  extra: ReadonlyArray<string>
-): WorkerThreads.Worker => {
-  const inherited = threadExecArgvCache ?? workerExecArgv()
-  try {
-    const thread = new WorkerThreads.Worker(threadBootstrap, { ...options, execArgv: [...inherited, ...extra] })
-    threadExecArgvCache = inherited
-    return thread
-  } catch (error) {
-    const refused = refusedFlags(error)
-    if (refused === undefined || threadExecArgvCache !== undefined) throw error
-    const kept = withoutFlags(inherited, refused)
-    if (kept.length === inherited.length) throw error // the refused flags are the pool's own
-    const thread = new WorkerThreads.Worker(threadBootstrap, { ...options, execArgv: [...kept, ...extra] })
-    threadExecArgvCache = kept
-    return thread
-  }
-}
-
-/** The flags a `Worker` constructor named as invalid (`ERR_WORKER_INVALID_EXEC_ARGV`), if that is the error. */
-const refusedFlags = (error: unknown): Set<string> | undefined => {
-  if ((error as { code?: unknown } | null)?.code !== "ERR_WORKER_INVALID_EXEC_ARGV") return undefined
-  const listed = /invalid execArgv flags: (.*)$/s.exec((error as Error).message)
-  return listed === null ? undefined : new Set(listed[1].split(", "))
-}
-
-/**
- * `args` without the `refused` flags, and without the value that follows a
- * refused flag given as two arguments (`--title name`): an `execArgv`
- * argument that does not start with `-` is the value of the flag before it.
- */
-const withoutFlags = (args: ReadonlyArray<string>, refused: Set<string>): Array<string> => {
-  const kept: Array<string> = []
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]
-    if (!refused.has(arg)) {
-      kept.push(arg)
-      continue
-    }
-    if (!arg.includes("=") && i + 1 < args.length && !args[i + 1].startsWith("-")) i++
-  }
-  return kept
-}
-
-const isTsxArg = (arg: string) => arg === "tsx" || arg.startsWith("tsx/") || /[\\/]tsx[\\/]dist[\\/]/.test(arg)
 
 /** The tasks module's URL; `undefined` when `tasks` is neither a URL nor a path. */
 const toUrl = (tasks: unknown): URL | undefined => {
