@@ -8,6 +8,11 @@
  * Import it from its own subpath, `@corun/core/Backend`; it is not part of
  * the main entry point.
  *
+ * A pool backend usually implements only `PoolBackend.PoolBackend` — run
+ * one job, report how it ended — and derives the whole `Pool.PoolService`
+ * from it with `PoolBackend.makePool`. The functions below are for backends
+ * that drive futures themselves.
+ *
  * A backend's future goes through: `makeFutureUnsafe` (pending, with a
  * canceller) → `setRunningUnsafe` when a worker starts it → `completeUnsafe`
  * with the task's `Exit` (an interrupted exit when it was cancelled). The
@@ -15,8 +20,9 @@
  *
  * @since 0.1.0
  */
-import { PoolClosed } from "./Errors.ts"
+import type { PoolClosed } from "./Errors.ts"
 import * as internal from "./internal/future.ts"
+import * as frontend from "./internal/poolFrontend.ts"
 
 /**
  * Creates a pending future. `cancel` is called (once) when someone asks to
@@ -84,12 +90,7 @@ export * as Validation from "./internal/validation.ts"
  * @since 0.1.0
  * @category errors
  */
-export const poolClosed = (task: string): PoolClosed =>
-  new PoolClosed({
-    task,
-    message:
-      `cannot run task "${task}": the pool is closed (close() or terminate() was called, or its scope has closed)`
-  })
+export const poolClosed: (task: string) => PoolClosed = frontend.poolClosed
 
 /**
  * The back-pressured result window behind `Executor.map` and `asCompleted`,
@@ -110,3 +111,19 @@ export const poolClosed = (task: string): PoolClosed =>
  * @category streams
  */
 export * as ResultWindow from "./internal/resultWindow.ts"
+
+/**
+ * The small contract of a pool backend, and the `Pool.PoolService` derived
+ * from it — Python's `multiprocessing.Pool` split in two: the backend runs
+ * jobs on its workers (`PoolBackend.PoolBackend`: `start` a `Job`, `cancel`
+ * it, report its end with `job.end(kind, value, partial)`, plus the pool's
+ * lifecycle), and `PoolBackend.makePool` builds everything callers use
+ * (`apply`, `applyAsync`, `map`, `mapAsync`, `starmap`, `starmapAsync`,
+ * `imap`, `imapUnordered`, `progress`), with the tasks' schemas, chunking,
+ * futures, callbacks and back-pressure handled once for every backend.
+ * `PoolBackend.backendOf(pool)` gives the backend back.
+ *
+ * @since 0.1.0
+ * @category pools
+ */
+export * as PoolBackend from "./internal/poolFrontend.ts"
