@@ -55,7 +55,6 @@
  */
 import { Errors, Future, Pool, type Task } from "@corun/core"
 import * as Backend from "@corun/core/Backend"
-import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -66,14 +65,13 @@ import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Worker from "effect/workers/Worker"
-import * as ChildProcess from "node:child_process"
 import * as os from "node:os"
-import { fileURLToPath, pathToFileURL } from "node:url"
-import * as v8 from "node:v8"
-import * as WorkerThreads from "node:worker_threads"
-import { compileCacheEnv, startThread, tsxApi, workerEntry, workerExecArgv } from "./internal/environment.ts"
+import { pathToFileURL } from "node:url"
+import { tsxApi } from "./internal/environment.ts"
 import * as P from "./internal/protocol.ts"
+import { describeError, describeUncaught, type Runtime, type RuntimeWorker } from "./internal/runtime.ts"
+import { processRuntime } from "./internal/runtime/process.ts"
+import { threadRuntime } from "./internal/runtime/thread.ts"
 import { LongTimeout } from "./internal/timers.ts"
 
 /** corun's shared argument checks: the pool checks its options as the rest of corun does. */
@@ -294,13 +292,6 @@ class Job {
 // Workers
 // -----------------------------------------------------------------------------
 
-interface CrashInfo {
-  reason: string
-  detail: string
-  exitCode?: number | undefined
-  signal?: string | undefined
-}
-
 class WorkerHandle {
   ready = false
   /** Jobs sent and not finished, in the order they were sent (the worker runs them in that order). */
@@ -316,9 +307,6 @@ class WorkerHandle {
   closing = false
   killing = false
   exited = false
-  crash: CrashInfo | undefined = undefined
-  /** V8 reported reaching its heap limit on the worker process's stderr. */
-  outOfMemory = false
   startupError: P.SerializedDefect | undefined = undefined
   outbox: Array<unknown> = []
   outboxTransfer: Array<unknown> | undefined = undefined
@@ -329,50 +317,24 @@ class WorkerHandle {
   /** It was killed for not starting within `startupTimeout`: a start-up failure, not a deliberate kill. */
   startupTimedOut = false
   closeTimer: ReturnType<typeof setTimeout> | undefined = undefined
+  /** The worker's process id, once it is ready (the runtime's may be known before). */
   pid = 0
-  threadId = 0
-  /**
-   * The fiber running the `effect/workers` handle's `run` (which receives the
-   * worker's messages); interrupting it closes the worker gracefully.
-   */
-  runFiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   readonly id: number
-  readonly thread: WorkerThreads.Worker | undefined
-  readonly child: ChildProcess.ChildProcess | undefined
-  constructor(id: number, thread: WorkerThreads.Worker | undefined, child: ChildProcess.ChildProcess | undefined) {
-    this.id = id
-    this.thread = thread
-    this.child = child
+  readonly rt: RuntimeWorker
+  constructor(rt: RuntimeWorker) {
+    this.id = rt.id
+    this.rt = rt
   }
-  /**
-   * Posts a batch in `effect/workers`' wire format (`[0, payload]`, the data
-   * case of `WorkerRunner.PlatformMessage`) straight to the thread / process.
-   * Jobs only go to workers whose runner has signalled readiness, so the
-   * platform's `send` (which buffers until its handshake completes, and ends
-   * the worker's run if a buffered value cannot be cloned) is not needed; a
-   * value that cannot be cloned fails here, at once, for this batch only.
-   */
-  send(message: Array<unknown>, transfer: ReadonlyArray<unknown> | undefined): unknown {
-    try {
-      if (this.thread !== undefined) this.thread.postMessage([0, message], transfer as any)
-      else if (this.child!.connected) this.child!.send([0, message])
-    } catch (error) {
-      return error
-    }
-    return undefined
+  get threadId() {
+    return this.rt.threadId
   }
   kill() {
     if (this.exited) return
     this.killing = true
     this.retiring = true
-    if (this.thread !== undefined) void this.thread.terminate()
-    else this.child!.kill("SIGKILL")
+    this.rt.kill()
   }
 }
-
-let platform: Worker.WorkerPlatform["Service"] | undefined
-const workerPlatform = (): Worker.WorkerPlatform["Service"] =>
-  platform ??= Effect.runSync(Effect.service(Worker.WorkerPlatform).pipe(Effect.provide(NodeWorker.layerPlatform)))
 
 /** The tasks module's URL; `undefined` when `tasks` is neither a URL nor a path. */
 const toUrl = (tasks: unknown): URL | undefined => {
@@ -638,6 +600,8 @@ class NodePoolImpl implements Pool.PoolService {
   readonly [Pool.ServiceTypeId] = Pool.ServiceTypeId
   readonly size: number
   readonly runtime: "thread" | "process"
+  /** How workers are started and spoken to. */
+  readonly rt: Runtime
   readonly tasksUrl: URL
   readonly maxTasksPerChild: number | undefined
   readonly idleTimeoutMs: number | undefined
@@ -684,6 +648,7 @@ class NodePoolImpl implements Pool.PoolService {
     this.options = options
     this.size = parsed.size
     this.runtime = parsed.runtime
+    this.rt = parsed.runtime === "thread" ? threadRuntime : processRuntime
     this.tasksUrl = parsed.tasksUrl
     this.maxTasksPerChild = parsed.maxTasksPerChild
     this.idleTimeoutMs = parsed.idleTimeoutMs
@@ -720,99 +685,20 @@ class NodePoolImpl implements Pool.PoolService {
       initializer: this.initializer,
       tsxApi: tsxApi()
     }
-    const limits = this.options.resourceLimits
-    let handle: WorkerHandle
-    if (this.runtime === "thread") {
-      const thread = startThread({
-        eval: true,
-        workerData: init,
-        resourceLimits: limits as WorkerThreads.ResourceLimits | undefined,
-        name: `corun-pool-${id}`
-      }, this.options.execArgv ?? [])
-      handle = new WorkerHandle(id, thread, undefined)
-      handle.threadId = thread.threadId
-      thread.on("error", (error: any) => {
-        if (handle.crash === undefined) {
-          handle.crash = error?.code === "ERR_WORKER_OUT_OF_MEMORY"
-            ? { reason: "out-of-memory", detail: `ran out of memory under its resourceLimits (${error.message})` }
-            : { reason: "exception", detail: describeUncaught(error) }
-        }
-      })
-      thread.on("exit", (code) => this.onExit(handle, code, undefined))
-    } else {
-      const flags: Array<string> = []
-      if (limits?.maxOldGenerationSizeMb !== undefined) {
-        flags.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`)
-      }
-      if (limits?.maxYoungGenerationSizeMb !== undefined) {
-        flags.push(`--max-semi-space-size=${Math.max(1, Math.round(limits.maxYoungGenerationSizeMb / 3))}`)
-      }
-      if (limits?.stackSizeMb !== undefined) flags.push(`--stack-size=${Math.round(limits.stackSizeMb * 1024)}`)
-      const child = ChildProcess.fork(fileURLToPath(workerEntry), [], {
-        serialization: "advanced",
-        execArgv: [...workerExecArgv(), ...flags, ...(this.options.execArgv ?? [])],
-        env: {
-          ...compileCacheEnv(this.options.env ?? process.env),
-          ...(this.options.env ?? process.env),
-          [P.INIT_ENV]: v8.serialize(init).toString("base64")
-        },
-        stdio: ["ignore", "inherit", "pipe", "ipc"]
-      })
-      handle = new WorkerHandle(id, undefined, child)
-      handle.pid = child.pid ?? 0
-      // The worker's stderr is passed through; V8's report of a heap limit
-      // reached (the process then aborts) tells an out-of-memory death apart.
-      let tail = ""
-      child.stderr?.on("data", (chunk: Buffer) => {
-        process.stderr.write(chunk)
-        if (handle.outOfMemory) return
-        // Search before trimming: one chunk can hold the report and a long
-        // native stack trace after it. The tail keeps a report split across chunks.
-        const text = tail + chunk.toString("latin1")
-        if (/heap out of memory|Reached heap limit/.test(text)) handle.outOfMemory = true
-        tail = text.slice(-64)
-      })
-      child.on("error", (error) => {
-        if (handle.crash === undefined) {
-          handle.crash = { reason: "startup", detail: `could not start: ${describeError(error)}` }
-        }
-      })
-      child.on("exit", (code, signal) => {
-        // 'exit' can come before the last of stderr: a worker that died on
-        // its own is classified once V8's report (if any) has been read —
-        // at stderr's end, or after 100 ms (a grandchild may hold the pipe).
-        const stderr = child.stderr
-        if (
-          (code === 0 && signal === null) || handle.outOfMemory || handle.killing || handle.closing ||
-          stderr === null || stderr.readableEnded || stderr.destroyed
-        ) return this.onExit(handle, code, signal)
-        const classify = () => {
-          clearTimeout(timer)
-          stderr.off("end", classify)
-          stderr.off("close", classify)
-          this.onExit(handle, code, signal)
-        }
-        const timer = setTimeout(classify, 100)
-        stderr.once("end", classify)
-        stderr.once("close", classify)
-      })
-    }
-    // Messages go through `effect/workers` on `@effect/platform-node`'s
-    // NodeWorker platform (the worker side speaks its wire format, see
-    // `internal/worker.ts`). The raw
-    // thread / process stays ours: its exit code, signal and error event say
-    // how a worker died, and a busy worker is terminated directly (the
-    // platform's own close waits up to 5 s for the worker to cooperate).
-    const raw = handle.thread ?? handle.child!
-    const worker = Effect.runSync(
-      Effect.provideService(workerPlatform().spawn<Array<unknown>, Array<unknown>>(id), Worker.Spawner, () => raw)
-    )
-    handle.runFiber = Effect.runFork(
-      worker.run((message) => {
-        this.onMessage(handle, message)
-        return Effect.void
-      }, { onSpawn: Effect.sync(() => this.onReady(handle)) })
-    )
+    let handle!: WorkerHandle
+    const rt = this.rt.spawn({
+      id,
+      init,
+      resourceLimits: this.options.resourceLimits,
+      execArgv: this.options.execArgv ?? [],
+      env: this.options.env
+    }, {
+      onReady: () => this.onReady(handle),
+      onMessage: (message) => this.onMessage(handle, message),
+      onExit: (code, signal) => this.onExit(handle, code, signal)
+    })
+    handle = new WorkerHandle(rt)
+    if (this.rt.name === "process") handle.pid = rt.pid
     if (this.startupTimeoutMs !== undefined) {
       const startupTimeoutMs = this.startupTimeoutMs
       handle.startupTimer = new LongTimeout(
@@ -820,7 +706,7 @@ class NodePoolImpl implements Pool.PoolService {
           handle.startupTimer = undefined
           if (handle.ready || handle.exited || handle.killing || handle.closing) return
           handle.startupTimedOut = true
-          handle.crash = {
+          handle.rt.crash = {
             reason: "startup",
             detail: `did not become ready within ${startupTimeoutMs} ms (startupTimeout): ` +
               `does the tasks module (or the initializer) wait for something that never comes?`
@@ -880,8 +766,7 @@ class NodePoolImpl implements Pool.PoolService {
     }
     if (w.exited || w.startupTimedOut) return
     w.ready = true
-    if (w.child !== undefined) w.pid = w.child.pid ?? 0
-    else w.pid = process.pid
+    w.pid = w.rt.pid
     this.startupBlocked = false
     this.startupFailure = undefined
     this.unexplainedStartupDeaths = 0
@@ -952,7 +837,7 @@ class NodePoolImpl implements Pool.PoolService {
     }
     if (op === P.R_CRASH) {
       const defect = message[1] as P.SerializedDefect
-      w.crash = { reason: "exception", detail: describeUncaught(P.reviveDefect(defect)) }
+      w.rt.crash = { reason: "exception", detail: describeUncaught(P.reviveDefect(defect)) }
       return
     }
     const job = this.pending.get(message[1] as number)
@@ -1064,13 +949,13 @@ class NodePoolImpl implements Pool.PoolService {
     // A worker that died while starting after saying why (a start-up error
     // from the tasks module or the initializer, an uncaught exception, out of
     // memory, the start-up timeout): the same will happen to its replacement.
-    const explained = w.crash !== undefined || w.startupError !== undefined || w.outOfMemory || w.startupTimedOut
+    const explained = w.rt.crash !== undefined || w.startupError !== undefined || w.rt.outOfMemory || w.startupTimedOut
     if (!deliberate && !this.terminated) {
       const limit = this.options.resourceLimits?.maxOldGenerationSizeMb
-      const crash = w.crash ?? (
+      const crash = w.rt.crash ?? (
         w.startupError !== undefined
           ? { reason: "startup", detail: `failed to start: ${w.startupError.name}: ${w.startupError.message}` }
-          : w.outOfMemory
+          : w.rt.outOfMemory
           ? {
             reason: "out-of-memory",
             detail: `ran out of memory${limit === undefined ? "" : ` (heap limit ${limit} MB)`}`
@@ -1082,7 +967,7 @@ class NodePoolImpl implements Pool.PoolService {
       if (!w.ready && crash.reason !== "startup") crash.reason = "startup"
       crash.exitCode = code ?? undefined
       crash.signal = signal ?? undefined
-      w.crash = crash
+      w.rt.crash = crash
       if (w.ready) {
         // Only the job at the head had started: the worker runs its jobs in order.
         crashed = jobs.find((job) => job.stopExit === undefined)
@@ -1133,8 +1018,8 @@ class NodePoolImpl implements Pool.PoolService {
   }
 
   crashedError(w: WorkerHandle, task: string) {
-    const crash = w.crash!
-    const kind = this.runtime === "thread" ? "worker thread" : "worker process"
+    const crash = w.rt.crash!
+    const kind = this.rt.label
     return new Errors.WorkerCrashed({
       task,
       worker: w.id,
@@ -1148,8 +1033,8 @@ class NodePoolImpl implements Pool.PoolService {
 
   /** `awaitReady`'s error when no worker could start, `w` being the last that tried. */
   startupFailureOf(w: WorkerHandle) {
-    const crash = w.crash!
-    const kind = this.runtime === "thread" ? "worker thread" : "worker process"
+    const crash = w.rt.crash!
+    const kind = this.rt.label
     return new Errors.WorkerCrashed({
       task: "",
       worker: w.id,
@@ -1177,7 +1062,7 @@ class NodePoolImpl implements Pool.PoolService {
     w.retiring = true
     if (!w.ready) return w.kill()
     // The platform's finalizer asks the worker to close and waits for it.
-    w.runFiber?.interruptUnsafe()
+    w.rt.close()
     w.closeTimer = setTimeout(() => w.kill(), 2000)
   }
 
@@ -1244,7 +1129,7 @@ class NodePoolImpl implements Pool.PoolService {
     }
     if (this.maxTasksPerChild !== undefined && ++w.dispatched >= this.maxTasksPerChild) w.retiring = true
     w.outbox.push(job.op, job.id, job.name, job.payload)
-    if (job.transfer !== undefined && this.runtime === "thread") {
+    if (job.transfer !== undefined) {
       ;(w.outboxTransfer ??= []).push(...job.transfer)
     }
     this.markDirty(w)
@@ -1271,7 +1156,7 @@ class NodePoolImpl implements Pool.PoolService {
       w.outbox = []
       w.outboxTransfer = undefined
       if (w.exited || outbox.length === 0) continue
-      const error = w.send(outbox, transfer)
+      const error = w.rt.send(outbox, transfer)
       if (error !== undefined) this.onSendError(w, outbox)
     }
   }
@@ -1286,7 +1171,7 @@ class NodePoolImpl implements Pool.PoolService {
       const record = outbox.slice(i, i + size)
       i += size
       const job = size === 4 ? this.pending.get(record[1] as number) : undefined
-      const failed = w.send(record, job?.transfer)
+      const failed = w.rt.send(record, job?.transfer)
       if (failed !== undefined && job !== undefined) {
         this.finish(
           job,
@@ -1984,36 +1869,6 @@ const observeCallbacks = <A, E>(
  * initializer) before the pool gives up and fails its queued tasks.
  */
 const maxUnexplainedStartupDeaths = 5
-
-const describeError = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-
-const uncloneableHint =
-  "a value the task returned, failed with or reported as progress could not be cloned to the pool " +
-  "(a function, a symbol, an object holding one…): give the task a Schema that encodes it to plain data"
-
-/**
- * How a worker's uncaught error is described. A value that cannot be cloned
- * (a task's output holding a function…) throws a `DataCloneError` when the
- * worker posts it: a child process reports its message ("… could not be
- * cloned."), but a worker thread's `error` event gets an empty object (the
- * `DOMException` loses its name and message crossing the thread boundary).
- */
-const describeUncaught = (error: unknown): string => {
-  if (
-    typeof error === "object" && error !== null &&
-    (error instanceof Error ? error.message === "" : Object.keys(error).length === 0)
-  ) {
-    return `threw an uncaught error that lost its message crossing the thread boundary — ` +
-      `most likely a DataCloneError: ${uncloneableHint}`
-  }
-  if (error instanceof Error) {
-    return /could not be cloned/.test(error.message)
-      ? `threw an uncaught ${describeError(error)}: ${uncloneableHint}`
-      : `threw an uncaught ${describeError(error)}`
-  }
-  return `threw an uncaught ${describeError(error)}`
-}
 
 /**
  * Starts a pool that lives as long as the current scope: Python's
