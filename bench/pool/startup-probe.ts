@@ -3,13 +3,16 @@
  *   node bench/pool/startup-probe.ts
  * Times, for 2 worker threads, from creating the pool to the first no-op
  * result: Piscina; a bare `worker_threads` echo; corun with the bench's
- * tasks module (`effect` and `@corun/core` barrels); corun with a tasks
- * module on `effect/*` subpaths and `Task.ts` only. Alternating, medians.
+ * tasks module, from its cached bundle (`internal/bundle`; built first if
+ * needed) and on plain ES modules (`CORUN_BUNDLE=0`); corun with a tasks
+ * module on `effect/*` subpaths and `Task.ts` only (bundled); the same for
+ * 2 child processes. Alternating, medians.
  */
 import { NodePool } from "@corun/node"
 import { Effect } from "effect"
 import { Worker } from "node:worker_threads"
 import { Piscina } from "piscina"
+import * as Bundle from "../../packages/node/src/internal/bundle.ts"
 import { median } from "../futures/stats.ts"
 import { noop as noopLight } from "./tasks-light.ts"
 import { noop } from "./tasks.ts"
@@ -46,10 +49,24 @@ const piscina = async () => {
   record("piscina (2 threads), first 2 results", performance.now() - start)
   await pool.destroy()
 }
-const corun = (name: string, tasks: URL, task: typeof noop) => () =>
+const corun = (
+  name: string,
+  tasks: URL,
+  task: typeof noop,
+  options: { readonly bundle?: boolean; readonly runtime?: "thread" | "process" } = {}
+) =>
+async () => {
+  if (options.bundle === false) process.env.CORUN_BUNDLE = "0"
+  try {
+    await corunOnce(name, tasks, task, options.runtime ?? "thread")
+  } finally {
+    delete process.env.CORUN_BUNDLE
+  }
+}
+const corunOnce = (name: string, tasks: URL, task: typeof noop, runtime: "thread" | "process") =>
   Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const start = performance.now()
-    const pool = yield* NodePool.make({ tasks, size: 2 })
+    const pool = yield* NodePool.make({ tasks, size: 2, runtime })
     yield* NodePool.awaitReady(pool)
     const ready = performance.now() - start
     yield* Effect.all([pool.apply(task, 1), pool.apply(task, 2)], { concurrency: 2 })
@@ -57,11 +74,24 @@ const corun = (name: string, tasks: URL, task: typeof noop) => () =>
     record(`${name}: first 2 results`, performance.now() - start)
   })))
 
+const tasks = new URL("./tasks.ts", import.meta.url)
+const tasksLight = new URL("./tasks-light.ts", import.meta.url)
+// Build the bundles first (the pools then find them in the cache), and time a build.
+for (const url of [tasks, tasksLight]) {
+  const started = performance.now()
+  const bundle = await Bundle.prepare(url.href)
+  console.log(
+    `bundle of ${url.pathname.split("/").pop()}: ${bundle ?? "none"} (${(performance.now() - started).toFixed(0)} ms)`
+  )
+}
 const contenders = [
   bare,
   piscina,
-  corun("corun, tasks on the barrels", new URL("./tasks.ts", import.meta.url), noop),
-  corun("corun, tasks on subpaths", new URL("./tasks-light.ts", import.meta.url), noopLight)
+  corun("corun, bench tasks, bundled", tasks, noop),
+  corun("corun, bench tasks, CORUN_BUNDLE=0", tasks, noop, { bundle: false }),
+  corun("corun, tasks on subpaths, bundled", tasksLight, noopLight),
+  corun("corun, processes, bundled", tasks, noop, { runtime: "process" }),
+  corun("corun, processes, CORUN_BUNDLE=0", tasks, noop, { runtime: "process", bundle: false })
 ]
 for (let round = 0; round < ROUNDS; round++) for (const c of contenders) await c()
 for (const [name, xs] of times) {

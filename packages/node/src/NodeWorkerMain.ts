@@ -20,7 +20,14 @@
  *   Measured here: `effect/Effect` + `effect/Schema` load in ≈ 27 ms
  *   instead of ≈ 40 ms.
  *
- * then it loads the worker's body (`internal/worker`).
+ * then it loads the worker's body (`internal/worker`) — from the pool's
+ * bundle when there is one (`WorkerInit.bundle`, see `internal/bundle`: the
+ * body, the tasks module and `effect` in one ES module, which loads in a
+ * fraction of the time), else as plain ES modules. A child process not
+ * given a bundle looks for an up-to-date one in the cache itself. A bundle
+ * that fails to load (deleted by a rebuild, or a module behaving otherwise
+ * bundled) falls back to plain ES modules; a tasks module that throws when
+ * imported then throws again, and that error is the one reported.
  *
  * A child process also arms its orphan watchdog (`internal/watchdog`): a
  * tiny thread, started with the first job, that ends the process within
@@ -31,6 +38,7 @@
  */
 import * as Module from "node:module"
 import * as WorkerThreads from "node:worker_threads"
+import * as P from "./internal/protocol.ts"
 import * as Watchdog from "./internal/watchdog.ts"
 
 // A child process's orphan watchdog (see `internal/watchdog`). Its parent is
@@ -56,26 +64,98 @@ try {
 
 const EFFECT_DIST = "/node_modules/effect/dist/"
 
-try {
-  ;(Module as any).registerHooks?.({
-    resolve(
-      specifier: string,
-      context: { readonly parentURL?: string | undefined },
-      next: (specifier: string, context: unknown) => unknown
-    ) {
-      const parent = context.parentURL
-      if (
-        parent !== undefined && specifier.charCodeAt(0) === 46 /* . */ && specifier.endsWith(".js") &&
-        parent.startsWith("file:") && parent.includes(EFFECT_DIST)
+/** Registers the resolve hook for `effect`'s relative imports (plain ES modules only). */
+function registerEffectHooks() {
+  try {
+    ;(Module as any).registerHooks?.({
+      resolve(
+        specifier: string,
+        context: { readonly parentURL?: string | undefined },
+        next: (specifier: string, context: unknown) => unknown
       ) {
-        return { url: new URL(specifier, parent).href, format: "module", shortCircuit: true }
+        const parent = context.parentURL
+        if (
+          parent !== undefined && specifier.charCodeAt(0) === 46 /* . */ && specifier.endsWith(".js") &&
+          parent.startsWith("file:") && parent.includes(EFFECT_DIST)
+        ) {
+          return { url: new URL(specifier, parent).href, format: "module", shortCircuit: true }
+        }
+        return next(specifier, context)
       }
-      return next(specifier, context)
-    }
-  })
-} catch {
-  // no hooks: Node resolves them itself
+    })
+  } catch {
+    // no hooks: Node resolves them itself
+  }
 }
 
+const init: P.WorkerInit | undefined = WorkerThreads.isMainThread
+  ? (process.env[P.INIT_ENV] === undefined
+    ? undefined
+    : process.getBuiltinModule("node:v8").deserialize(Buffer.from(process.env[P.INIT_ENV], "base64")))
+  : WorkerThreads.workerData
+
 const extension = new URL(import.meta.url).pathname.endsWith(".ts") ? "ts" : "js"
-await import(new URL(`./internal/worker.${extension}`, import.meta.url).href)
+
+const fromBundle = async (): Promise<boolean> => {
+  if (init === undefined) return false
+  let bundle = init.bundle
+  if (bundle === undefined && WorkerThreads.isMainThread) {
+    // A child process: its parent may not have looked (a thread's parent always has).
+    const Bundle = await import(new URL(`./internal/bundle.${extension}`, import.meta.url).href)
+    bundle = Bundle.lookup(init.tasks) as string | undefined
+  }
+  if (bundle === undefined) return false
+  try {
+    await import(bundle)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Registers tsx's module hooks in this worker (worker threads do not inherit the parent's). */
+const registerTsx = async (api: string) => {
+  const tsx = await import(api)
+  tsx.register()
+}
+
+/** Finds `tsx/esm/api` from the tasks module's location. */
+const findTsx = (): string | undefined => {
+  try {
+    const resolved = process.getBuiltinModule("node:module").createRequire(init!.tasks).resolve("tsx/esm/api")
+    return process.getBuiltinModule("node:url").pathToFileURL(resolved.replace(/index\.cjs$/, "index.mjs")).href
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Imports the tasks module natively (Node's type stripping covers erasable
+ * TypeScript); only if that fails on non-erasable TypeScript (enum,
+ * namespace, parameter properties) does it register tsx — the parent's when
+ * it runs under tsx, else one installed next to the tasks module — and import
+ * it again. Registering tsx costs start-up time, so it is not done upfront.
+ */
+const loadTasks = async (): Promise<Record<string, unknown>> => {
+  try {
+    return await import(init!.tasks)
+  } catch (error: any) {
+    if (error?.code !== "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX") throw error
+    const api = init!.tsxApi ?? findTsx()
+    if (api === undefined) {
+      throw new Error(
+        `${error.message} in the tasks module ${
+          init!.tasks
+        }: use only erasable TypeScript, or install tsx (the workers then load the module with it)`
+      )
+    }
+    await registerTsx(api)
+    return await import(`${init!.tasks}${init!.tasks.includes("?") ? "&" : "?"}tsx`)
+  }
+}
+
+if (!(await fromBundle())) {
+  registerEffectHooks()
+  const worker = await import(new URL(`./internal/worker.${extension}`, import.meta.url).href)
+  await worker.start(loadTasks)
+}

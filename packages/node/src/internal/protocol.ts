@@ -54,6 +54,12 @@ export interface WorkerInit {
    * module needs tsx registers them itself.
    */
   readonly tsxApi: string | undefined
+  /**
+   * The URL of the worker's bundle (`internal/bundle`: the worker body, the
+   * tasks module and their imports in one ES module), when one is built and
+   * up to date; without it, the worker loads plain ES modules.
+   */
+  readonly bundle?: string | undefined
 }
 
 /** The environment variable carrying a child-process worker's `WorkerInit` (v8-serialized, base64). */

@@ -1,8 +1,10 @@
 /**
  * The body of `NodePool`'s workers (worker threads and child processes),
- * started by `NodeWorkerMain`: it imports the pool's tasks module, registers
- * every exported `Task` by name, runs the initializer, then runs the tasks it
- * is sent, one at a time, each as an Effect fiber.
+ * started by `NodeWorkerMain` (`start`): it imports the pool's tasks module,
+ * registers every exported `Task` by name, runs the initializer, then runs
+ * the tasks it is sent, one at a time, each as an Effect fiber. From a
+ * bundle (`internal/bundle`), the tasks module is in the bundle with it and
+ * handed to `start`.
  *
  * It speaks `effect/workers`' wire format (what `@effect/platform-node`'s
  * `NodeWorkerRunner` speaks, and the parent's `NodeWorker` platform
@@ -337,49 +339,19 @@ const onMessage = (message: Array<unknown>) => {
 
 const startupFailed = (error: unknown) => postAndExit([P.R_STARTUP_FAILED, P.serializeDefect(error)], 1)
 
-/** Registers tsx's module hooks in this worker (worker threads do not inherit the parent's). */
-const registerTsx = async (api: string) => {
-  const tsx = await import(api)
-  tsx.register()
-}
-
-/** Finds `tsx/esm/api` from the tasks module's location. */
-const findTsx = (): string | undefined => {
-  try {
-    const resolved = process.getBuiltinModule("node:module").createRequire(init.tasks).resolve("tsx/esm/api")
-    return process.getBuiltinModule("node:url").pathToFileURL(resolved.replace(/index\.cjs$/, "index.mjs")).href
-  } catch {
-    return undefined
-  }
-}
-
 /**
- * Imports the tasks module natively (Node's type stripping covers erasable
- * TypeScript); only if that fails on non-erasable TypeScript (enum,
- * namespace, parameter properties) does it register tsx — the parent's when
- * it runs under tsx, else one installed next to the tasks module — and import
- * it again. Registering tsx costs start-up time, so it is not done upfront.
+ * Starts the worker: loads the tasks module with `load` (`NodeWorkerMain`
+ * imports it; a bundle, which holds it, hands it over), registers its tasks,
+ * runs the initializer, then tells the parent it is ready. The tasks module
+ * is not imported here: this body goes into bundles, where an `import()` of
+ * a computed specifier would be resolved from the bundle's location.
  */
-const loadTasks = async (): Promise<Record<string, unknown>> => {
-  try {
-    return await import(init.tasks)
-  } catch (error: any) {
-    if (error?.code !== "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX") throw error
-    const api = init.tsxApi ?? findTsx()
-    if (api === undefined) {
-      throw new Error(
-        `${error.message} in the tasks module ${init.tasks}: use only erasable TypeScript, or install tsx (the workers then load the module with it)`
-      )
-    }
-    await registerTsx(api)
-    return await import(`${init.tasks}${init.tasks.includes("?") ? "&" : "?"}tsx`)
-  }
-}
-
-const start = async () => {
+export const start = async (
+  load: () => Record<string, unknown> | Promise<Record<string, unknown>>
+): Promise<void> => {
   let module: Record<string, unknown>
   try {
-    module = await loadTasks()
+    module = await load()
   } catch (error) {
     return startupFailed(error)
   }
@@ -421,5 +393,3 @@ const start = async () => {
   if (isThread) parentPort!.postMessage([0])
   else process.send!([0])
 }
-
-void start()
