@@ -88,7 +88,8 @@ type Input = readonly [file: string, size: number, mtimeMs: number, hash: string
 interface Manifest {
   readonly format: number
   readonly tasks: string
-  readonly bundle: string
+  /** The bundle's file name, `null` when the module was refused. */
+  readonly bundle: string | null
   readonly inputs: ReadonlyArray<Input>
   /** `node_modules` directories resolution went through, with their mtimes. */
   readonly dirs: ReadonlyArray<readonly [dir: string, mtimeMs: number]>
@@ -168,6 +169,20 @@ const upToDate = (manifest: Manifest): boolean => {
 }
 
 /**
+ * The cache's answer for `tasks`: the bundle's URL, `null` when the module
+ * was refused (and none of its inputs changed since), `undefined` when there
+ * is nothing up to date.
+ */
+const cached = (tasks: string, env: Readonly<Record<string, string | undefined>>): string | null | undefined => {
+  const dir = cacheDir(env)
+  const manifest = readManifest(dir, keyOf(tasks))
+  if (manifest === undefined || manifest.tasks !== tasks || !upToDate(manifest)) return undefined
+  if (manifest.bundle === null) return null
+  const file = path.join(dir, manifest.bundle)
+  return fs.existsSync(file) ? pathToFileURL(file).href : undefined
+}
+
+/**
  * The URL of the cached bundle of the tasks module `tasks` (a URL), when it
  * exists and all its inputs are unchanged; `undefined` otherwise (or when
  * bundling is off). Synchronous: a few `stat`s and small reads.
@@ -177,11 +192,7 @@ export const lookup = (
   env: Readonly<Record<string, string | undefined>> = process.env
 ): string | undefined => {
   if (!enabled(env) || !tasks.startsWith("file:")) return undefined
-  const dir = cacheDir(env)
-  const manifest = readManifest(dir, keyOf(tasks))
-  if (manifest === undefined || manifest.tasks !== tasks || !upToDate(manifest)) return undefined
-  const file = path.join(dir, manifest.bundle)
-  return fs.existsSync(file) ? pathToFileURL(file).href : undefined
+  return cached(tasks, env) ?? undefined
 }
 
 /** Builds in progress, by tasks URL (one at a time per tasks module in this process). */
@@ -190,6 +201,9 @@ const building = new Map<string, Promise<string | undefined>>()
 /** Lookups made in this turn of the event loop, by tasks URL: the workers a pool starts at once check the cache once. */
 const looked = new Map<string, string | undefined>()
 let clearing = false
+
+/** Tasks modules whose build failed in this process (an esbuild error, a file gone meanwhile…). */
+const failed = new Set<string>()
 
 /**
  * The bundle for a worker about to start on `tasks`: the cached one if it is
@@ -201,7 +215,9 @@ let clearing = false
 export const forWorker = (tasks: string): string | undefined => {
   if (!enabled()) return undefined
   if (looked.has(tasks)) return looked.get(tasks)
-  const found = lookup(tasks)
+  if (!tasks.startsWith("file:")) return undefined
+  const answer = cached(tasks, process.env)
+  const found = answer ?? undefined
   looked.set(tasks, found)
   if (!clearing) {
     clearing = true
@@ -210,7 +226,9 @@ export const forWorker = (tasks: string): string | undefined => {
       looked.clear()
     })
   }
-  if (found === undefined && tasks.startsWith("file:")) void prepare(tasks)
+  // A module esbuild failed on is not tried again by this process; one
+  // refused after a build is not tried again until its inputs change.
+  if (answer === undefined && !failed.has(tasks)) void prepare(tasks)
   return found
 }
 
@@ -221,13 +239,16 @@ export const forWorker = (tasks: string): string | undefined => {
  */
 export const prepare = (tasks: string): Promise<string | undefined> => {
   if (!enabled() || !tasks.startsWith("file:")) return Promise.resolve(undefined)
-  const found = lookup(tasks)
-  if (found !== undefined) return Promise.resolve(found)
+  const answer = cached(tasks, process.env)
+  if (answer !== undefined) return Promise.resolve(answer ?? undefined)
   let pending = building.get(tasks)
   if (pending === undefined) {
     pending = build(tasks).then(
       (url) => url,
-      () => undefined
+      () => {
+        failed.add(tasks)
+        return undefined
+      }
     ).finally(() => {
       building.delete(tasks)
       looked.delete(tasks)
@@ -322,22 +343,9 @@ const build = async (tasks: string): Promise<string | undefined> => {
       }
     }]
   })
-  if (result.warnings.length > 0) throw new Refused(result.warnings[0].text)
-  const js = result.outputFiles.find((file) => file.path.endsWith(".mjs"))
-  const map = result.outputFiles.find((file) => file.path.endsWith(".map"))
-  if (js === undefined) throw new Refused("no output")
-  const why = refusal(js.text)
-  if (why !== undefined) throw new Refused(why)
-
   const files = Object.keys(result.metafile.inputs)
     .filter((input) => path.basename(input) !== ENTRY && !/^[a-z-]+:/.test(input))
     .map((input) => path.resolve(cwd, input))
-  // Two copies of `effect` (a tasks module resolving another version than
-  // the worker body): the bundle would run them side by side.
-  const effects = new Set(
-    files.map((file) => /^(.*[\\/]node_modules[\\/]effect)[\\/]/.exec(file)?.[1]).filter((root) => root !== undefined)
-  )
-  if (effects.size > 1) throw new Refused(`two copies of effect: ${[...effects].join(", ")}`)
   const inputs: Array<Input> = []
   for (const file of files) {
     const input = inputNow(file)
@@ -349,32 +357,52 @@ const build = async (tasks: string): Promise<string | undefined> => {
     const mtimeMs = dirMtime(dir)
     if (mtimeMs !== undefined) dirs.push([dir, mtimeMs])
   }
-
   const key = keyOf(tasks)
-  const digest = createHash("sha256")
-  for (const [file, size, mtimeMs, hash] of inputs) digest.update(`${file}\0${size}\0${hash ?? mtimeMs}\0`)
-  const name = `${key}-${digest.digest("hex").slice(0, 24)}.mjs`
   const dir = cacheDir()
   await fs.promises.mkdir(dir, { recursive: true })
   const previous = readManifest(dir, key)
-  // The source map is named after the bundle (`//# sourceMappingURL=bundle.mjs.map`).
-  const code = js.text.replace(/\/\/# sourceMappingURL=bundle\.mjs\.map\s*$/, `//# sourceMappingURL=${name}.map\n`)
-  // esbuild's `__require` (CommonJS dependencies requiring Node built-ins)
-  // uses a `require` in scope when there is one.
-  const banner = /\b__require\b/.test(code)
-    ? `import { createRequire as __corunCreateRequire } from "node:module";\n` +
-      `const require = __corunCreateRequire(import.meta.url);\n`
-    : ""
-  if (map !== undefined) await writeAtomic(path.join(dir, `${name}.map`), map.text)
-  await writeAtomic(path.join(dir, name), banner + code)
+  const js = result.outputFiles.find((file) => file.path.endsWith(".mjs"))
+  const map = result.outputFiles.find((file) => file.path.endsWith(".map"))
+
+  // Two copies of `effect` (a tasks module resolving another version than
+  // the worker body): the bundle would run them side by side.
+  const effects = new Set(
+    files.map((file) => /^(.*[\\/]node_modules[\\/]effect)[\\/]/.exec(file)?.[1]).filter((root) => root !== undefined)
+  )
+  const why = result.warnings.length > 0
+    ? result.warnings[0].text
+    : js === undefined
+    ? "no output"
+    : effects.size > 1
+    ? `two copies of effect: ${[...effects].join(", ")}`
+    : refusal(js.text)
+
+  let name: string | null = null
+  if (why === undefined) {
+    const digest = createHash("sha256")
+    for (const [file, size, mtimeMs, hash] of inputs) digest.update(`${file}\0${size}\0${hash ?? mtimeMs}\0`)
+    name = `${key}-${digest.digest("hex").slice(0, 24)}.mjs`
+    // The source map is named after the bundle (`//# sourceMappingURL=bundle.mjs.map`).
+    const code = js!.text.replace(/\/\/# sourceMappingURL=bundle\.mjs\.map\s*$/, `//# sourceMappingURL=${name}.map\n`)
+    // esbuild's `__require` (CommonJS dependencies requiring Node built-ins)
+    // uses a `require` in scope when there is one.
+    const banner = /\b__require\b/.test(code)
+      ? `import { createRequire as __corunCreateRequire } from "node:module";\n` +
+        `const require = __corunCreateRequire(import.meta.url);\n`
+      : ""
+    if (map !== undefined) await writeAtomic(path.join(dir, `${name}.map`), map.text)
+    await writeAtomic(path.join(dir, name), banner + code)
+  }
+  // A refused module gets a manifest too (without a bundle): it is not
+  // built again until one of its inputs changes.
   const manifest: Manifest = { format: FORMAT, tasks, bundle: name, inputs, dirs }
   await writeAtomic(path.join(dir, `${key}.json`), JSON.stringify(manifest))
-  if (previous !== undefined && previous.bundle !== name) {
+  if (previous?.bundle != null && previous.bundle !== name) {
     // A worker still importing the previous bundle falls back to plain modules.
     await fs.promises.rm(path.join(dir, previous.bundle), { force: true })
     await fs.promises.rm(path.join(dir, `${previous.bundle}.map`), { force: true })
   }
-  return lookup(tasks)
+  return name === null ? undefined : lookup(tasks)
 }
 
 /** Writes `file` through a temporary file in the same directory, renamed into place; the temporary file never stays. */
