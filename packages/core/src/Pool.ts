@@ -3,7 +3,11 @@
  * Python's `multiprocessing.Pool`, with typed inputs, outputs and errors.
  * This module is the contract; `@corun/node`'s `NodePool.layer` implements
  * it with worker threads or child processes (and other backends, such as
- * Effect Cluster, can implement it later without changing callers).
+ * Effect Cluster, can implement it later without changing callers). A
+ * backend need not implement this whole service: it implements the small
+ * `PoolBackend` of `@corun/core/Backend` (run one job, report how it ended)
+ * and derives the service with `PoolBackend.makePool`, which handles the
+ * schemas, chunking, futures, progress and back-pressure for every backend.
  *
  * ```ts
  * import * as Effect from "effect/Effect"
