@@ -24,6 +24,12 @@
  *     speedup is that single time over the pool time: warm (the pool started
  *     and ran the 8 slices once before timing) and cold (pool creation
  *     included; its destruction is not). On 2 cores the limit is 2.0.
+ * (d) start-up: from creating a pool to both workers ready (corun:
+ *     `NodePool.awaitReady`; Piscina: both threads' ready message, sent
+ *     once they have loaded the worker module), corun's workers from the
+ *     tasks module's bundle (`internal/bundle`, built before the rounds if
+ *     not cached, as a previous run leaves it) and, for reference, on plain
+ *     ES modules (`CORUN_BUNDLE=0`) and as child processes.
  *
  * The bench runs on Node's own type stripping (it re-runs itself without
  * tsx when started under tsx, as `pnpm bench` does), so no contender's
@@ -45,6 +51,7 @@ import { availableParallelism } from "node:os"
 import { Piscina } from "piscina"
 import { Tinypool } from "tinypool"
 import workerpool from "workerpool"
+import * as Bundle from "../packages/node/src/internal/bundle.ts"
 import { gc, load, machine, markdownTable, median, ms, quantile, ratio, revision } from "./futures/stats.ts"
 import { runOnPlainNode } from "./pool/plain-node.ts"
 import { noop, sum } from "./pool/tasks.ts"
@@ -63,7 +70,9 @@ const LAT_ROUNDS = Math.max(1, Number(process.env.LAT_ROUNDS ?? 3 * ROUNDS))
 const CPU_ROUNDS = Math.max(1, Number(process.env.CPU_ROUNDS ?? 2 * ROUNDS))
 /** Cores' worth of other programs' CPU during a sample above which it counts as disturbed. */
 const DISTURBED = Number(process.env.DISTURBED ?? 0.25)
-const PHASES = (process.env.PHASES ?? "throughput,latency,cpu").split(",")
+const PHASES = (process.env.PHASES ?? "throughput,latency,cpu,startup").split(",")
+// Start-up samples are short: three times as many rounds.
+const STARTUP_ROUNDS = Math.max(1, Number(process.env.STARTUP_ROUNDS ?? 3 * ROUNDS))
 const FORCE_GC = process.env.GC === "1"
 const SIZE = 2
 
@@ -448,6 +457,71 @@ const cpuContenders = (cold: boolean): ReadonlyArray<Contender<Cpu>> => [
 // Running and reporting
 // -----------------------------------------------------------------------------
 
+// (d) start-up: pool creation → both workers ready, ms ------------------------
+
+const corunReady = (runtime: "thread" | "process", bundled: boolean) => async (): Promise<number> => {
+  if (!bundled) process.env.CORUN_BUNDLE = "0"
+  try {
+    return await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const start = performance.now()
+      const pool = yield* NodePool.make({ tasks: corunTasks, size: SIZE, runtime })
+      yield* NodePool.awaitReady(pool)
+      const elapsed = performance.now() - start
+      verify("corun start-up", yield* pool.apply(noop, 7), 7)
+      return elapsed
+    })))
+  } finally {
+    delete process.env.CORUN_BUNDLE
+  }
+}
+
+const piscinaReady = async (): Promise<number> => {
+  const start = performance.now()
+  const pool = new Piscina({ filename: peerWorker.href, minThreads: SIZE, maxThreads: SIZE })
+  try {
+    // A Piscina thread posts `{ _WORKER_READY: true }` once it has loaded the worker module.
+    await Promise.all(pool.threads.map((thread) =>
+      new Promise<void>((resolve) => {
+        const onMessage = (message: unknown) => {
+          if (typeof message === "object" && message !== null && "_WORKER_READY" in message) {
+            thread.off("message", onMessage)
+            resolve()
+          }
+        }
+        thread.on("message", onMessage)
+      })
+    ))
+    const elapsed = performance.now() - start
+    verify("piscina start-up", await pool.run(7), 7)
+    return elapsed
+  } finally {
+    await pool.destroy()
+  }
+}
+
+const startupContenders: ReadonlyArray<Contender<number>> = [
+  { name: "corun", code: "NodePool.make + NodePool.awaitReady (bundled)", sample: corunReady("thread", true) },
+  { name: "Piscina 5", code: "new Piscina(…), both threads' ready message", sample: piscinaReady },
+  {
+    name: "corun, CORUN_BUNDLE=0",
+    code: "as corun, plain ES modules",
+    reference: true,
+    sample: corunReady("thread", false)
+  },
+  {
+    name: "corun, process runtime",
+    code: "as corun, `runtime: \"process\"` (bundled)",
+    reference: true,
+    sample: corunReady("process", true)
+  },
+  {
+    name: "corun, process runtime, CORUN_BUNDLE=0",
+    code: "as corun, `runtime: \"process\"`, plain ES modules",
+    reference: true,
+    sample: corunReady("process", false)
+  }
+]
+
 const runRounds = async <R>(
   title: string,
   contenders: ReadonlyArray<Contender<R>>,
@@ -510,6 +584,11 @@ const main = async () => {
   )
   console.log(`${machine()}, corun ${revision(["packages/core/src/Pool.ts", "packages/node/src"])}, load ${loadBefore}`)
   sumRange(1, TOTAL + 1) // compile the single-thread loop before any timing
+  // corun's workers start from the tasks module's bundle, cached on disk
+  // (the first pool after an edit starts on plain modules and builds it).
+  const buildStart = performance.now()
+  const bundle = await Bundle.prepare(corunTasks.href)
+  console.log(`corun bundle: ${bundle ?? "none (plain ES modules)"}, ready in ${ms(performance.now() - buildStart)} ms`)
   const report: Array<string> = []
   const header = (title: string) => {
     report.push("", `### ${title}`, "")
@@ -658,6 +737,24 @@ const main = async () => {
     report.push(
       `- Piscina for comparison: warm ${ratio(speedup(judged(both[2])))}, cold ${ratio(speedup(judged(both[3])))}`
     )
+  }
+
+  if (PHASES.includes("startup")) {
+    const results = await runRounds("startup", startupContenders, (r) => `${ms(r)}ms`, STARTUP_ROUNDS)
+    const piscina = results.get(startupContenders[1])!
+    const perRound = (c: Contender<number>) => results.get(c)!.map((r, i) => r / piscina[i])
+    header("(d) Start-up: from creating a pool of 2 to both workers ready")
+    report.push(
+      context().replace(`${ROUNDS} interleaved rounds`, `${STARTUP_ROUNDS} interleaved rounds`),
+      ""
+    )
+    report.push(markdownTable(
+      ["contender", "code", "ms to both ready", "÷ Piscina (median of per-round ratios)"],
+      startupContenders.map((c) => [label(c), c.code, ms(median(results.get(c)!)), ratio(median(perRound(c)))])
+    ))
+    report.push("")
+    const corunRatio = median(perRound(startupContenders[0]))
+    report.push(verdictLine("corun start-up ÷ Piscina", ratio(corunRatio), "≤ 1.20×", corunRatio <= 1.2))
   }
 
   const python = runPython()
