@@ -65,14 +65,21 @@ import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as os from "node:os"
-import { pathToFileURL } from "node:url"
-import { tsxApi } from "./internal/environment.ts"
+import * as Config from "./internal/config.ts"
+import {
+  type Codecs,
+  formatSchemaError,
+  interruptExit,
+  Job,
+  type ProgressState,
+  type ProgressSubscriber
+} from "./internal/job.ts"
+import { start } from "./internal/jobs.ts"
+import { PoolState } from "./internal/poolState.ts"
 import * as P from "./internal/protocol.ts"
-import { describeError, describeUncaught, type Runtime, type RuntimeWorker } from "./internal/runtime.ts"
-import { processRuntime } from "./internal/runtime/process.ts"
-import { threadRuntime } from "./internal/runtime/thread.ts"
-import { LongTimeout } from "./internal/timers.ts"
+import { describeError } from "./internal/runtime.ts"
+import { cancel } from "./internal/timeouts.ts"
+import { awaitExited, awaitStarted, closeAllIdle, replenish, terminateNow } from "./internal/workerSet.ts"
 
 /** corun's shared argument checks: the pool checks its options as the rest of corun does. */
 const Validation = Backend.Validation
@@ -106,7 +113,7 @@ export interface ResourceLimits {
  * @since 0.1.0
  * @category constants
  */
-export const maxSize = 1024
+export const maxSize: number = Config.maxSize
 
 /**
  * What `Options.initializer` takes: any task, whatever its types. Not
@@ -217,252 +224,9 @@ export interface Options<Init extends Initializer | undefined = undefined> {
 // Jobs
 // -----------------------------------------------------------------------------
 
-const QUEUED = 0
-const SENT = 1
-const DONE = 2
-
-interface Codecs {
-  readonly encodeInput: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
-  readonly decodeOutput: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
-  readonly decodeError: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
-  readonly decodeProgress: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
-  readonly hasProgress: boolean
-}
-
-interface ProgressSubscriber {
-  readonly value: (value: unknown) => void
-  readonly end: () => void
-}
-
-/**
- * A task's progress: values reported while nobody listens are buffered (the
- * latest `Options.progressBufferSize`) for the next subscriber; every
- * subscriber gets every value reported while it listens.
- */
-interface ProgressState {
-  /** Holds up to twice the bound (dropping the oldest half at a time); the latest `bound` are delivered. */
-  buffer: Array<unknown>
-  readonly subscribers: Set<ProgressSubscriber>
-  done: boolean
-}
-
-class Job {
-  state: 0 | 1 | 2 = QUEUED
-  worker: WorkerHandle | undefined = undefined
-  sentAt = 0
-  /** The exit to complete with once a cancelled / timed-out task has stopped. */
-  stopExit: Exit.Exit<any, any> | undefined = undefined
-  cancelSent = false
-  /** An UNQUEUE (work stealing) was sent for it. */
-  stealing = false
-  /** The job's timeout; its timer starts when its worker starts the job (`armTimeout`). */
-  timeoutMs: number | undefined = undefined
-  timer: LongTimeout | undefined = undefined
-  killTimer: LongTimeout | undefined = undefined
-  future: Future.Future<any, any> | undefined = undefined
-  onExit: ((exit: Exit.Exit<any, any>) => void) | undefined = undefined
-  onProgress: ((value: unknown) => void) | undefined = undefined
-  progress: ProgressState | undefined = undefined
-  /** For chunks: the outputs computed before a failure. */
-  partial: Array<unknown> | undefined = undefined
-  readonly id: number
-  readonly name: string
-  readonly codecs: Codecs
-  readonly op: number
-  payload: unknown
-  readonly transfer: ReadonlyArray<unknown> | undefined
-  constructor(
-    id: number,
-    name: string,
-    codecs: Codecs,
-    op: number,
-    payload: unknown,
-    transfer: ReadonlyArray<unknown> | undefined
-  ) {
-    this.id = id
-    this.name = name
-    this.codecs = codecs
-    this.op = op
-    this.payload = payload
-    this.transfer = transfer
-  }
-}
-
-// -----------------------------------------------------------------------------
-// Workers
-// -----------------------------------------------------------------------------
-
-class WorkerHandle {
-  ready = false
-  /** Jobs sent and not finished, in the order they were sent (the worker runs them in that order). */
-  inflight: Array<Job> = []
-  inflightHead = 0
-  inflightCount = 0
-  dispatched = 0
-  depth = 1
-  ewmaMillis = -1
-  lastDoneAt = 0
-  /** No more jobs: it is being recycled, closed or killed. */
-  retiring = false
-  closing = false
-  killing = false
-  exited = false
-  startupError: P.SerializedDefect | undefined = undefined
-  outbox: Array<unknown> = []
-  outboxTransfer: Array<unknown> | undefined = undefined
-  dirty = false
-  idleTimer: LongTimeout | undefined = undefined
-  /** Kills the worker if it is not ready within `startupTimeout`. */
-  startupTimer: LongTimeout | undefined = undefined
-  /** It was killed for not starting within `startupTimeout`: a start-up failure, not a deliberate kill. */
-  startupTimedOut = false
-  closeTimer: ReturnType<typeof setTimeout> | undefined = undefined
-  /** The worker's process id, once it is ready (the runtime's may be known before). */
-  pid = 0
-  readonly id: number
-  readonly rt: RuntimeWorker
-  constructor(rt: RuntimeWorker) {
-    this.id = rt.id
-    this.rt = rt
-  }
-  get threadId() {
-    return this.rt.threadId
-  }
-  kill() {
-    if (this.exited) return
-    this.killing = true
-    this.retiring = true
-    this.rt.kill()
-  }
-}
-
-/** The tasks module's URL; `undefined` when `tasks` is neither a URL nor a path. */
-const toUrl = (tasks: unknown): URL | undefined => {
-  if (tasks instanceof URL) return tasks
-  if (typeof tasks !== "string" || tasks === "") return undefined
-  if (/^[a-z][a-z0-9+.-]*:/i.test(tasks) && !/^[a-z]:[\\/]/i.test(tasks)) {
-    return URL.canParse(tasks) ? new URL(tasks) : undefined
-  }
-  return pathToFileURL(tasks)
-}
-
-/** `Options`, checked once by `parseOptions`: what the pool runs on. */
-interface ParsedOptions {
-  readonly size: number
-  readonly runtime: "thread" | "process"
-  readonly tasksUrl: URL
-  /** `undefined`: workers are never replaced for their task count. */
-  readonly maxTasksPerChild: number | undefined
-  /** `undefined`: idle workers live as long as the pool. */
-  readonly idleTimeoutMs: number | undefined
-  /** `undefined`: workers may take forever to start. */
-  readonly startupTimeoutMs: number | undefined
-  /** `undefined`: no default task timeout. */
-  readonly taskTimeoutMs: number | undefined
-  /** `undefined`: a cancelled task's worker is never terminated for it. */
-  readonly graceMs: number | undefined
-  readonly maxDepth: number
-  /** `Infinity`: every progress value is kept. */
-  readonly progressBufferSize: number
-  readonly initializer: { readonly task: string; readonly input: unknown } | undefined
-}
-
-const resourceLimitKeys = [
-  "maxOldGenerationSizeMb",
-  "maxYoungGenerationSizeMb",
-  "codeRangeSizeMb",
-  "stackSizeMb"
-] as const
-
-/**
- * Checks every option with corun's shared argument checks and returns what
- * the pool needs, or the `InvalidArgumentError` of the first bad option.
- * Nothing is started before this has succeeded.
- */
-const parseOptions = (options: Options<any>): ParsedOptions | Errors.InvalidArgumentError => {
-  const size = options.size === undefined ? os.availableParallelism() : Validation.positiveCount(options.size, "size")
-  if (size instanceof Errors.InvalidArgumentError) return size
-  if (size > maxSize) {
-    return Validation.invalidArgument(
-      "size",
-      size,
-      `at most ${maxSize} (NodePool.maxSize; a worker per core is the usual size, and this machine has ${os.availableParallelism()})`
-    )
-  }
-  const runtime = options.runtime ?? "thread"
-  if (runtime !== "thread" && runtime !== "process") {
-    return Validation.invalidArgument("runtime", runtime, `"thread" or "process"`)
-  }
-  const tasksUrl = toUrl(options.tasks)
-  if (tasksUrl === undefined) {
-    return Validation.invalidArgument("tasks", options.tasks, "the URL or the file path of the tasks module")
-  }
-  const maxTasksPerChild = options.maxTasksPerChild === undefined
-    ? Infinity
-    : Validation.positiveCount(options.maxTasksPerChild, "maxTasksPerChild", true)
-  if (maxTasksPerChild instanceof Errors.InvalidArgumentError) return maxTasksPerChild
-  const idleTimeoutMs = Validation.timeoutMillis(options.idleTimeout, "idleTimeout")
-  if (idleTimeoutMs instanceof Errors.InvalidArgumentError) return idleTimeoutMs
-  const startupTimeoutMs = options.startupTimeout === undefined
-    ? 30_000
-    : Validation.timeoutMillis(options.startupTimeout, "startupTimeout")
-  if (startupTimeoutMs instanceof Errors.InvalidArgumentError) return startupTimeoutMs
-  const taskTimeoutMs = Validation.timeoutMillis(options.taskTimeout, "taskTimeout")
-  if (taskTimeoutMs instanceof Errors.InvalidArgumentError) return taskTimeoutMs
-  const graceMs = options.cancelGracePeriod === undefined
-    ? 50
-    : Validation.durationMillis(options.cancelGracePeriod, "cancelGracePeriod")
-  if (graceMs instanceof Errors.InvalidArgumentError) return graceMs
-  const maxDepth = options.maxInFlightPerWorker === undefined
-    ? 64
-    : Validation.positiveCount(options.maxInFlightPerWorker, "maxInFlightPerWorker")
-  if (maxDepth instanceof Errors.InvalidArgumentError) return maxDepth
-  const progressBufferSize = options.progressBufferSize === undefined
-    ? 1000
-    : Validation.positiveCount(options.progressBufferSize, "progressBufferSize", true)
-  if (progressBufferSize instanceof Errors.InvalidArgumentError) return progressBufferSize
-  const limits = options.resourceLimits
-  if (limits !== undefined) {
-    for (const key of resourceLimitKeys) {
-      if (limits[key] === undefined) continue
-      const limit = Validation.positiveSize(limits[key], `resourceLimits.${key}`)
-      if (limit instanceof Errors.InvalidArgumentError) return limit
-    }
-  }
-  let initializer: ParsedOptions["initializer"]
-  if (options.initializer !== undefined) {
-    const task = options.initializer as Task.Any
-    const encoded = Schema.encodeUnknownExit(task.input as Schema.Codec<unknown, unknown>)(options.initargs)
-    if (Exit.isFailure(encoded)) {
-      return new Errors.InvalidArgumentError({
-        argument: "initargs",
-        message: `'initargs' do not match the input schema of the initializer "${task.name}": ${
-          formatSchemaError(encoded)
-        }`
-      })
-    }
-    initializer = { task: task.name, input: encoded.value }
-  }
-  return {
-    size,
-    runtime,
-    tasksUrl,
-    maxTasksPerChild: maxTasksPerChild === Infinity ? undefined : maxTasksPerChild,
-    idleTimeoutMs,
-    startupTimeoutMs,
-    taskTimeoutMs,
-    graceMs,
-    maxDepth,
-    progressBufferSize,
-    initializer
-  }
-}
-
 /** `chunksize` of `map` and co: a positive integer, else `fallback` when absent. */
 const chunksizeOf = (chunksize: number | undefined, fallback: () => number): number | Errors.InvalidArgumentError =>
   chunksize === undefined ? fallback() : Validation.positiveCount(chunksize, "chunksize")
-
-const interruptExit: Exit.Exit<never, never> = Exit.interrupt()
 
 /**
  * An item of `imap` that is not a job: a bad input (the job of its chunk's
@@ -586,78 +350,13 @@ class JobInputs implements Iterator<unknown> {
   }
 }
 
-const formatSchemaError = (exit: Exit.Exit<unknown, Schema.SchemaError>): string => {
-  if (Exit.isSuccess(exit)) return ""
-  const reason = exit.cause.reasons[0]
-  return reason !== undefined && reason._tag === "Fail" ? reason.error.message : Cause.pretty(exit.cause)
-}
-
-// -----------------------------------------------------------------------------
-// The pool
-// -----------------------------------------------------------------------------
-
-class NodePoolImpl implements Pool.PoolService {
+class NodePoolImpl extends PoolState implements Pool.PoolService {
   readonly [Pool.ServiceTypeId] = Pool.ServiceTypeId
-  readonly size: number
-  readonly runtime: "thread" | "process"
-  /** How workers are started and spoken to. */
-  readonly rt: Runtime
-  readonly tasksUrl: URL
-  readonly maxTasksPerChild: number | undefined
-  readonly idleTimeoutMs: number | undefined
-  readonly startupTimeoutMs: number | undefined
-  readonly taskTimeoutMs: number | undefined
-  readonly graceMs: number | undefined
-  readonly maxDepth: number
-  readonly progressBufferSize: number
-  readonly initializer: { task: string; input: unknown } | undefined
-  readonly options: Options<any>
-
-  readonly workers = new Set<WorkerHandle>()
-  readonly pending = new Map<number, Job>()
-  queue: Array<Job | undefined> = []
-  queueHead = 0
-  queued = 0
-  nextJobId = 1
-  nextWorkerId = 1
-  spawned = 0
-  completed = 0
-  closed = false
-  terminated = false
-  startupBlocked = false
-  /**
-   * Workers in a row that died while starting with nothing said why (a
-   * signal, an exit without a start-up error): killed from outside (the OOM
-   * killer…), so they are replaced; only `maxUnexplainedStartupDeaths` of
-   * them in a row block the pool.
-   */
-  unexplainedStartupDeaths = 0
-  /** Why no worker could start, while `startupBlocked`: what `awaitReady` fails with. */
-  startupFailure: Errors.WorkerCrashed | undefined = undefined
-  /** `make` has started the first workers. */
-  started = false
-  flushScheduled = false
-  readonly dirtyWorkers: Array<WorkerHandle> = []
   readonly codecs = new Map<Task.Any, Codecs>()
   readonly progressStates = new WeakMap<object, ProgressState>()
-  exitWaiters: Array<() => void> = []
-  readyWaiters: Array<() => void> = []
 
-  /** `parsed` is `options` checked by `parseOptions`. */
-  constructor(options: Options<any>, parsed: ParsedOptions) {
-    this.options = options
-    this.size = parsed.size
-    this.runtime = parsed.runtime
-    this.rt = parsed.runtime === "thread" ? threadRuntime : processRuntime
-    this.tasksUrl = parsed.tasksUrl
-    this.maxTasksPerChild = parsed.maxTasksPerChild
-    this.idleTimeoutMs = parsed.idleTimeoutMs
-    this.startupTimeoutMs = parsed.startupTimeoutMs
-    this.taskTimeoutMs = parsed.taskTimeoutMs
-    this.graceMs = parsed.graceMs
-    this.maxDepth = parsed.maxDepth
-    this.progressBufferSize = parsed.progressBufferSize
-    this.initializer = parsed.initializer
+  get size() {
+    return this.config.size
   }
 
   codecsOf(task: Task.Any): Codecs {
@@ -677,653 +376,12 @@ class NodePoolImpl implements Pool.PoolService {
 
   // --- workers ---------------------------------------------------------------
 
-  spawn(): WorkerHandle {
-    const id = this.nextWorkerId++
-    const init: P.WorkerInit = {
-      tasks: this.tasksUrl.href,
-      workerId: id,
-      initializer: this.initializer,
-      tsxApi: tsxApi()
-    }
-    let handle!: WorkerHandle
-    const rt = this.rt.spawn({
-      id,
-      init,
-      resourceLimits: this.options.resourceLimits,
-      execArgv: this.options.execArgv ?? [],
-      env: this.options.env
-    }, {
-      onReady: () => this.onReady(handle),
-      onMessage: (message) => this.onMessage(handle, message),
-      onExit: (code, signal) => this.onExit(handle, code, signal)
-    })
-    handle = new WorkerHandle(rt)
-    if (this.rt.name === "process") handle.pid = rt.pid
-    if (this.startupTimeoutMs !== undefined) {
-      const startupTimeoutMs = this.startupTimeoutMs
-      handle.startupTimer = new LongTimeout(
-        () => {
-          handle.startupTimer = undefined
-          if (handle.ready || handle.exited || handle.killing || handle.closing) return
-          handle.startupTimedOut = true
-          handle.rt.crash = {
-            reason: "startup",
-            detail: `did not become ready within ${startupTimeoutMs} ms (startupTimeout): ` +
-              `does the tasks module (or the initializer) wait for something that never comes?`
-          }
-          handle.kill()
-        },
-        startupTimeoutMs,
-        { unref: true }
-      )
-    }
-    this.workers.add(handle)
-    this.spawned++
-    return handle
-  }
-
-  /** Whether no worker is still starting (each live one is ready, or none is left to start). */
-  allStarted(): boolean {
-    for (const w of this.workers) if (!w.ready && !w.exited) return false
-    return true
-  }
-
-  notifyStarted() {
-    if (this.readyWaiters.length === 0 || !this.allStarted()) return
-    const waiters = this.readyWaiters
-    this.readyWaiters = []
-    for (const waiter of waiters) waiter()
-  }
-
   /** The service's `awaitReady`: see `awaitStarted`. */
   get awaitReady(): Effect.Effect<void, Errors.WorkerCrashed> {
-    return this.awaitStarted
-  }
-
-  /**
-   * Waits until no worker is still starting; fails with the start-up error
-   * when none of them started (the pool is blocked on a broken tasks module
-   * or initializer), rather than leaving it to the first task.
-   */
-  get awaitStarted(): Effect.Effect<void, Errors.WorkerCrashed> {
-    const settled = (): Effect.Effect<void, Errors.WorkerCrashed> =>
-      this.startupFailure !== undefined && this.startupBlocked ? Effect.fail(this.startupFailure) : Effect.void
-    return Effect.callback<void, Errors.WorkerCrashed>((resume) => {
-      if (this.allStarted()) return resume(settled())
-      const waiter = () => resume(settled())
-      this.readyWaiters.push(waiter)
-      return Effect.sync(() => {
-        const index = this.readyWaiters.indexOf(waiter)
-        if (index >= 0) this.readyWaiters.splice(index, 1)
-      })
-    })
-  }
-
-  onReady(w: WorkerHandle) {
-    if (w.startupTimer !== undefined) {
-      w.startupTimer.clear()
-      w.startupTimer = undefined
-    }
-    if (w.exited || w.startupTimedOut) return
-    w.ready = true
-    w.pid = w.rt.pid
-    this.startupBlocked = false
-    this.startupFailure = undefined
-    this.unexplainedStartupDeaths = 0
-    if (w.retiring) this.closeWorker(w)
-    else {
-      this.schedule()
-      if (w.inflightCount === 0) this.onIdle(w)
-    }
-    this.notifyStarted()
-  }
-
-  /** Starts workers until there are as many as needed. */
-  replenish(force = false) {
-    if (this.terminated) return
-    if (this.startupBlocked && !force) return
-    const wanted = this.closed || this.idleTimeoutMs !== undefined
-      ? (this.queued > 0 ? this.size : 0)
-      : this.size
-    let live = 0
-    for (const w of this.workers) if (!w.retiring) live++
-    for (; live < wanted; live++) {
-      try {
-        this.spawn()
-      } catch (error) {
-        if (!this.started) throw error // from `make`: the pool is not created (bad options)
-        return this.spawnFailed(live, error)
-      }
-    }
-  }
-
-  /**
-   * Node refused to start a worker after the pool had started (out of
-   * threads or memory…). Called from event handlers, so it must not throw:
-   * with no live worker left, the queued tasks fail with `WorkerCrashed`
-   * (reason `"startup"`) — in a microtask, after their callers are attached —
-   * and the next submission tries again.
-   */
-  spawnFailed(live: number, error: unknown) {
-    if (live > 0) return
-    this.startupBlocked = true
-    this.startupFailure = new Errors.WorkerCrashed({
-      task: "",
-      worker: 0,
-      reason: "startup",
-      exitCode: undefined,
-      signal: undefined,
-      message: `no worker of the pool could start: ${describeError(error)}`
-    })
-    queueMicrotask(() =>
-      this.failQueued((task) =>
-        new Errors.WorkerCrashed({
-          task,
-          worker: 0,
-          reason: "startup",
-          exitCode: undefined,
-          signal: undefined,
-          message: `task "${task}" failed: no worker could be started: ${describeError(error)}`
-        })
-      )
-    )
-  }
-
-  onMessage(w: WorkerHandle, message: Array<unknown>) {
-    const op = message[0] as number
-    if (op === P.R_STARTUP_FAILED) {
-      w.startupError = message[1] as P.SerializedDefect
-      return
-    }
-    if (op === P.R_CRASH) {
-      const defect = message[1] as P.SerializedDefect
-      w.rt.crash = { reason: "exception", detail: describeUncaught(P.reviveDefect(defect)) }
-      return
-    }
-    const job = this.pending.get(message[1] as number)
-    if (job === undefined || job.worker !== w) return
-    const codecs = job.codecs
-    switch (op) {
-      case P.R_UNQUEUED:
-        return this.requeueStolen(w, job)
-      case P.R_SUCCESS: {
-        const decoded = codecs.decodeOutput(message[2])
-        return this.finish(
-          job,
-          Exit.isSuccess(decoded) ? decoded : Exit.die(
-            new Error(
-              `the result of task "${job.name}" does not match its output schema: ${formatSchemaError(decoded)}`
-            )
-          )
-        )
-      }
-      case P.R_FAIL: {
-        const decoded = codecs.decodeError(message[2])
-        return this.finish(
-          job,
-          Exit.isSuccess(decoded) ? Exit.fail(decoded.value) : Exit.die(
-            new Error(
-              `the error of task "${job.name}" does not match its error schema: ${formatSchemaError(decoded)}`
-            )
-          )
-        )
-      }
-      case P.R_DIE:
-        return this.finish(job, Exit.die(P.reviveDefect(message[2] as P.SerializedDefect)))
-      case P.R_INTERRUPTED:
-        return this.finish(job, job.stopExit ?? interruptExit)
-      case P.R_PROGRESS: {
-        if (job.state === DONE) return
-        const decoded = codecs.decodeProgress(message[2])
-        if (Exit.isFailure(decoded)) return
-        job.onProgress?.(decoded.value)
-        const progress = job.progress
-        if (progress !== undefined) {
-          if (progress.subscribers.size === 0) {
-            const buffer = progress.buffer
-            buffer.push(decoded.value)
-            // Amortized: the oldest values go once the buffer holds twice the bound.
-            if (buffer.length >= 2 * this.progressBufferSize) progress.buffer = buffer.slice(-this.progressBufferSize)
-          } else for (const subscriber of progress.subscribers) subscriber.value(decoded.value)
-        }
-        return
-      }
-      case P.R_CHUNK: {
-        const raw = message[2] as Array<unknown>
-        const values: Array<unknown> = new Array(raw.length)
-        for (let i = 0; i < raw.length; i++) {
-          const decoded = codecs.decodeOutput(raw[i])
-          if (Exit.isFailure(decoded)) {
-            return this.finish(
-              job,
-              Exit.die(
-                new Error(
-                  `a result of task "${job.name}" does not match its output schema: ${formatSchemaError(decoded)}`
-                )
-              )
-            )
-          }
-          values[i] = decoded.value
-        }
-        const tag = message[3] as number
-        if (tag === -1) return this.finish(job, Exit.succeed(values))
-        job.partial = values
-        if (tag === P.R_FAIL) {
-          const decoded = codecs.decodeError(message[4])
-          return this.finish(job, Exit.isSuccess(decoded) ? Exit.fail(decoded.value) : Exit.die(message[4]))
-        }
-        if (tag === P.R_DIE) return this.finish(job, Exit.die(P.reviveDefect(message[4] as P.SerializedDefect)))
-        return this.finish(job, job.stopExit ?? interruptExit)
-      }
-      case P.R_UNKNOWN:
-        return this.finish(
-          job,
-          Exit.fail(
-            new Errors.UnknownTask({
-              task: job.name,
-              message:
-                `the pool's workers do not know task "${job.name}": export it from the tasks module ${this.tasksUrl.href}`
-            })
-          )
-        )
-    }
-  }
-
-  onExit(w: WorkerHandle, code: number | null, signal: NodeJS.Signals | null | undefined) {
-    if (w.exited) return
-    w.exited = true
-    this.workers.delete(w)
-    if (w.idleTimer !== undefined) w.idleTimer.clear()
-    if (w.startupTimer !== undefined) w.startupTimer.clear()
-    if (w.closeTimer !== undefined) clearTimeout(w.closeTimer)
-    const jobs: Array<Job> = []
-    for (let i = w.inflightHead; i < w.inflight.length; i++) {
-      const job = w.inflight[i]
-      if (job.state !== DONE && job.worker === w && !jobs.includes(job)) jobs.push(job)
-    }
-    w.inflight = []
-    w.inflightCount = 0
-    // Killed for not starting in time: a start-up failure, not a deliberate kill.
-    const deliberate = (w.killing || w.closing) && !w.startupTimedOut
-    let crashed: Job | undefined
-    // A worker that died while starting after saying why (a start-up error
-    // from the tasks module or the initializer, an uncaught exception, out of
-    // memory, the start-up timeout): the same will happen to its replacement.
-    const explained = w.rt.crash !== undefined || w.startupError !== undefined || w.rt.outOfMemory || w.startupTimedOut
-    if (!deliberate && !this.terminated) {
-      const limit = this.options.resourceLimits?.maxOldGenerationSizeMb
-      const crash = w.rt.crash ?? (
-        w.startupError !== undefined
-          ? { reason: "startup", detail: `failed to start: ${w.startupError.name}: ${w.startupError.message}` }
-          : w.rt.outOfMemory
-          ? {
-            reason: "out-of-memory",
-            detail: `ran out of memory${limit === undefined ? "" : ` (heap limit ${limit} MB)`}`
-          }
-          : signal
-          ? { reason: "signal", detail: `was killed by signal ${signal}` }
-          : { reason: "exit", detail: `exited with code ${code}` }
-      )
-      if (!w.ready && crash.reason !== "startup") crash.reason = "startup"
-      crash.exitCode = code ?? undefined
-      crash.signal = signal ?? undefined
-      w.rt.crash = crash
-      if (w.ready) {
-        // Only the job at the head had started: the worker runs its jobs in order.
-        crashed = jobs.find((job) => job.stopExit === undefined)
-      }
-    }
-    // Bookkeeping first, completions last: completing a job can resume its
-    // caller synchronously, which must find the pool consistent.
-    const requeue: Array<Job> = []
-    const completions: Array<[Job, Exit.Exit<any, any>]> = []
-    for (const job of jobs) {
-      if (job.stopExit !== undefined) completions.push([job, job.stopExit])
-      else if (this.terminated) completions.push([job, interruptExit])
-      else if (job === crashed) completions.push([job, Exit.fail(this.crashedError(w, job.name))])
-      else requeue.push(job)
-    }
-    if (requeue.length > 0) {
-      for (const job of requeue) {
-        job.state = QUEUED
-        job.worker = undefined
-        job.cancelSent = false
-        job.stealing = false
-        this.disarmTimeout(job)
-        this.queued++
-      }
-      this.queue = [...requeue, ...this.queue.slice(this.queueHead)]
-      this.queueHead = 0
-    }
-    let failStartup = false
-    if (!w.ready && !deliberate && !this.terminated) {
-      // It never started: do not loop on a broken tasks module or initializer.
-      // One killed from outside while it started (a signal, an exit with no
-      // start-up error) is replaced, unless that keeps happening.
-      const retry = !explained && ++this.unexplainedStartupDeaths < maxUnexplainedStartupDeaths
-      let others = false
-      for (const other of this.workers) if (other.ready && !other.retiring) others = true
-      if (!others && !retry) {
-        this.startupBlocked = true
-        this.startupFailure = this.startupFailureOf(w)
-        failStartup = true
-      }
-    }
-    this.replenish()
-    this.schedule()
-    for (const [job, exit] of completions) this.finish(job, exit)
-    if (failStartup) this.failQueued((name) => this.crashedError(w, name))
-    this.notifyStarted()
-    this.checkExited()
-  }
-
-  crashedError(w: WorkerHandle, task: string) {
-    const crash = w.rt.crash!
-    const kind = this.rt.label
-    return new Errors.WorkerCrashed({
-      task,
-      worker: w.id,
-      reason: crash.reason,
-      exitCode: crash.exitCode,
-      signal: crash.signal,
-      message: `task "${task}" failed: its ${kind} #${w.id}${w.pid ? ` (pid ${w.pid})` : ""} ${crash.detail}; ` +
-        (crash.reason === "startup" ? "check the tasks module and the initializer" : "the worker was replaced")
-    })
-  }
-
-  /** `awaitReady`'s error when no worker could start, `w` being the last that tried. */
-  startupFailureOf(w: WorkerHandle) {
-    const crash = w.rt.crash!
-    const kind = this.rt.label
-    return new Errors.WorkerCrashed({
-      task: "",
-      worker: w.id,
-      reason: crash.reason,
-      exitCode: crash.exitCode,
-      signal: crash.signal,
-      message: `no worker of the pool could start: its ${kind} #${w.id}${
-        w.pid ? ` (pid ${w.pid})` : ""
-      } ${crash.detail}; check the tasks module and the initializer`
-    })
-  }
-
-  failQueued(error: (task: string) => unknown) {
-    const jobs = this.queue.slice(this.queueHead)
-    this.queue = []
-    this.queueHead = 0
-    for (const job of jobs) {
-      if (job !== undefined && job.state === QUEUED) this.finish(job, Exit.fail(error(job.name)))
-    }
-  }
-
-  closeWorker(w: WorkerHandle) {
-    if (w.closing || w.exited) return
-    w.closing = true
-    w.retiring = true
-    if (!w.ready) return w.kill()
-    // The platform's finalizer asks the worker to close and waits for it.
-    w.rt.close()
-    w.closeTimer = setTimeout(() => w.kill(), 2000)
+    return awaitStarted(this)
   }
 
   // --- dispatch --------------------------------------------------------------
-
-  enqueue(job: Job) {
-    this.queue.push(job)
-    this.queued++
-  }
-
-  schedule() {
-    if (this.queued === 0) return
-    // A worker takes jobs once it is down to half its pipelining depth, and
-    // is then filled up to it (fewer, larger messages); each job goes to the
-    // eligible worker with the fewest jobs in flight.
-    let eligible: Array<WorkerHandle> | undefined
-    for (const w of this.workers) {
-      if (w.ready && !w.retiring && w.inflightCount <= w.depth >> 1) (eligible ??= []).push(w)
-    }
-    if (eligible === undefined) return
-    while (this.queued > 0) {
-      let best: WorkerHandle | undefined
-      for (let i = 0; i < eligible.length; i++) {
-        const w = eligible[i]
-        if (w.retiring || w.inflightCount >= w.depth) continue
-        if (best === undefined || w.inflightCount < best.inflightCount) best = w
-      }
-      if (best === undefined) return
-      const job = this.dequeue()
-      if (job === undefined) return
-      this.assign(best, job)
-    }
-  }
-
-  dequeue(): Job | undefined {
-    while (this.queueHead < this.queue.length) {
-      const job = this.queue[this.queueHead]
-      this.queue[this.queueHead++] = undefined
-      if (job !== undefined && job.state === QUEUED) {
-        this.queued--
-        if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-          this.queue = this.queue.slice(this.queueHead)
-          this.queueHead = 0
-        }
-        return job
-      }
-    }
-    this.queue = []
-    this.queueHead = 0
-    return undefined
-  }
-
-  assign(w: WorkerHandle, job: Job) {
-    job.state = SENT
-    job.worker = w
-    job.sentAt = performance.now()
-    if (job.future !== undefined) Backend.setRunningUnsafe(job.future)
-    w.inflight.push(job)
-    // Nothing ahead of it in its worker: it starts now.
-    if (++w.inflightCount === 1) this.armTimeout(job)
-    if (w.idleTimer !== undefined) {
-      w.idleTimer.clear()
-      w.idleTimer = undefined
-    }
-    if (this.maxTasksPerChild !== undefined && ++w.dispatched >= this.maxTasksPerChild) w.retiring = true
-    w.outbox.push(job.op, job.id, job.name, job.payload)
-    if (job.transfer !== undefined) {
-      ;(w.outboxTransfer ??= []).push(...job.transfer)
-    }
-    this.markDirty(w)
-  }
-
-  markDirty(w: WorkerHandle) {
-    if (!w.dirty) {
-      w.dirty = true
-      this.dirtyWorkers.push(w)
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true
-      queueMicrotask(this.flush)
-    }
-  }
-
-  readonly flush = () => {
-    this.flushScheduled = false
-    const dirty = this.dirtyWorkers.splice(0)
-    for (const w of dirty) {
-      w.dirty = false
-      const outbox = w.outbox
-      const transfer = w.outboxTransfer
-      w.outbox = []
-      w.outboxTransfer = undefined
-      if (w.exited || outbox.length === 0) continue
-      const error = w.rt.send(outbox, transfer)
-      if (error !== undefined) this.onSendError(w, outbox)
-    }
-  }
-
-  /** A batch could not be cloned: resend its records one by one, failing only the bad ones. */
-  onSendError(w: WorkerHandle, outbox: Array<unknown>) {
-    let i = 0
-    while (i < outbox.length) {
-      const op = outbox[i]
-      // `[RUN | CHUNK, id, task, payload]`, `[CANCEL | UNQUEUE, id]`
-      const size = op === P.RUN || op === P.CHUNK ? 4 : 2
-      const record = outbox.slice(i, i + size)
-      i += size
-      const job = size === 4 ? this.pending.get(record[1] as number) : undefined
-      const failed = w.rt.send(record, job?.transfer)
-      if (failed !== undefined && job !== undefined) {
-        this.finish(
-          job,
-          Exit.fail(
-            new Errors.InputEncodingError({
-              task: job.name,
-              message: `the input of task "${job.name}" cannot be sent to a worker: ${describeError(failed)}`
-            })
-          )
-        )
-      }
-    }
-  }
-
-  finish(job: Job, exit: Exit.Exit<any, any>) {
-    if (job.state === DONE) return
-    const w = job.worker
-    const wasQueued = job.state === QUEUED
-    job.state = DONE
-    job.payload = undefined
-    this.pending.delete(job.id)
-    this.completed++
-    if (job.timer !== undefined) job.timer.clear()
-    if (job.killTimer !== undefined) job.killTimer.clear()
-    if (wasQueued) this.queued--
-    if (w !== undefined && !w.exited) {
-      w.inflightCount--
-      const inflight = w.inflight
-      while (
-        w.inflightHead < inflight.length &&
-        (inflight[w.inflightHead].state === DONE || inflight[w.inflightHead].worker !== w)
-      ) {
-        inflight[w.inflightHead++] = undefined as any
-      }
-      if (w.inflightHead === inflight.length) {
-        w.inflight = []
-        w.inflightHead = 0
-      } else {
-        // The worker runs its jobs in the order they were sent: the first
-        // one left in line has started.
-        this.armTimeout(inflight[w.inflightHead])
-        if (w.inflightHead > 256 && w.inflightHead * 2 > inflight.length) {
-          w.inflight = inflight.slice(w.inflightHead)
-          w.inflightHead = 0
-        }
-      }
-      // Adapt the pipelining depth to how long tasks take.
-      const now = performance.now()
-      const took = now - (job.sentAt > w.lastDoneAt ? job.sentAt : w.lastDoneAt)
-      w.lastDoneAt = now
-      w.ewmaMillis = w.ewmaMillis < 0 ? took : w.ewmaMillis * 0.8 + took * 0.2
-      w.depth = w.ewmaMillis > 2 ? 1 : w.ewmaMillis > 0.25 ? Math.min(4, this.maxDepth) : this.maxDepth
-      if (w.inflightCount === 0) this.onIdle(w)
-    }
-    const progress = job.progress
-    if (progress !== undefined) {
-      progress.done = true
-      for (const subscriber of progress.subscribers) subscriber.end()
-      progress.subscribers.clear()
-    }
-    if (job.future !== undefined) Backend.completeUnsafe(job.future, exit)
-    const onExit = job.onExit
-    if (onExit !== undefined) {
-      job.onExit = undefined
-      onExit(exit)
-    }
-    if (this.closed && this.pending.size === 0) this.closeAllIdle()
-    else if (w !== undefined) this.schedule()
-  }
-
-  onIdle(w: WorkerHandle) {
-    if (!w.retiring && this.queued === 0) this.steal(w)
-    if (w.retiring) {
-      if (!w.killing) this.closeWorker(w)
-      if (!this.closed) this.replenishLater()
-      return
-    }
-    if (this.idleTimeoutMs !== undefined && !this.closed) {
-      w.idleTimer = new LongTimeout(
-        () => {
-          w.idleTimer = undefined
-          if (w.inflightCount === 0 && !w.exited) this.closeWorker(w)
-        },
-        this.idleTimeoutMs,
-        { unref: true }
-      )
-    }
-  }
-
-  /**
-   * Work stealing: `w` has nothing to do and nothing is queued, while
-   * another worker has jobs waiting behind the one it runs (pipelining sent
-   * them ahead). Ask that worker to give back the later half of them; those
-   * it has not started come back (`R_UNQUEUED`) and are dispatched again.
-   */
-  steal(w: WorkerHandle) {
-    let victim: WorkerHandle | undefined
-    for (const other of this.workers) {
-      if (other !== w && other.ready && !other.killing && other.inflightCount >= 2) {
-        if (victim === undefined || other.inflightCount > victim.inflightCount) victim = other
-      }
-    }
-    if (victim === undefined) return
-    let wanted = victim.inflightCount >> 1
-    const inflight = victim.inflight
-    for (let i = inflight.length - 1; i > victim.inflightHead && wanted > 0; i--) {
-      const job = inflight[i]
-      if (job.state !== SENT || job.worker !== victim || job.stealing || job.cancelSent) continue
-      job.stealing = true
-      victim.outbox.push(P.UNQUEUE, job.id)
-      wanted--
-    }
-    this.markDirty(victim)
-  }
-
-  requeueStolen(w: WorkerHandle, job: Job) {
-    if (job.state !== SENT) return
-    job.stealing = false
-    if (job.stopExit !== undefined) return this.finish(job, job.stopExit)
-    w.inflightCount--
-    job.state = QUEUED
-    job.worker = undefined
-    this.disarmTimeout(job)
-    if (this.queueHead > 0) this.queue[--this.queueHead] = job
-    else this.queue.unshift(job)
-    this.queued++
-    this.schedule()
-  }
-
-  replenishScheduled = false
-  replenishLater() {
-    if (this.replenishScheduled) return
-    this.replenishScheduled = true
-    queueMicrotask(() => {
-      this.replenishScheduled = false
-      this.replenish()
-      this.schedule()
-    })
-  }
-
-  closeAllIdle() {
-    for (const w of this.workers) if (w.inflightCount === 0) this.closeWorker(w)
-    this.checkExited()
-  }
-
-  checkExited() {
-    if (this.workers.size === 0 && this.closed && this.pending.size === 0) {
-      const waiters = this.exitWaiters
-      this.exitWaiters = []
-      for (const waiter of waiters) waiter()
-    }
-  }
 
   // --- submitting ------------------------------------------------------------
 
@@ -1335,7 +393,9 @@ class NodePoolImpl implements Pool.PoolService {
   timeoutOf(
     options: { readonly timeout?: Duration.Input | undefined } | undefined
   ): number | undefined | Errors.InvalidArgumentError {
-    return options?.timeout === undefined ? this.taskTimeoutMs : Validation.durationMillis(options.timeout, "timeout")
+    return options?.timeout === undefined
+      ? this.config.taskTimeoutMs
+      : Validation.durationMillis(options.timeout, "timeout")
   }
 
   submit(task: Task.Any, input: unknown, options: Pool.ApplyOptions<any> | undefined): Job | Pool.SubmitError {
@@ -1352,73 +412,17 @@ class NodePoolImpl implements Pool.PoolService {
     }
     const job = new Job(this.nextJobId++, task.name, codecs, P.RUN, encoded.value, options?.transfer)
     if (options?.onProgress !== undefined) job.onProgress = options.onProgress
-    this.start(job, timeoutMs)
+    start(this, job, timeoutMs)
     return job
   }
 
-  start(job: Job, ms: number | undefined) {
-    this.pending.set(job.id, job)
-    job.timeoutMs = ms
-    this.enqueue(job)
-    if (this.startupBlocked) this.replenish(true)
-    else if (this.workers.size < this.size) this.replenish()
-    this.schedule()
-  }
-
-  /**
-   * Starts a job's timeout when its worker starts running it: `assign` and
-   * `finish` call it for the job first in its worker's line (workers run
-   * their jobs one at a time, in the order sent). Time spent queued — in the
-   * pool, or pipelined behind another job in the worker — is not counted.
-   * One check per dispatch and per completion; no message from the worker.
-   */
-  armTimeout(job: Job) {
-    const ms = job.timeoutMs
-    if (ms === undefined || job.timer !== undefined || job.stopExit !== undefined || job.state !== SENT) return
-    job.timer = new LongTimeout(() => {
-      this.cancel(
-        job,
-        Exit.fail(
-          new Errors.TaskTimeout({
-            task: job.name,
-            timeoutMillis: ms,
-            message: `task "${job.name}" did not finish within ${ms} ms of starting; it was stopped`
-          })
-        )
-      )
-    }, ms)
-  }
-
-  /** A job goes back to the queue before it started (work stealing, its worker died): its timeout starts again later. */
-  disarmTimeout(job: Job) {
-    if (job.timer !== undefined) {
-      job.timer.clear()
-      job.timer = undefined
-    }
-  }
-
-  /** Stops a job: at once if it is queued; else interrupts it in its worker, killing the worker after the grace period. */
-  cancel(job: Job, stopExit: Exit.Exit<any, any>) {
-    if (job.state === DONE) return
-    if (job.stopExit === undefined) job.stopExit = stopExit
-    if (job.state === QUEUED) return this.finish(job, job.stopExit)
-    if (job.cancelSent) return
-    job.cancelSent = true
-    const w = job.worker!
-    w.outbox.push(P.CANCEL, job.id)
-    this.markDirty(w)
-    // No grace period limit (`Infinity`): the task is only ever interrupted.
-    if (this.graceMs === undefined) return
-    job.killTimer = new LongTimeout(() => {
-      job.killTimer = undefined
-      if (job.state !== DONE && job.worker === w) w.kill()
-    }, this.graceMs)
-  }
-
   makeFuture(job: Job) {
-    const future = Backend.makeFutureUnsafe<any, any>({ name: job.name, cancel: () => this.cancel(job, interruptExit) })
+    const future = Backend.makeFutureUnsafe<any, any>({
+      name: job.name,
+      cancel: () => cancel(this, job, interruptExit)
+    })
     job.future = future
-    if (job.state === SENT) Backend.setRunningUnsafe(future)
+    if (job.state === "sent") Backend.setRunningUnsafe(future)
     if (job.codecs.hasProgress) {
       const state: ProgressState = { buffer: [], subscribers: new Set(), done: false }
       job.progress = state
@@ -1437,12 +441,12 @@ class NodePoolImpl implements Pool.PoolService {
     return Effect.callback<O, E | Pool.SubmitError | Pool.RunError>((resume) => {
       const job = this.submit(task, input, options as Pool.ApplyOptions<unknown>)
       if (!(job instanceof Job)) return resume(Effect.fail(job))
-      if (job.state === DONE) return resume(Effect.die("unreachable"))
+      if (job.state === "done") return resume(Effect.die("unreachable"))
       job.onExit = resume as any
       return Effect.callback<void>((resumeStopped) => {
-        if (job.state === DONE) return resumeStopped(Effect.void)
+        if (job.state === "done") return resumeStopped(Effect.void)
         job.onExit = () => resumeStopped(Effect.void)
-        this.cancel(job, interruptExit)
+        cancel(this, job, interruptExit)
       })
     })
   }
@@ -1507,7 +511,7 @@ class NodePoolImpl implements Pool.PoolService {
       if (remaining === 0) onDone(failure ?? Exit.succeed(results))
     }
     const stopAll = (stopExit: Exit.Exit<any, any>) => {
-      for (const job of jobs) if (job.state !== DONE) this.cancel(job, stopExit)
+      for (const job of jobs) if (job.state !== "done") cancel(this, job, stopExit)
     }
     for (let start = 0; start < n; start += chunksize) {
       const single = chunksize === 1
@@ -1537,7 +541,7 @@ class NodePoolImpl implements Pool.PoolService {
       jobs.push(job)
       remaining++
     }
-    for (const job of jobs) this.start(job, timeoutMs)
+    for (const job of jobs) start(this, job, timeoutMs)
     return (stopExit) => {
       if (failure === undefined) failure = stopExit
       stopAll(stopExit)
@@ -1667,7 +671,7 @@ class NodePoolImpl implements Pool.PoolService {
       // Iterated only once `drive` has checked the options.
       items: { [Symbol.iterator]: () => new JobInputs(pool, task.name, codecs, chunksize as number, inputs) },
       ordered,
-      window: Math.max(2, pool.size * pool.maxDepth * 2),
+      window: Math.max(2, pool.size * pool.config.maxDepth * 2),
       drive: (window, scope) =>
         Effect.suspend((): Effect.Effect<void, Pool.SubmitError> => {
           // The options are checked before any input is read.
@@ -1720,8 +724,8 @@ class NodePoolImpl implements Pool.PoolService {
                   jobEnded()
                 }
               jobs++
-              pool.start(job, timeoutMs)
-              return () => pool.cancel(job, interruptExit)
+              start(pool, job, timeoutMs)
+              return () => cancel(pool, job, interruptExit)
             })
           )
         })
@@ -1734,7 +738,7 @@ class NodePoolImpl implements Pool.PoolService {
         const state = this.progressStates.get(future)
         if (state === undefined) return Effect.sync(() => Queue.endUnsafe(queue))
         const buffer = state.buffer
-        for (let i = Math.max(0, buffer.length - this.progressBufferSize); i < buffer.length; i++) {
+        for (let i = Math.max(0, buffer.length - this.config.progressBufferSize); i < buffer.length; i++) {
           Queue.offerUnsafe(queue, buffer[i] as P)
         }
         state.buffer = []
@@ -1753,49 +757,21 @@ class NodePoolImpl implements Pool.PoolService {
   get close(): Effect.Effect<void> {
     return Effect.sync(() => {
       this.closed = true
-      if (this.pending.size === 0) this.closeAllIdle()
+      if (this.pending.size === 0) closeAllIdle(this)
     }).pipe(Effect.withSpan("NodePool.close"))
   }
 
   get terminate(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      this.terminateUnsafe()
-      return this.awaitExited
+      terminateNow(this)
+      return awaitExited(this)
     }).pipe(Effect.withSpan("NodePool.terminate"))
-  }
-
-  terminateUnsafe() {
-    this.closed = true
-    this.terminated = true
-    for (const w of this.workers) {
-      if (w.ready && w.inflightCount === 0 && !w.killing) this.closeWorker(w)
-      else w.kill()
-    }
-    const jobs = this.queue.slice(this.queueHead)
-    this.queue = []
-    this.queueHead = 0
-    for (const job of jobs) {
-      if (job !== undefined && job.state === QUEUED) this.finish(job, interruptExit)
-    }
-    this.checkExited()
-  }
-
-  get awaitExited(): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      if (this.workers.size === 0 && this.pending.size === 0) return resume(Effect.void)
-      const waiter = () => resume(Effect.void)
-      this.exitWaiters.push(waiter)
-      return Effect.sync(() => {
-        const index = this.exitWaiters.indexOf(waiter)
-        if (index >= 0) this.exitWaiters.splice(index, 1)
-      })
-    })
   }
 
   get join(): Effect.Effect<void, Errors.PoolStillRunning> {
     return Effect.suspend(() =>
       this.closed
-        ? this.awaitExited
+        ? awaitExited(this)
         : Effect.fail(
           new Errors.PoolStillRunning({
             message: "join() waits for the workers to exit: call close() or terminate() first"
@@ -1811,7 +787,7 @@ class NodePoolImpl implements Pool.PoolService {
       return {
         size: this.size,
         workers: this.workers.size,
-        queued: this.queued,
+        queued: this.queue.size,
         running,
         completed: this.completed,
         spawned: this.spawned
@@ -1864,13 +840,6 @@ const observeCallbacks = <A, E>(
 }
 
 /**
- * How many workers in a row may die while starting without a start-up error
- * (killed by a signal, or exiting with no error from the tasks module or the
- * initializer) before the pool gives up and fails its queued tasks.
- */
-const maxUnexplainedStartupDeaths = 5
-
-/**
  * Starts a pool that lives as long as the current scope: Python's
  * `with Pool(processes, initializer, initargs, maxtasksperchild) as pool:`.
  * The workers start at once (in parallel); tasks submitted before they are
@@ -1890,19 +859,19 @@ export const make: <Init extends Initializer | undefined = undefined>(
     return yield* Effect.acquireRelease(
       Effect.suspend(() => {
         // Every option is checked before anything starts.
-        const parsed = parseOptions(options)
+        const parsed = Config.parseOptions(options)
         if (parsed instanceof Errors.InvalidArgumentError) return Effect.fail(parsed)
-        const pool = new NodePoolImpl(options, parsed)
+        const pool = new NodePoolImpl(parsed)
         // Node itself may refuse to start the workers (a bad `execArgv`…):
         // that throws from Node's API, so it is caught here.
         return Effect.try({
           try: () => {
-            pool.replenish() // every worker starts now, in parallel
+            replenish(pool) // every worker starts now, in parallel
             pool.started = true
             return pool
           },
           catch: (error) => {
-            pool.terminateUnsafe() // stop the workers already started
+            terminateNow(pool) // stop the workers already started
             return new Errors.InvalidArgumentError({
               argument: "options",
               message: `the workers could not start with these options: ${describeError(error)}`

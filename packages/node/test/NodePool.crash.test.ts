@@ -199,15 +199,19 @@ describe("NodePool when Node cannot start a worker", () => {
     Effect.gen(function*() {
       const pool = yield* NodePool.make({ tasks, size: 1, maxTasksPerChild: 1 })
       assert.strictEqual(yield* pool.apply(T.noop, 1), 1) // its worker retires after this task
+      // Node refuses to start the replacement: the runtime's spawn throws.
       const impl = pool as any
-      const spawn = impl.spawn
-      impl.spawn = () => {
-        throw new Error("ERR_WORKER_INIT_FAILED (simulated)")
+      const runtime = impl.runtime
+      impl.runtime = {
+        ...runtime,
+        spawn: () => {
+          throw new Error("ERR_WORKER_INIT_FAILED (simulated)")
+        }
       }
       const crashed = crashOf(yield* Effect.exit(pool.apply(T.noop, 2)))
       assert.strictEqual(crashed.reason, "startup")
       assert.include(crashed.message, "simulated")
-      impl.spawn = spawn
+      impl.runtime = runtime
       assert.strictEqual(yield* pool.apply(T.noop, 3), 3)
     }))
 })

@@ -1,0 +1,66 @@
+/**
+ * The per-worker outbox: records for a worker are batched and posted once
+ * per tick (one message per worker); a batch that cannot be cloned is
+ * resent record by record so that only the bad record's job fails.
+ *
+ * @internal
+ */
+import { Errors } from "@corun/core"
+import * as Exit from "effect/Exit"
+import { finish } from "./jobs.ts"
+import type { PoolState } from "./poolState.ts"
+import * as P from "./protocol.ts"
+import { describeError } from "./runtime.ts"
+import { WorkerHandle } from "./workerHandle.ts"
+
+export const markDirty = (pool: PoolState, w: WorkerHandle) => {
+  if (!w.dirty) {
+    w.dirty = true
+    pool.dirtyWorkers.push(w)
+  }
+  if (!pool.flushScheduled) {
+    pool.flushScheduled = true
+    queueMicrotask(pool.flushOutboxes)
+  }
+}
+
+export const flush = (pool: PoolState): void => {
+  pool.flushScheduled = false
+  const dirty = pool.dirtyWorkers.splice(0)
+  for (const w of dirty) {
+    w.dirty = false
+    const outbox = w.outbox
+    const transfer = w.outboxTransfer
+    w.outbox = []
+    w.outboxTransfer = undefined
+    if (w.exited || outbox.length === 0) continue
+    const error = w.rt.send(outbox, transfer)
+    if (error !== undefined) onSendError(pool, w, outbox)
+  }
+}
+
+/** A batch could not be cloned: resend its records one by one, failing only the bad ones. */
+export const onSendError = (pool: PoolState, w: WorkerHandle, outbox: Array<unknown>) => {
+  let i = 0
+  while (i < outbox.length) {
+    const op = outbox[i]
+    // `[RUN | CHUNK, id, task, payload]`, `[CANCEL | UNQUEUE, id]`
+    const size = op === P.RUN || op === P.CHUNK ? 4 : 2
+    const record = outbox.slice(i, i + size)
+    i += size
+    const job = size === 4 ? pool.pending.get(record[1] as number) : undefined
+    const failed = w.rt.send(record, job?.transfer)
+    if (failed !== undefined && job !== undefined) {
+      finish(
+        pool,
+        job,
+        Exit.fail(
+          new Errors.InputEncodingError({
+            task: job.name,
+            message: `the input of task "${job.name}" cannot be sent to a worker: ${describeError(failed)}`
+          })
+        )
+      )
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The pool's state: its checked options, its workers, its queue and its
+ * pending jobs, counters and waiters. Every part of the pool
+ * (`workerSet.ts`, `dispatch.ts`, `outbox.ts`, `replies.ts`, `jobs.ts`,
+ * `timeouts.ts`, `crash.ts`) is a set of plain functions over it: no fiber,
+ * scope or span per task.
+ *
+ * @internal
+ */
+import type { Errors } from "@corun/core"
+import type { PoolConfig } from "./config.ts"
+import type { Job } from "./job.ts"
+import { JobQueue } from "./jobQueue.ts"
+import { flush } from "./outbox.ts"
+import type { Runtime } from "./runtime.ts"
+import { processRuntime } from "./runtime/process.ts"
+import { threadRuntime } from "./runtime/thread.ts"
+import type { WorkerHandle } from "./workerHandle.ts"
+
+export class PoolState {
+  readonly config: PoolConfig
+  /** How workers are started and spoken to. */
+  readonly runtime: Runtime
+  readonly workers = new Set<WorkerHandle>()
+  /** Jobs accepted and not ended, by id (replies name their job by id). */
+  readonly pending = new Map<number, Job>()
+  /** Jobs waiting for a worker. */
+  readonly queue = new JobQueue()
+  nextJobId = 1
+  nextWorkerId = 1
+  spawned = 0
+  completed = 0
+  closed = false
+  terminated = false
+  startupBlocked = false
+  /**
+   * Workers in a row that died while starting with nothing said why (a
+   * signal, an exit without a start-up error): killed from outside (the OOM
+   * killer…), so they are replaced; only `maxUnexplainedStartupDeaths` of
+   * them in a row block the pool.
+   */
+  unexplainedStartupDeaths = 0
+  /** Why no worker could start, while `startupBlocked`: what `awaitReady` fails with. */
+  startupFailure: Errors.WorkerCrashed | undefined = undefined
+  /** `make` has started the first workers. */
+  started = false
+  flushScheduled = false
+  replenishScheduled = false
+  readonly dirtyWorkers: Array<WorkerHandle> = []
+  exitWaiters: Array<() => void> = []
+  readyWaiters: Array<() => void> = []
+  /** Posts every dirty worker's outbox (queued as a microtask by `markDirty`). */
+  readonly flushOutboxes = () => flush(this)
+
+  constructor(config: PoolConfig) {
+    this.config = config
+    this.runtime = config.runtime === "thread" ? threadRuntime : processRuntime
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Cancellation and timeouts: a job's timeout runs from the moment its
+ * worker starts it; stopping a job removes it if it is queued, else
+ * interrupts it in its worker and kills the worker after the grace period.
+ *
+ * @internal
+ */
+import { Errors } from "@corun/core"
+import * as Exit from "effect/Exit"
+import { type Job } from "./job.ts"
+import { finish } from "./jobs.ts"
+import { markDirty } from "./outbox.ts"
+import type { PoolState } from "./poolState.ts"
+import * as P from "./protocol.ts"
+import { LongTimeout } from "./timers.ts"
+
+/**
+ * Starts a job's timeout when its worker starts running it: `assign` and
+ * `finish` call it for the job first in its worker's line (workers run
+ * their jobs one at a time, in the order sent). Time spent queued — in the
+ * pool, or pipelined behind another job in the worker — is not counted.
+ * One check per dispatch and per completion; no message from the worker.
+ */
+export const armTimeout = (pool: PoolState, job: Job) => {
+  const ms = job.timeoutMs
+  if (ms === undefined || job.timer !== undefined || job.stopExit !== undefined || job.state !== "sent") return
+  job.timer = new LongTimeout(() => {
+    cancel(
+      pool,
+      job,
+      Exit.fail(
+        new Errors.TaskTimeout({
+          task: job.name,
+          timeoutMillis: ms,
+          message: `task "${job.name}" did not finish within ${ms} ms of starting; it was stopped`
+        })
+      )
+    )
+  }, ms)
+}
+
+/** A job goes back to the queue before it started (work stealing, its worker died): its timeout starts again later. */
+export const disarmTimeout = (job: Job) => {
+  if (job.timer !== undefined) {
+    job.timer.clear()
+    job.timer = undefined
+  }
+}
+
+/** Stops a job: at once if it is queued; else interrupts it in its worker, killing the worker after the grace period. */
+export const cancel = (pool: PoolState, job: Job, stopExit: Exit.Exit<any, any>) => {
+  if (job.state === "done") return
+  if (job.stopExit === undefined) job.stopExit = stopExit
+  if (job.state === "queued") return finish(pool, job, job.stopExit)
+  if (job.cancelSent) return
+  job.cancelSent = true
+  const w = job.worker!
+  w.outbox.push(P.CANCEL, job.id)
+  markDirty(pool, w)
+  // No grace period limit (`Infinity`): the task is only ever interrupted.
+  if (pool.config.graceMs === undefined) return
+  job.killTimer = new LongTimeout(() => {
+    job.killTimer = undefined
+    if (job.state !== "done" && job.worker === w) w.kill()
+  }, pool.config.graceMs)
+}
