@@ -84,7 +84,7 @@ const run = (mode: "apply" | "apply_async") =>
     const pool = yield* Pool.Pool
     // Python's Pool(3) has forked its processes when it returns; wait until
     // the three workers have started so that start-up does not blur the timings.
-    yield* NodePool.awaitReady(pool)
+    yield* pool.awaitReady
     const runs: Array<{ msg: string; start: number; end: number }> = []
     const futures: Array<Future.Future<{ msg: string; start: number; end: number }, unknown>> = []
     for (let i = 0; i < 4; i++) {

@@ -65,7 +65,7 @@ const Bar = (arg: { readonly value: number } & Interval) =>
 
 const program = Effect.gen(function*() {
   const pool = yield* Pool.Pool // pool = Pool(5)
-  yield* NodePool.awaitReady(pool) // (Python starts the five processes in Pool(5) too)
+  yield* pool.awaitReady // (Python starts the five processes in Pool(5) too)
   const start = Date.now()
   for (let i = 0; i < 10; i++) {
     yield* pool.applyAsync(Foo, i, { callback: Bar })

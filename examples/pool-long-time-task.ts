@@ -68,7 +68,7 @@ const program = Effect.gen(function*() {
   // Python's Pool(4) has forked its four processes when it returns; a Node
   // process takes longer to start, so wait for all four before submitting
   // (otherwise the first ones to start take the first tasks).
-  yield* NodePool.awaitReady(p)
+  yield* p.awaitReady
   const futures = []
   for (let i = 0; i < 5; i++) {
     futures.push(yield* p.applyAsync(longTimeTask, i))

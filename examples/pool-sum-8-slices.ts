@@ -58,7 +58,7 @@
  * numbers to copy), and the 8 slices go to a pool with one worker per core
  * (`pool.map(sumSlice, slices)`; 8 processes on fewer cores only take
  * turns). Like the tutorial, the timing starts once the workers have
- * started (`NodePool.awaitReady`). Both programs run three rounds, one
+ * started (`pool.awaitReady`). Both programs run three rounds, one
  * after the other, and the best times give the speedup.
  *
  * Expected output (times vary; the speedup approaches the number of cores):
@@ -105,7 +105,7 @@ const slices = Array.from({ length: SLICES }, (_, k) => ({
 
 const program = Effect.gen(function*() {
   const pool = yield* Pool.Pool
-  yield* NodePool.awaitReady(pool)
+  yield* pool.awaitReady
   const singles: Array<number> = []
   const pooled: Array<number> = []
   const threadsUsed = new Set<number>()

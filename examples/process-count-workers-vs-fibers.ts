@@ -144,7 +144,7 @@ const program = Effect.gen(function*() {
 
   const scope = yield* Scope.make()
   const pool = yield* NodePool.make(PoolOptions).pipe(Scope.provide(scope))
-  yield* NodePool.awaitReady(pool)
+  yield* pool.awaitReady
   yield* twoWorkers(pool, { print: false, warm: true }) // warm-up: the workers' JIT compiles the loop
   const workers: Array<number> = []
   for (let round = 0; round < ROUNDS; round++) {

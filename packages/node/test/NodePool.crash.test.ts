@@ -1,4 +1,5 @@
 import { Future } from "@corun/core"
+import { PoolBackend } from "@corun/core/Backend"
 import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
@@ -200,7 +201,7 @@ describe("NodePool when Node cannot start a worker", () => {
       const pool = yield* NodePool.make({ tasks, size: 1, maxTasksPerChild: 1 })
       assert.strictEqual(yield* pool.apply(T.noop, 1), 1) // its worker retires after this task
       // Node refuses to start the replacement: the runtime's spawn throws.
-      const impl = pool as any
+      const impl = PoolBackend.backendOf(pool) as any
       const runtime = impl.runtime
       impl.runtime = {
         ...runtime,

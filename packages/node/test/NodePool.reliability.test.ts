@@ -69,8 +69,8 @@ describe("NodePool reliability", () => {
       it.live(`awaitReady fails with WorkerCrashed (startup) when no worker could start: ${broken} (${runtime})`, () =>
         Effect.gen(function*() {
           const pool = yield* NodePool.make({ tasks: module, size: 2, runtime })
-          // A typed failure (not a defect), from the service and from NodePool.awaitReady alike.
-          for (const awaitReady of [NodePool.awaitReady(pool), pool.awaitReady]) {
+          // A typed failure (not a defect), every time it is asked.
+          for (const awaitReady of [pool.awaitReady, pool.awaitReady]) {
             const error = yield* Effect.flip(awaitReady)
             assert.instanceOf(error, Errors.WorkerCrashed)
             assert.strictEqual(error.reason, "startup")
@@ -82,7 +82,7 @@ describe("NodePool reliability", () => {
     it.live(`awaitReady succeeds once the workers have started (${runtime})`, () =>
       Effect.gen(function*() {
         const pool = yield* NodePool.make({ tasks, size: 2, runtime })
-        yield* NodePool.awaitReady(pool)
+        yield* pool.awaitReady
         yield* pool.awaitReady
         assert.strictEqual((yield* NodePool.workers(pool)).length, 2)
       }))
@@ -214,7 +214,7 @@ describe("NodePool start-up timeout", () => {
         assert.strictEqual(error.reason, "startup")
         assert.strictEqual(error.task, "noop")
         assert.include(error.message, "startupTimeout")
-        const ready = yield* within(30, "awaitReady fails", Effect.flip(NodePool.awaitReady(pool)))
+        const ready = yield* within(30, "awaitReady fails", Effect.flip(pool.awaitReady))
         assert.instanceOf(ready, Errors.WorkerCrashed)
         assert.strictEqual(ready.reason, "startup")
         assert.include(ready.message, "startupTimeout")
@@ -275,7 +275,7 @@ describe("NodePool workers killed while they start", () => {
           )
         const module = new URL(`${fixture("hold-start.ts").href}?dir=${encodeURIComponent(dir)}`)
         const pool = yield* NodePool.make({ tasks: module, size: 1, runtime })
-        yield* NodePool.awaitReady(pool)
+        yield* pool.awaitReady
         const hold = join(dir, "hold")
         writeFileSync(hold, "")
         // Kill the ready worker, as the OOM killer would.
@@ -318,7 +318,7 @@ describe("NodePool workers that keep dying while they start", () => {
         assert.instanceOf(error, Errors.WorkerCrashed)
         assert.strictEqual(error.reason, "startup")
         assert.strictEqual(error.exitCode, 3)
-        const ready = yield* within(60, "awaitReady fails", Effect.flip(NodePool.awaitReady(pool)))
+        const ready = yield* within(60, "awaitReady fails", Effect.flip(pool.awaitReady))
         assert.strictEqual(ready.reason, "startup")
         assert.strictEqual((yield* pool.stats).spawned, 5)
       }))

@@ -61,7 +61,7 @@ for (const runtime of ["thread", "process"] as const) {
     it.live("awaitReady waits until every worker has started", () =>
       Effect.gen(function*() {
         const pool = yield* makePool({ runtime, initializer: T.openResource, initargs: "db" })
-        yield* NodePool.awaitReady(pool)
+        yield* pool.awaitReady
         const workers = yield* NodePool.workers(pool)
         assert.strictEqual(workers.length, 2)
         for (const w of workers) assert.isAbove(w.pid, 0)
@@ -69,7 +69,7 @@ for (const runtime of ["thread", "process"] as const) {
         assert.strictEqual(stats.workers, 2)
         const broken = yield* makePool({ runtime, initializer: T.boom, initargs: "no" })
         // fails with the start-up error once the start-up has failed
-        const startup = yield* Effect.flip(NodePool.awaitReady(broken))
+        const startup = yield* Effect.flip(broken.awaitReady)
         assert.strictEqual(startup.reason, "startup")
         assert.strictEqual((yield* Effect.flip(broken.apply(T.noop, 1)))._tag, "WorkerCrashed")
       }))

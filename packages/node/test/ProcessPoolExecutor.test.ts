@@ -102,7 +102,7 @@ describe("ProcessPoolExecutor", () => {
       const gate = yield* makeGate
       const scope = yield* Scope.make()
       const executor = yield* ProcessPoolExecutor.make({ tasks, maxWorkers: 2 }).pipe(Scope.provide(scope))
-      yield* NodePool.awaitReady(executor.pool)
+      yield* executor.pool.awaitReady
       const pids = (yield* NodePool.workers(executor.pool)).map((w) => w.pid)
       assert.strictEqual(pids.length, 2)
       for (const pid of pids) assert.isTrue(isAlive(pid))

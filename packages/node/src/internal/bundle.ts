@@ -24,8 +24,13 @@
  * `filename` (those three are rewritten to the original file's values), an
  * `import()` or `require()` of a computed name, CommonJS `__dirname` /
  * `__filename`, two copies of `effect`, or any warning from esbuild. esbuild
- * itself is an optional dependency: without it, nothing is bundled.
- * `CORUN_BUNDLE=0` turns bundling off.
+ * itself is an optional dependency: without it, nothing is bundled. A
+ * refused module's manifest has no bundle: it is not built again until one
+ * of its inputs changes. `CORUN_BUNDLE=0` turns bundling off.
+ *
+ * Worker threads get the bundle from their parent (`environment.ts`'s
+ * `startThread`, through `WorkerInit.bundle`); a child process not given one
+ * looks the cache up itself (`lookup`, in `NodeWorkerMain`).
  *
  * @internal
  */

@@ -7,14 +7,21 @@
  */
 import { Errors, type Task } from "@corun/core"
 import * as Backend from "@corun/core/Backend"
+import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as os from "node:os"
 import { pathToFileURL } from "node:url"
 import type { Options, ResourceLimits } from "../NodePool.ts"
-import { formatSchemaError } from "./job.ts"
 
 const Validation = Backend.Validation
+
+/** The first problem a schema found, as one line. */
+const formatSchemaError = (exit: Exit.Exit<unknown, Schema.SchemaError>): string => {
+  if (Exit.isSuccess(exit)) return ""
+  const reason = exit.cause.reasons[0]
+  return reason !== undefined && reason._tag === "Fail" ? reason.error.message : Cause.pretty(exit.cause)
+}
 
 /** The largest pool (`NodePool.maxSize`). */
 export const maxSize = 1024

@@ -1,14 +1,15 @@
 /**
- * The job record: one task run (one input, or a chunk of inputs) from its
- * submission to its end, with its named state, the worker it was sent to,
- * its timers, and where its end is reported.
+ * The job record: one run of a task (one input, or a chunk of inputs) from
+ * the moment the pool accepts it to its end, with its named state, the
+ * worker it was sent to and its timers. What to run, and where its end is
+ * reported, is core's `PoolBackend.Job` (`client`): the pool reports each
+ * job's end once, as an end kind and a value still encoded as the worker
+ * sent it (core decodes it with the task's schemas), or the pool's own typed
+ * error.
  *
  * @internal
  */
-import type { Future } from "@corun/core"
-import * as Cause from "effect/Cause"
-import * as Exit from "effect/Exit"
-import type * as Schema from "effect/Schema"
+import { PoolBackend } from "@corun/core/Backend"
 import type { LongTimeout } from "./timers.ts"
 import type { WorkerHandle } from "./workerHandle.ts"
 
@@ -19,79 +20,39 @@ import type { WorkerHandle } from "./workerHandle.ts"
  */
 export type JobState = "queued" | "sent" | "done"
 
-export interface Codecs {
-  readonly encodeInput: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
-  readonly decodeOutput: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
-  readonly decodeError: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
-  readonly decodeProgress: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
-  readonly hasProgress: boolean
+/** How a job ends: `PoolBackend`'s end kind and its value. */
+export interface Outcome {
+  readonly kind: PoolBackend.EndKind
+  readonly value: unknown
 }
 
-export interface ProgressSubscriber {
-  readonly value: (value: unknown) => void
-  readonly end: () => void
-}
+/** The end of a job the pool stopped because core asked (a cancel). */
+export const interrupted: Outcome = { kind: PoolBackend.Interrupted, value: undefined }
 
-/**
- * A task's progress: values reported while nobody listens are buffered (the
- * latest `Options.progressBufferSize`) for the next subscriber; every
- * subscriber gets every value reported while it listens.
- */
-export interface ProgressState {
-  /** Holds up to twice the bound (dropping the oldest half at a time); the latest `bound` are delivered. */
-  buffer: Array<unknown>
-  readonly subscribers: Set<ProgressSubscriber>
-  done: boolean
-}
+/** The end of a job that failed with one of the pool's own errors (`Pool.RunError`). */
+export const failedWith = (error: unknown): Outcome => ({ kind: PoolBackend.Error, value: error })
 
 export class Job {
   state: JobState = "queued"
   worker: WorkerHandle | undefined = undefined
   sentAt = 0
-  /** The exit to complete with once a cancelled / timed-out task has stopped. */
-  stopExit: Exit.Exit<any, any> | undefined = undefined
+  /** Why the pool stopped it (a cancel, its timeout): how it ends once its worker has let go of it. */
+  stop: Outcome | undefined = undefined
   cancelSent = false
   /** An UNQUEUE (work stealing) was sent for it. */
   stealing = false
-  /** The job's timeout; its timer starts when its worker starts the job (`armTimeout`). */
-  timeoutMs: number | undefined = undefined
+  /** Its timeout, which starts when its worker starts it (`armTimeout`). */
   timer: LongTimeout | undefined = undefined
+  /** Kills its worker when a cancelled job does not stop within the grace period. */
   killTimer: LongTimeout | undefined = undefined
-  future: Future.Future<any, any> | undefined = undefined
-  onExit: ((exit: Exit.Exit<any, any>) => void) | undefined = undefined
-  onProgress: ((value: unknown) => void) | undefined = undefined
-  progress: ProgressState | undefined = undefined
-  /** For chunks: the outputs computed before a failure. */
-  partial: Array<unknown> | undefined = undefined
   readonly id: number
-  readonly name: string
-  readonly codecs: Codecs
-  readonly op: number
-  payload: unknown
-  readonly transfer: ReadonlyArray<unknown> | undefined
-  constructor(
-    id: number,
-    name: string,
-    codecs: Codecs,
-    op: number,
-    payload: unknown,
-    transfer: ReadonlyArray<unknown> | undefined
-  ) {
+  readonly client: PoolBackend.Job
+  constructor(id: number, client: PoolBackend.Job) {
     this.id = id
-    this.name = name
-    this.codecs = codecs
-    this.op = op
-    this.payload = payload
-    this.transfer = transfer
+    this.client = client
   }
-}
-
-/** The exit of a job stopped with nothing more specific to say. */
-export const interruptExit: Exit.Exit<never, never> = Exit.interrupt()
-
-/** The first problem a schema found, as one line. */
-export const formatSchemaError = (exit: Exit.Exit<unknown, Schema.SchemaError>): string => {
-  if (Exit.isSuccess(exit)) return ""
-  const reason = exit.cause.reasons[0]
-  return reason !== undefined && reason._tag === "Fail" ? reason.error.message : Cause.pretty(exit.cause)
+  /** The task's name. */
+  get name(): string {
+    return this.client.task
+  }
 }

@@ -6,12 +6,12 @@
  * @internal
  */
 import { Errors } from "@corun/core"
-import * as Exit from "effect/Exit"
+import { PoolBackend } from "@corun/core/Backend"
 import { finish } from "./jobs.ts"
 import type { PoolState } from "./poolState.ts"
 import * as P from "./protocol.ts"
 import { describeError } from "./runtime.ts"
-import { WorkerHandle } from "./workerHandle.ts"
+import type { WorkerHandle } from "./workerHandle.ts"
 
 export const markDirty = (pool: PoolState, w: WorkerHandle) => {
   if (!w.dirty) {
@@ -49,17 +49,16 @@ export const onSendError = (pool: PoolState, w: WorkerHandle, outbox: Array<unkn
     const record = outbox.slice(i, i + size)
     i += size
     const job = size === 4 ? pool.pending.get(record[1] as number) : undefined
-    const failed = w.rt.send(record, job?.transfer)
+    const failed = w.rt.send(record, job?.client.transfer)
     if (failed !== undefined && job !== undefined) {
       finish(
         pool,
         job,
-        Exit.fail(
-          new Errors.InputEncodingError({
-            task: job.name,
-            message: `the input of task "${job.name}" cannot be sent to a worker: ${describeError(failed)}`
-          })
-        )
+        PoolBackend.Error,
+        new Errors.InputEncodingError({
+          task: job.name,
+          message: `the input of task "${job.name}" cannot be sent to a worker: ${describeError(failed)}`
+        })
       )
     }
   }

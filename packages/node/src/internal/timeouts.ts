@@ -6,8 +6,7 @@
  * @internal
  */
 import { Errors } from "@corun/core"
-import * as Exit from "effect/Exit"
-import { type Job } from "./job.ts"
+import { failedWith, type Job, type Outcome } from "./job.ts"
 import { finish } from "./jobs.ts"
 import { markDirty } from "./outbox.ts"
 import type { PoolState } from "./poolState.ts"
@@ -22,13 +21,13 @@ import { LongTimeout } from "./timers.ts"
  * One check per dispatch and per completion; no message from the worker.
  */
 export const armTimeout = (pool: PoolState, job: Job) => {
-  const ms = job.timeoutMs
-  if (ms === undefined || job.timer !== undefined || job.stopExit !== undefined || job.state !== "sent") return
+  const ms = job.client.timeoutMs
+  if (ms === undefined || job.timer !== undefined || job.stop !== undefined || job.state !== "sent") return
   job.timer = new LongTimeout(() => {
     cancel(
       pool,
       job,
-      Exit.fail(
+      failedWith(
         new Errors.TaskTimeout({
           task: job.name,
           timeoutMillis: ms,
@@ -48,10 +47,10 @@ export const disarmTimeout = (job: Job) => {
 }
 
 /** Stops a job: at once if it is queued; else interrupts it in its worker, killing the worker after the grace period. */
-export const cancel = (pool: PoolState, job: Job, stopExit: Exit.Exit<any, any>) => {
+export const cancel = (pool: PoolState, job: Job, stop: Outcome) => {
   if (job.state === "done") return
-  if (job.stopExit === undefined) job.stopExit = stopExit
-  if (job.state === "queued") return finish(pool, job, job.stopExit)
+  if (job.stop === undefined) job.stop = stop
+  if (job.state === "queued") return finish(pool, job, job.stop.kind, job.stop.value)
   if (job.cancelSent) return
   job.cancelSent = true
   const w = job.worker!

@@ -8,12 +8,12 @@
  * @internal
  */
 import { Errors } from "@corun/core"
+import { PoolBackend } from "@corun/core/Backend"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import { classify, crashedError, type Death, isExplained, replaceAfterStartupDeath, startupFailureOf } from "./crash.ts"
 import { schedule, steal } from "./dispatch.ts"
 import { tsxApi } from "./environment.ts"
-import { interruptExit, type Job } from "./job.ts"
+import { failedWith, interrupted, type Job, type Outcome } from "./job.ts"
 import { finish } from "./jobs.ts"
 import type { PoolState } from "./poolState.ts"
 import * as P from "./protocol.ts"
@@ -205,17 +205,17 @@ export const onExit = (
     w.rt.crash = classify(death)
     if (w.ready) {
       // Only the job at the head had started: the worker runs its jobs in order.
-      crashed = jobs.find((job) => job.stopExit === undefined)
+      crashed = jobs.find((job) => job.stop === undefined)
     }
   }
   // Bookkeeping first, completions last: completing a job can resume its
   // caller synchronously, which must find the pool consistent.
   const requeue: Array<Job> = []
-  const completions: Array<[Job, Exit.Exit<any, any>]> = []
+  const completions: Array<[Job, Outcome]> = []
   for (const job of jobs) {
-    if (job.stopExit !== undefined) completions.push([job, job.stopExit])
-    else if (pool.terminated) completions.push([job, interruptExit])
-    else if (job === crashed) completions.push([job, Exit.fail(crashedError(pool, w, job.name))])
+    if (job.stop !== undefined) completions.push([job, job.stop])
+    else if (pool.terminated) completions.push([job, interrupted])
+    else if (job === crashed) completions.push([job, failedWith(crashedError(pool, w, job.name))])
     else requeue.push(job)
   }
   if (requeue.length > 0) {
@@ -246,14 +246,14 @@ export const onExit = (
   }
   replenish(pool)
   schedule(pool)
-  for (const [job, exit] of completions) finish(pool, job, exit)
+  for (const [job, outcome] of completions) finish(pool, job, outcome.kind, outcome.value)
   if (failStartup) failQueued(pool, (name) => crashedError(pool, w, name))
   notifyStarted(pool)
   checkExited(pool)
 }
 
 export const failQueued = (pool: PoolState, error: (task: string) => unknown) => {
-  for (const job of pool.queue.drain()) finish(pool, job, Exit.fail(error(job.name)))
+  for (const job of pool.queue.drain()) finish(pool, job, PoolBackend.Error, error(job.name))
 }
 
 export const closeWorker = (w: WorkerHandle) => {
@@ -315,7 +315,7 @@ export const terminateNow = (pool: PoolState) => {
     if (w.ready && w.inflightCount === 0 && !w.killing) closeWorker(w)
     else w.kill()
   }
-  for (const job of pool.queue.drain()) finish(pool, job, interruptExit)
+  for (const job of pool.queue.drain()) finish(pool, job, interrupted.kind, interrupted.value)
   checkExited(pool)
 }
 
