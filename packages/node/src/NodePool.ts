@@ -196,6 +196,20 @@ export interface Options<Init extends Initializer | undefined = undefined> {
   readonly progressBufferSize?: number | undefined
   /** Extra Node flags for the workers (after the parent's own `execArgv`). */
   readonly execArgv?: ReadonlyArray<string> | undefined
+  /**
+   * Start workers from one bundle of the tasks module and everything it
+   * imports (`effect` included), built with esbuild and cached on disk
+   * (`<tmpdir>/corun-bundles`, or `CORUN_BUNDLE_DIR`): a worker then starts
+   * in a fraction of the time it takes to load `effect`'s modules one by
+   * one. The first pool on a new or edited tasks module starts on plain
+   * modules while the bundle is built in the background, for the next
+   * workers. Modules a bundle could not reproduce faithfully (a computed
+   * `import()`, `import.meta` beyond `url` / `dirname` / `filename`…) are
+   * never bundled, nor anything when esbuild is not installed. Default
+   * `true`; the environment variable `CORUN_BUNDLE=0` turns it off for every
+   * pool.
+   */
+  readonly bundle?: boolean | undefined
   /** Environment of child-process workers; default: the parent's. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined
 }

@@ -98,12 +98,7 @@ const extension = new URL(import.meta.url).pathname.endsWith(".ts") ? "ts" : "js
 
 const fromBundle = async (): Promise<boolean> => {
   if (init === undefined) return false
-  let bundle = init.bundle
-  if (bundle === undefined && WorkerThreads.isMainThread) {
-    // A child process: its parent may not have looked (a thread's parent always has).
-    const Bundle = await import(new URL(`./internal/bundle.${extension}`, import.meta.url).href)
-    bundle = Bundle.lookup(init.tasks) as string | undefined
-  }
+  const bundle = init.bundle
   if (bundle === undefined) return false
   try {
     await import(bundle)

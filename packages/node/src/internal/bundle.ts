@@ -28,9 +28,9 @@
  * refused module's manifest has no bundle: it is not built again until one
  * of its inputs changes. `CORUN_BUNDLE=0` turns bundling off.
  *
- * Worker threads get the bundle from their parent (`environment.ts`'s
- * `startThread`, through `WorkerInit.bundle`); a child process not given one
- * looks the cache up itself (`lookup`, in `NodeWorkerMain`).
+ * Workers of both runtimes get the bundle from the pool
+ * (`WorkerInit.bundle`, set by `workerSet.ts`'s `spawn` unless the pool's
+ * `bundle` option is `false`).
  *
  * @internal
  */

@@ -56,6 +56,8 @@ export interface PoolConfig {
   readonly progressBufferSize: number
   readonly initializer: { readonly task: string; readonly input: unknown } | undefined
   readonly resourceLimits: ResourceLimits | undefined
+  /** Workers start from a bundle of the tasks module when one is cached (`internal/bundle.ts`). */
+  readonly bundle: boolean
   /** Flags added to the ones workers inherit. */
   readonly execArgv: ReadonlyArray<string>
   /** Child processes' environment; `undefined`: this process's. */
@@ -124,6 +126,9 @@ export const parseOptions = (options: Options<any>): PoolConfig | Errors.Invalid
       if (limit instanceof Errors.InvalidArgumentError) return limit
     }
   }
+  if (options.bundle !== undefined && typeof options.bundle !== "boolean") {
+    return Validation.invalidArgument("bundle", options.bundle, "true or false")
+  }
   let initializer: PoolConfig["initializer"]
   if (options.initializer !== undefined) {
     const task = options.initializer as Task.Any
@@ -151,6 +156,7 @@ export const parseOptions = (options: Options<any>): PoolConfig | Errors.Invalid
     progressBufferSize,
     initializer,
     resourceLimits: options.resourceLimits,
+    bundle: options.bundle !== false,
     execArgv: options.execArgv ?? [],
     env: options.env
   }

@@ -11,8 +11,6 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import * as WorkerThreads from "node:worker_threads"
-import * as Bundle from "./bundle.ts"
-import type * as P from "./protocol.ts"
 
 const isTs = /\.[cm]?ts$/.test(new URL(import.meta.url).pathname)
 export const workerEntry = new URL(`../NodeWorkerMain.${isTs ? "ts" : "js"}`, import.meta.url)
@@ -114,20 +112,11 @@ let threadExecArgvCache: Array<string> | undefined
  * threads included (a thread's own heap is limited by `resourceLimits`).
  * Flags of the pool's own `execArgv` are never dropped: one a thread refuses
  * fails `make` with `InvalidArgumentError`.
- *
- * A thread whose `workerData` is a `WorkerInit` without a bundle is given
- * the tasks module's bundle when an up-to-date one is cached
- * (`Bundle.forWorker`, which otherwise builds it for the next workers).
  */
 export const startThread = (
   options: Omit<WorkerThreads.WorkerOptions, "execArgv">,
   extra: ReadonlyArray<string>
 ): WorkerThreads.Worker => {
-  const init = options.workerData as P.WorkerInit | undefined
-  if (typeof init?.tasks === "string" && init.bundle === undefined) {
-    const bundle = Bundle.forWorker(init.tasks)
-    if (bundle !== undefined) options = { ...options, workerData: { ...init, bundle } }
-  }
   const inherited = threadExecArgvCache ?? workerExecArgv()
   try {
     const thread = new WorkerThreads.Worker(threadBootstrap, { ...options, execArgv: [...inherited, ...extra] })

@@ -10,6 +10,7 @@
 import { Errors } from "@corun/core"
 import { PoolBackend } from "@corun/core/Backend"
 import * as Effect from "effect/Effect"
+import * as Bundle from "./bundle.ts"
 import { classify, crashedError, type Death, isExplained, replaceAfterStartupDeath, startupFailureOf } from "./crash.ts"
 import { schedule, steal } from "./dispatch.ts"
 import { tsxApi } from "./environment.ts"
@@ -29,7 +30,8 @@ export const spawn = (pool: PoolState): WorkerHandle => {
     tasks: pool.config.tasksUrl.href,
     workerId: id,
     initializer: pool.config.initializer,
-    tsxApi: tsxApi()
+    tsxApi: tsxApi(),
+    bundle: pool.config.bundle ? Bundle.forWorker(pool.config.tasksUrl.href) : undefined
   }
   let handle!: WorkerHandle
   const rt = pool.runtime.spawn({

@@ -84,6 +84,14 @@ describe("NodePool workers from a bundle", () => {
         assert.isTrue(fromBundle(stack))
       }).pipe(Effect.scoped))
 
+    it.live(`bundle: false: plain ES modules even with a bundle cached (${runtime})`, () =>
+      Effect.gen(function*() {
+        assert.isDefined(yield* Effect.promise(() => Bundle.prepare(fixture("bundle-tasks.ts").href)))
+        const pool = yield* NodePool.make({ tasks: fixture("bundle-tasks.ts"), size: 1, runtime, bundle: false })
+        assert.strictEqual(yield* pool.apply(T.double, 21), 42)
+        assert.isFalse(fromBundle(yield* pool.apply(T.where, null)))
+      }).pipe(Effect.scoped))
+
     it.live(`CORUN_BUNDLE=0: plain ES modules, nothing built (${runtime})`, () =>
       withBundleOff(
         Effect.gen(function*() {
