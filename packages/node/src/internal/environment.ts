@@ -17,15 +17,20 @@ export const workerEntry = new URL(`../NodeWorkerMain.${isTs ? "ts" : "js"}`, im
 
 /**
  * The code a worker thread starts with: turn on V8's on-disk compile cache,
- * then import the entry (`NodeWorkerMain`). Starting the thread on the entry
+ * then import the tasks module's bundle when the pool gives one (it holds
+ * the worker body: nothing else is loaded), else — or when it cannot be
+ * loaded — the entry (`NodeWorkerMain`, which tries the bundle again and
+ * falls back to plain modules). Starting the thread on the entry
  * file itself would compile it before the cache is on — and, from `.ts`
  * sources, load Node's type stripper just for it (≈ 20 ms per worker,
  * measured); with the cache on first, every module of a worker after the
  * first start, `.ts` ones included, comes compiled and stripped from the
  * cache.
  */
-export const threadBootstrap = `import("node:module").then((m) => { try { m.enableCompileCache?.() } catch {} ` +
-  `return import(${JSON.stringify(workerEntry.href)}) })`
+export const threadBootstrap = `const m = process.getBuiltinModule("node:module"); ` +
+  `try { m.enableCompileCache?.() } catch {} ` +
+  `const bundle = process.getBuiltinModule("node:worker_threads").workerData?.bundle; ` +
+  `(bundle === undefined ? Promise.reject() : import(bundle)).catch(() => import(${JSON.stringify(workerEntry.href)}))`
 
 /**
  * The compile cache of child-process workers, on from the process's start
