@@ -8,21 +8,35 @@
  *   (what a program on Effect loads anyway);
  * - `@corun/core`: the built `packages/core/dist/index.js` (the package's
  *   source is TypeScript, so the built output is what a user imports);
+ * - `@corun/core + @corun/node`: both packages as a user installs them —
+ *   their `dist/` under a temporary `node_modules` with the published
+ *   `exports`, next to the workspace's `effect` and `@effect/platform-node`;
  * - any `label=path/to/index.js` given on the command line (e.g. another
  *   revision's build).
  *
  *   tsx bench/futures/import-cost.ts
  *   RUNS=25 tsx bench/futures/import-cost.ts old=/tmp/core-imports-old/packages/core/dist/index.js
  *
- * The script first builds `packages/core/dist` (`tsc -p tsconfig.build.json`;
- * `BUILD=0` skips it). The child processes run the Node 24 binary of the
+ * The script first builds `packages/core/dist` and `packages/node/dist`
+ * (`tsc -p tsconfig.build.json`; `BUILD=0` skips it). The child processes run the Node 24 binary of the
  * workspace (`NODE_BIN=...` to choose another) with `NODE_COMPILE_CACHE` unset,
  * so every run compiles from scratch. `import` is the time of the `await
  * import(...)` calls inside the child; `process` is the child's whole wall
  * time (Node's own start-up included).
  */
 import { spawnSync } from "node:child_process"
-import { existsSync } from "node:fs"
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from "node:fs"
+import { tmpdir } from "node:os"
 import { isAbsolute, join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { machine, markdownTable, median, ms, ratio } from "./stats.ts"
@@ -34,16 +48,47 @@ const node = process.env.NODE_BIN ??
   process.execPath
 
 if (process.env.BUILD !== "0") {
-  const build = spawnSync(node, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-    cwd: join(root, "packages/core"),
-    encoding: "utf8"
-  })
-  if (build.status !== 0) throw new Error(`cannot build packages/core/dist:\n${build.stdout}${build.stderr}`)
+  for (const pkg of ["core", "node"]) {
+    const build = spawnSync(node, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+      cwd: join(root, "packages", pkg),
+      encoding: "utf8"
+    })
+    if (build.status !== 0) throw new Error(`cannot build packages/${pkg}/dist:\n${build.stdout}${build.stderr}`)
+  }
 }
+
+/**
+ * A temporary directory where `@corun/core` and `@corun/node` resolve as
+ * installed packages: each a `package.json` with its published `exports`
+ * and a link to its `dist/`; `effect` and `@effect/platform-node` link to the
+ * workspace's.
+ */
+const installed = mkdtempSync(join(tmpdir(), "corun-import-cost-"))
+process.on("exit", () => rmSync(installed, { recursive: true, force: true }))
+for (const pkg of ["core", "node"]) {
+  const dir = join(installed, "node_modules", "@corun", pkg)
+  mkdirSync(dir, { recursive: true })
+  const manifest = JSON.parse(readFileSync(join(root, "packages", pkg, "package.json"), "utf8"))
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: manifest.name, type: "module", exports: manifest.publishConfig.exports })
+  )
+  // A copy, not a link: Node resolves a linked file from its real place, where
+  // `@corun/core` would be the workspace package (its TypeScript sources).
+  cpSync(join(root, "packages", pkg, "dist"), join(dir, "dist"), { recursive: true })
+}
+mkdirSync(join(installed, "node_modules", "@effect"), { recursive: true })
+symlinkSync(realpathSync(join(root, "node_modules/effect")), join(installed, "node_modules/effect"))
+symlinkSync(
+  realpathSync(join(root, "packages/node/node_modules/@effect/platform-node")),
+  join(installed, "node_modules/@effect/platform-node")
+)
 
 interface Contender {
   readonly label: string
   readonly specifiers: ReadonlyArray<string>
+  /** Where the bare specifiers resolve from (default: the workspace). */
+  readonly cwd?: string
 }
 
 const file = (path: string): string => pathToFileURL(isAbsolute(path) ? path : resolve(root, path)).href
@@ -51,6 +96,7 @@ const file = (path: string): string => pathToFileURL(isAbsolute(path) ? path : r
 const contenders: Array<Contender> = [
   { label: "effect subpaths", specifiers: ["effect/Effect", "effect/Schema", "effect/Stream"] },
   { label: "@corun/core", specifiers: [file("packages/core/dist/index.js")] },
+  { label: "@corun/core + @corun/node", specifiers: ["@corun/core", "@corun/node"], cwd: installed },
   ...process.argv.slice(2).map((argument) => {
     const at = argument.indexOf("=")
     return at < 0
@@ -63,26 +109,26 @@ const env = { ...process.env }
 delete env.NODE_COMPILE_CACHE
 
 /** One fresh process importing `specifiers` in turn: [import ms, process ms]. */
-const sample = (specifiers: ReadonlyArray<string>): [number, number] => {
+const sample = ({ cwd = root, specifiers }: Contender): [number, number] => {
   const script = [
     "const start = performance.now()",
     ...specifiers.map((specifier) => `await import(${JSON.stringify(specifier)})`),
     "console.log(performance.now() - start)"
   ].join("\n")
   const start = performance.now()
-  // `cwd: root` so that the bare `effect/...` specifiers resolve from the workspace.
-  const child = spawnSync(node, ["--input-type=module", "-e", script], { cwd: root, env, encoding: "utf8" })
+  // The bare specifiers resolve from `cwd` (`effect/...` from the workspace).
+  const child = spawnSync(node, ["--input-type=module", "-e", script], { cwd, env, encoding: "utf8" })
   const wall = performance.now() - start
   if (child.status !== 0) throw new Error(`import of ${specifiers.join(", ")} failed:\n${child.stderr}`)
   return [Number(child.stdout.trim()), wall]
 }
 
 const times = contenders.map(() => ({ imports: [] as Array<number>, wall: [] as Array<number> }))
-sample(contenders[0].specifiers) // warms the file system cache
+sample(contenders[0]) // warms the file system cache
 for (let round = 0; round < RUNS; round++) {
   for (let k = 0; k < contenders.length; k++) {
     const index = (round + k) % contenders.length
-    const [imports, wall] = sample(contenders[index].specifiers)
+    const [imports, wall] = sample(contenders[index])
     times[index].imports.push(imports)
     times[index].wall.push(wall)
   }
