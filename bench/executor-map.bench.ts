@@ -22,7 +22,7 @@
 import { Executor } from "@corun/core"
 import { Effect, Fiber, Stream } from "effect"
 import pMap from "p-map"
-import { gc, load, machine, markdownTable, median, ms, quantile, ratio, revision } from "./futures/stats.ts"
+import { gc, load, machine, markdownTable, median, ms, quantile, ratio, revision } from "./lib/stats.ts"
 
 const N = Number(process.env.N ?? 100_000)
 const CONCURRENCY = 1000

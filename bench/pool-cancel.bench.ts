@@ -36,7 +36,7 @@ import { NodePool } from "@corun/node"
 import { Cause, Deferred, Effect, Exit, Fiber } from "effect"
 import { Piscina } from "piscina"
 import { Tinypool } from "tinypool"
-import { load, machine, markdownTable, median, ms, quantile, revision } from "./futures/stats.ts"
+import { load, machine, markdownTable, median, ms, quantile, revision } from "./lib/stats.ts"
 import { runOnPlainNode } from "./pool/plain-node.ts"
 import { nap, noop, spin } from "./pool/tasks.ts"
 
@@ -52,7 +52,7 @@ const corunTasks = new URL("./pool/tasks.ts", import.meta.url)
 const corunSample = (runtime: "thread" | "process", task: typeof spin | typeof nap): Promise<number> =>
   Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const pool: Pool.PoolService = yield* NodePool.make({ tasks: corunTasks, size: SIZE, runtime })
-    yield* NodePool.awaitReady(pool)
+    yield* pool.awaitReady
     const started = yield* Deferred.make<void>()
     const fiber = yield* Effect.forkChild(
       pool.apply(task, TASK_MS, { onProgress: () => Deferred.doneUnsafe(started, Exit.void) })
@@ -81,7 +81,7 @@ const corunFutureCancelSample = (
 ): Promise<number> =>
   Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const pool: Pool.PoolService = yield* NodePool.make({ tasks: corunTasks, size: SIZE, runtime })
-    yield* NodePool.awaitReady(pool)
+    yield* pool.awaitReady
     const started = yield* Deferred.make<void>()
     const future = yield* pool.applyAsync(task, TASK_MS, { onProgress: () => Deferred.doneUnsafe(started, Exit.void) })
     yield* Deferred.await(started)

@@ -25,7 +25,7 @@
  *     and ran the 8 slices once before timing) and cold (pool creation
  *     included; its destruction is not). On 2 cores the limit is 2.0.
  * (d) start-up: from creating a pool to both workers ready (corun:
- *     `NodePool.awaitReady`; Piscina: both threads' ready message, sent
+ *     `pool.awaitReady`; Piscina: both threads' ready message, sent
  *     once they have loaded the worker module), corun's workers from the
  *     tasks module's bundle (`internal/bundle`, built before the rounds if
  *     not cached, as a previous run leaves it) and, for reference, on plain
@@ -52,7 +52,7 @@ import { Piscina } from "piscina"
 import { Tinypool } from "tinypool"
 import workerpool from "workerpool"
 import * as Bundle from "../packages/node/src/internal/bundle.ts"
-import { gc, load, machine, markdownTable, median, ms, quantile, ratio, revision } from "./futures/stats.ts"
+import { gc, load, machine, markdownTable, median, ms, quantile, ratio, revision } from "./lib/stats.ts"
 import { runOnPlainNode } from "./pool/plain-node.ts"
 import { noop, sum } from "./pool/tasks.ts"
 
@@ -180,7 +180,7 @@ const corunPool = <A>(
 ): Promise<A> =>
   Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const pool = yield* NodePool.make({ tasks: corunTasks, size: SIZE, runtime })
-    yield* NodePool.awaitReady(pool)
+    yield* pool.awaitReady
     return yield* body(pool)
   })))
 
@@ -465,7 +465,7 @@ const corunReady = (runtime: "thread" | "process", bundled: boolean) => async ()
     return await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
       const start = performance.now()
       const pool = yield* NodePool.make({ tasks: corunTasks, size: SIZE, runtime })
-      yield* NodePool.awaitReady(pool)
+      yield* pool.awaitReady
       const elapsed = performance.now() - start
       verify("corun start-up", yield* pool.apply(noop, 7), 7)
       return elapsed
@@ -500,7 +500,7 @@ const piscinaReady = async (): Promise<number> => {
 }
 
 const startupContenders: ReadonlyArray<Contender<number>> = [
-  { name: "corun", code: "NodePool.make + NodePool.awaitReady (bundled)", sample: corunReady("thread", true) },
+  { name: "corun", code: "NodePool.make + pool.awaitReady (bundled)", sample: corunReady("thread", true) },
   { name: "Piscina 5", code: "new Piscina(…), both threads' ready message", sample: piscinaReady },
   {
     name: "corun, CORUN_BUNDLE=0",

@@ -20,7 +20,7 @@ import { Effect, Fiber } from "effect"
 import { spawn } from "node:child_process"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { load, machine, markdownTable, median, revision } from "./futures/stats.ts"
+import { load, machine, markdownTable, median, revision } from "./lib/stats.ts"
 
 const N = Number(process.env.N ?? 1_000_000)
 const REPEATS = Number(process.env.REPEATS ?? 3)

@@ -2,7 +2,7 @@
 //   node [--enable-source-maps] --cpu-prof --cpu-prof-dir=/tmp/prof bench/pool/latency-corun.ts
 import { NodePool } from "@corun/node"
 import { Effect } from "effect"
-import { quantile } from "../futures/stats.ts"
+import { quantile } from "../lib/stats.ts"
 import { noop } from "./tasks.ts"
 
 const M = Number(process.env.M ?? 50_000)
@@ -11,7 +11,7 @@ await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     tasks: new URL("./tasks.ts", import.meta.url),
     size: Number(process.env.SIZE ?? 2)
   })
-  yield* NodePool.awaitReady(pool)
+  yield* pool.awaitReady
   for (let i = 0; i < 1000; i++) yield* pool.apply(noop, i)
   const lat: Array<number> = []
   for (let i = 0; i < M; i++) {

@@ -10,7 +10,7 @@ import { NodePool } from "@corun/node"
 import { Effect } from "effect"
 import { Worker } from "node:worker_threads"
 import { Piscina } from "piscina"
-import { quantile } from "../futures/stats.ts"
+import { quantile } from "../lib/stats.ts"
 import { noop } from "./tasks.ts"
 
 const M = 10_000
@@ -50,7 +50,7 @@ console.log(`piscina.run:               ${fmt(pl)}`)
 for (const size of [2, 1]) {
   await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const pool = yield* NodePool.make({ tasks: new URL("./tasks.ts", import.meta.url), size })
-    yield* NodePool.awaitReady(pool)
+    yield* pool.awaitReady
     for (let i = 0; i < 1000; i++) yield* pool.apply(noop, i)
     const lat: Array<number> = []
     for (let i = 0; i < M; i++) {

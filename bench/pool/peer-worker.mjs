@@ -1,4 +1,5 @@
-// The worker module of Piscina and Tinypool in bench/pool*.bench.ts: the
+// The worker module of Piscina and Tinypool in bench/pool*.bench.ts and the
+// probes beside this file (startup-probe.ts, quick-throughput.ts): the
 // default export is the no-op task, `sum` adds up one slice of the
 // 8-slice sum (the same loop as corun's `bench/pool/tasks.ts`).
 export default (x) => x

@@ -3,18 +3,17 @@
  *   node bench/pool/startup-probe.ts
  * Times, for 2 worker threads, from creating the pool to the first no-op
  * result: Piscina; a bare `worker_threads` echo; corun with the bench's
- * tasks module, from its cached bundle (`internal/bundle`; built first if
- * needed) and on plain ES modules (`CORUN_BUNDLE=0`); corun with a tasks
- * module on `effect/*` subpaths and `Task.ts` only (bundled); the same for
- * 2 child processes. Alternating, medians.
+ * tasks module (on `@corun/core/Task` and `effect/*` subpaths only), from
+ * its cached bundle (`internal/bundle`; built first if needed) and on plain
+ * ES modules (`CORUN_BUNDLE=0`); the same for 2 child processes.
+ * Alternating, medians. `ROUNDS=n` (default 7).
  */
 import { NodePool } from "@corun/node"
 import { Effect } from "effect"
 import { Worker } from "node:worker_threads"
 import { Piscina } from "piscina"
 import * as Bundle from "../../packages/node/src/internal/bundle.ts"
-import { median } from "../futures/stats.ts"
-import { noop as noopLight } from "./tasks-light.ts"
+import { median } from "../lib/stats.ts"
 import { noop } from "./tasks.ts"
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7)
@@ -67,7 +66,7 @@ const corunOnce = (name: string, tasks: URL, task: typeof noop, runtime: "thread
   Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const start = performance.now()
     const pool = yield* NodePool.make({ tasks, size: 2, runtime })
-    yield* NodePool.awaitReady(pool)
+    yield* pool.awaitReady
     const ready = performance.now() - start
     yield* Effect.all([pool.apply(task, 1), pool.apply(task, 2)], { concurrency: 2 })
     record(`${name}: ready`, ready)
@@ -75,21 +74,17 @@ const corunOnce = (name: string, tasks: URL, task: typeof noop, runtime: "thread
   })))
 
 const tasks = new URL("./tasks.ts", import.meta.url)
-const tasksLight = new URL("./tasks-light.ts", import.meta.url)
-// Build the bundles first (the pools then find them in the cache), and time a build.
-for (const url of [tasks, tasksLight]) {
+// Build the bundle first (the pools then find it in the cache), and time the build (or the cache look-up).
+{
   const started = performance.now()
-  const bundle = await Bundle.prepare(url.href)
-  console.log(
-    `bundle of ${url.pathname.split("/").pop()}: ${bundle ?? "none"} (${(performance.now() - started).toFixed(0)} ms)`
-  )
+  const bundle = await Bundle.prepare(tasks.href)
+  console.log(`bundle of tasks.ts: ${bundle ?? "none"} (${(performance.now() - started).toFixed(0)} ms)`)
 }
 const contenders = [
   bare,
   piscina,
   corun("corun, bench tasks, bundled", tasks, noop),
   corun("corun, bench tasks, CORUN_BUNDLE=0", tasks, noop, { bundle: false }),
-  corun("corun, tasks on subpaths, bundled", tasksLight, noopLight),
   corun("corun, processes, bundled", tasks, noop, { runtime: "process" }),
   corun("corun, processes, CORUN_BUNDLE=0", tasks, noop, { runtime: "process", bundle: false })
 ]

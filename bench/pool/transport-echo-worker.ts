@@ -1,4 +1,4 @@
-// The echo worker of transport-throughput.ts: NodeWorkerRunner replying to each message.
+// The echo worker of bench/pool/transport-throughput.ts: NodeWorkerRunner replying to each message.
 import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
 import { Effect } from "effect"
 import * as WorkerRunner from "effect/workers/WorkerRunner"

@@ -2,9 +2,9 @@
  * Profiling helper (not a bench): runs one contender of
  * `executor-map.bench.ts` in a loop so a CPU profile shows where its time goes.
  *
- *   node --cpu-prof --cpu-prof-dir=.tmp/prof-futures bench/futures/profile-map.ts corun|floor|forEach|pmap
+ *   node --cpu-prof --cpu-prof-dir=.tmp/prof-map bench/probes/profile-map.ts corun|floor|forEach|pmap
  *   (Node 24 strips the types itself, which keeps line numbers exact)
- *   node bench/futures/self-time.ts .tmp/prof-futures/<main thread file>.0.001.cpuprofile
+ *   node bench/probes/self-time.ts .tmp/prof-map/<main thread file>.0.001.cpuprofile
  *
  * `NO_ASYNC_CONTEXT=1` hides `node:async_hooks` from effect before it loads,
  * which turns off the `AsyncResource` effect 4.1 creates at every fiber

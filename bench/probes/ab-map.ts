@@ -4,8 +4,8 @@
  * loads every version into one process, and runs them interleaved with raw
  * `Effect.forEach` in a changing order, so machine noise hits them alike.
  *
- *   tsx bench/futures/ab-map.ts 54ca675 HEAD work     (work = the working tree)
- *   ROUNDS=15 tsx bench/futures/ab-map.ts d76ef6d^ d76ef6d
+ *   tsx bench/probes/ab-map.ts 54ca675 HEAD work     (work = the working tree)
+ *   ROUNDS=15 tsx bench/probes/ab-map.ts d76ef6d^ d76ef6d
  *
  * Each version runs 100,000 `Effect.yieldNow` items at concurrency 1,000 on
  * an unbounded executor and on `Executor.make({ maxWorkers: 1000 })`; the

@@ -5,9 +5,9 @@
  * imports its own revision's core), loads every version into one process, and
  * runs them interleaved in a changing order, so machine noise hits them alike.
  *
- *   tsx bench/futures/ab-imap.ts 0c2fe15^ 0c2fe15
- *   ROUNDS=9 N=50000 tsx bench/futures/ab-imap.ts HEAD work   (work = the working tree)
- *   CHUNKSIZES=100 N=1000000 tsx bench/futures/ab-imap.ts 0c2fe15^ 0c2fe15
+ *   tsx bench/probes/ab-imap.ts 0c2fe15^ 0c2fe15
+ *   ROUNDS=9 N=50000 tsx bench/probes/ab-imap.ts HEAD work   (work = the working tree)
+ *   CHUNKSIZES=100 N=1000000 tsx bench/probes/ab-imap.ts 0c2fe15^ 0c2fe15
  *
  * Each sample makes a 2-thread pool, waits until its workers are up, warms
  * it, then streams N no-op tasks (the pool bench's `noop`) through `imap` or
@@ -71,11 +71,13 @@ interface AnyPool {
     options: { chunksize: number }
   ): Stream.Stream<number, unknown>
   map(task: typeof noop, inputs: Iterable<number>): Effect.Effect<Array<number>, unknown>
+  /** The pool's own `awaitReady` (revisions before 2d8d6c2 have only `NodePool.awaitReady(pool)`). */
+  readonly awaitReady?: Effect.Effect<void, unknown>
 }
 interface NodeModule {
   NodePool: {
     make(options: { tasks: URL; size: number }): Effect.Effect<AnyPool, unknown, Scope.Scope>
-    awaitReady(pool: AnyPool): Effect.Effect<void, unknown>
+    awaitReady?(pool: AnyPool): Effect.Effect<void, unknown>
   }
 }
 
@@ -83,7 +85,7 @@ interface NodeModule {
 const sample = (m: NodeModule, ordered: boolean, chunksize: number): Promise<number> =>
   Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const pool = yield* m.NodePool.make({ tasks, size: 2 })
-    yield* m.NodePool.awaitReady(pool)
+    yield* pool.awaitReady ?? m.NodePool.awaitReady!(pool)
     yield* pool.map(noop, warmInputs)
     const stream = () =>
       ordered ? pool.imap(noop, inputs, { chunksize }) : pool.imapUnordered(noop, inputs, { chunksize })

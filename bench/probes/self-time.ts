@@ -1,6 +1,6 @@
 /**
  * Prints the functions with the most self time in a `.cpuprofile`
- * (`node bench/futures/self-time.ts FILE [TOP]`), grouped by function and file.
+ * (`node bench/probes/self-time.ts FILE [TOP]`), grouped by function and file.
  */
 import { readFileSync } from "node:fs"
 

@@ -1,13 +1,13 @@
 // The effect/workers transport alone (NodeWorker platform + NodeWorkerRunner,
-// one worker thread echoing 100,000 messages) vs NodePool on one worker:
-// `node packages/node/test/scripts/transport-throughput.ts`. Backs the note at
-// the top of src/NodePool.ts.
+// one worker thread echoing 100,000 messages) vs NodePool on one worker
+// (probe, not a bench): `node bench/pool/transport-throughput.ts` (or
+// `npx tsx ...`). Backs the note at the top of packages/node/src/NodePool.ts.
 import { NodePool } from "@corun/node"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import { Effect } from "effect"
 import * as Worker from "effect/workers/Worker"
 import * as WT from "node:worker_threads"
-import * as T from "../fixtures/tasks.ts"
+import * as T from "./tasks.ts"
 const N = 100_000
 await Effect.runPromise(Effect.scoped(
   Effect.gen(function*() {
@@ -34,7 +34,7 @@ await Effect.runPromise(Effect.scoped(
   }).pipe(Effect.provide(NodeWorker.layer(() => new WT.Worker(new URL("./transport-echo-worker.ts", import.meta.url)))))
 ))
 await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-  const pool = yield* NodePool.make({ tasks: new URL("../fixtures/tasks.ts", import.meta.url), size: 1 })
+  const pool = yield* NodePool.make({ tasks: new URL("./tasks.ts", import.meta.url), size: 1 })
   yield* pool.apply(T.noop, 1)
   const t = performance.now()
   yield* pool.map(T.noop, Array.from({ length: N }, (_, i) => i), { chunksize: 1 })

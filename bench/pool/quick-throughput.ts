@@ -1,14 +1,14 @@
-// Quick no-op throughput / latency check of NodePool against Piscina (2 workers):
-// `node packages/node/test/scripts/quick-throughput.ts [thread|process]`. The full
-// side-by-side benchmarks live in bench/.
+// Quick no-op throughput / latency check of NodePool against Piscina (2 workers;
+// probe, not a bench): `node bench/pool/quick-throughput.ts [thread|process]`
+// (or `npx tsx ...`). The full side-by-side benchmark is bench/pool.bench.ts.
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { Effect } from "effect"
 import { Piscina } from "piscina"
-import * as T from "../fixtures/tasks.ts"
+import * as T from "./tasks.ts"
 const N = 100_000
 const piscina = new Piscina({
-  filename: new URL("./piscina-noop.mjs", import.meta.url).href,
+  filename: new URL("./peer-worker.mjs", import.meta.url).href,
   minThreads: 2,
   maxThreads: 2
 })
@@ -54,5 +54,5 @@ await Effect.runPromise(
     }
     lat.sort((a, b) => a - b)
     console.log(`corun apply latency p50 ${(lat[2500] * 1000).toFixed(0)}us p99 ${(lat[4950] * 1000).toFixed(0)}us`)
-  }).pipe(Effect.provide(NodePool.layer({ tasks: new URL("../fixtures/tasks.ts", import.meta.url), size: 2, runtime })))
+  }).pipe(Effect.provide(NodePool.layer({ tasks: new URL("./tasks.ts", import.meta.url), size: 2, runtime })))
 )

@@ -14,8 +14,8 @@
  * - any `label=path/to/index.js` given on the command line (e.g. another
  *   revision's build).
  *
- *   tsx bench/futures/import-cost.ts
- *   RUNS=25 tsx bench/futures/import-cost.ts old=/tmp/core-imports-old/packages/core/dist/index.js
+ *   tsx bench/probes/import-cost.ts
+ *   RUNS=25 tsx bench/probes/import-cost.ts old=/tmp/core-imports-old/packages/core/dist/index.js
  *
  * The script first builds `packages/core/dist` and `packages/node/dist`
  * (`tsc -p tsconfig.build.json`; `BUILD=0` skips it). The child processes run the Node 24 binary of the
@@ -39,7 +39,7 @@ import {
 import { tmpdir } from "node:os"
 import { isAbsolute, join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
-import { machine, markdownTable, median, ms, ratio } from "./stats.ts"
+import { machine, markdownTable, median, ms, ratio } from "../lib/stats.ts"
 
 const root = resolve(import.meta.dirname, "../..")
 const RUNS = Number(process.env.RUNS ?? 15)

@@ -1,7 +1,7 @@
 /**
- * Small helpers shared by the coroutine-layer benches
- * (`executor-map.bench.ts`, `submit-sleep.bench.ts`): quantiles, a forced
- * garbage collection between samples, the machine line and Markdown tables.
+ * Small helpers shared by every bench (`bench/*.bench.ts`) and the probes
+ * (`bench/pool/`, `bench/probes/`): quantiles, a forced garbage collection
+ * between samples, the machine line and Markdown tables.
  */
 import { spawnSync } from "node:child_process"
 import { cpus, loadavg, totalmem } from "node:os"
