@@ -21,7 +21,8 @@
  *
  * A module is not bundled (plain ES modules then) when the bundle could not
  * behave as the modules do: `import.meta` beyond `url` / `dirname` /
- * `filename` (those three are rewritten to the original file's values), an
+ * `filename` (those three are rewritten to the original file's values), a
+ * tasks URL with a query or a fragment, an
  * `import()` or `require()` of a computed name, CommonJS `__dirname` /
  * `__filename`, two copies of `effect`, or any warning from esbuild. esbuild
  * itself is an optional dependency: without it, nothing is bundled. A
@@ -196,9 +197,16 @@ export const lookup = (
   tasks: string,
   env: Readonly<Record<string, string | undefined>> = process.env
 ): string | undefined => {
-  if (!enabled(env) || !tasks.startsWith("file:")) return undefined
+  if (!enabled(env) || !bundleable(tasks)) return undefined
   return cached(tasks, env) ?? undefined
 }
+
+/**
+ * Whether a tasks URL can be bundled: a file, without a query or a fragment
+ * — those are part of the module's identity (its `import.meta.url`, which a
+ * module may read its configuration from), and a bundle has its file's.
+ */
+const bundleable = (tasks: string): boolean => tasks.startsWith("file:") && !/[?#]/.test(tasks)
 
 /** Builds in progress, by tasks URL (one at a time per tasks module in this process). */
 const building = new Map<string, Promise<string | undefined>>()
@@ -220,7 +228,7 @@ const failed = new Set<string>()
 export const forWorker = (tasks: string): string | undefined => {
   if (!enabled()) return undefined
   if (looked.has(tasks)) return looked.get(tasks)
-  if (!tasks.startsWith("file:")) return undefined
+  if (!bundleable(tasks)) return undefined
   const answer = cached(tasks, process.env)
   const found = answer ?? undefined
   looked.set(tasks, found)
@@ -243,7 +251,7 @@ export const forWorker = (tasks: string): string | undefined => {
  * missing, or the module refused: see the module's notes). Never fails.
  */
 export const prepare = (tasks: string): Promise<string | undefined> => {
-  if (!enabled() || !tasks.startsWith("file:")) return Promise.resolve(undefined)
+  if (!enabled() || !bundleable(tasks)) return Promise.resolve(undefined)
   const answer = cached(tasks, process.env)
   if (answer !== undefined) return Promise.resolve(answer ?? undefined)
   let pending = building.get(tasks)

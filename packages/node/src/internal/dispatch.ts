@@ -86,7 +86,7 @@ export const assign = (pool: PoolState, w: WorkerHandle, job: Job) => {
     w.idleTimer = undefined
   }
   if (pool.config.maxTasksPerChild !== undefined && ++w.dispatched >= pool.config.maxTasksPerChild) w.retiring = true
-  w.outbox.push(client.chunk ? P.CHUNK : P.RUN, job.id, client.task, client.payload)
+  P.pushRun(w.outbox, client.chunk, job.id, client.task, client.payload)
   if (client.transfer !== undefined) {
     ;(w.outboxTransfer ??= []).push(...client.transfer)
   }
@@ -113,7 +113,7 @@ export const steal = (pool: PoolState, w: WorkerHandle) => {
     const job = inflight[i]
     if (job.state !== "sent" || job.worker !== victim || job.stealing || job.cancelSent) continue
     job.stealing = true
-    victim.outbox.push(P.UNQUEUE, job.id)
+    P.pushUnqueue(victim.outbox, job.id)
     wanted--
   }
   markDirty(pool, victim)

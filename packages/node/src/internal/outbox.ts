@@ -40,16 +40,10 @@ export const flush = (pool: PoolState): void => {
 }
 
 /** A batch could not be cloned: resend its records one by one, failing only the bad ones. */
-export const onSendError = (pool: PoolState, w: WorkerHandle, outbox: Array<unknown>) => {
-  let i = 0
-  while (i < outbox.length) {
-    const op = outbox[i]
-    // `[RUN | CHUNK, id, task, payload]`, `[CANCEL | UNQUEUE, id]`
-    const size = op === P.RUN || op === P.CHUNK ? 4 : 2
-    const record = outbox.slice(i, i + size)
-    i += size
-    const job = size === 4 ? pool.pending.get(record[1] as number) : undefined
-    const failed = w.rt.send(record, job?.client.transfer)
+export const onSendError = (pool: PoolState, w: WorkerHandle, outbox: P.Batch) => {
+  P.forEachCommand(outbox, (op, id, _task, _payload, start, end) => {
+    const job = op === P.RUN || op === P.CHUNK ? pool.pending.get(id) : undefined
+    const failed = w.rt.send(outbox.slice(start, end), job?.client.transfer)
     if (failed !== undefined && job !== undefined) {
       finish(
         pool,
@@ -61,5 +55,5 @@ export const onSendError = (pool: PoolState, w: WorkerHandle, outbox: Array<unkn
         })
       )
     }
-  }
+  })
 }

@@ -1,25 +1,89 @@
 /**
- * The wire protocol between `NodePool` and its workers (`NodeWorkerMain`).
+ * The wire protocol between `NodePool` and its workers (`internal/worker`),
+ * shared by both sides: named records, typed as tuples.
  *
- * It rides on `effect/workers` (`NodeWorker` platform / `NodeWorkerRunner`),
- * which frames each message and signals readiness once the worker has
- * loaded its tasks and run the initializer. Parent → worker: one message
- * per flush, a flat array of records `[RUN, id, task, input]`,
- * `[CHUNK, id, task, inputs]`, `[CANCEL, id]`, `[UNQUEUE, id]`. Worker →
- * parent: one small array per event (see `R_*`). Arrays of numbers and
- * strings keep the structured clone cheap.
+ * It rides on `effect/workers`' framing (the `NodeWorker` platform on the
+ * parent's side), which carries each message and signals readiness once
+ * the worker has loaded its tasks and run the initializer.
+ *
+ * - Parent → worker: one message per flush, a `Batch` — the `Command`
+ *   records laid end to end in one flat array (`[RUN, 7, "sum", input,
+ *   CANCEL, 3]`): one structured clone per flush, not one per record. Both
+ *   sides read a batch with `forEachCommand` and write it with `pushRun` /
+ *   `pushCancel` / `pushUnqueue`.
+ * - Worker → parent: one `Reply` per event.
+ *
+ * Arrays of numbers and strings keep the structured clone cheap. Op codes
+ * run from 0 without gaps on each side.
  *
  * @internal
  */
 
+// -----------------------------------------------------------------------------
+// Parent → worker
+// -----------------------------------------------------------------------------
+
 /** Run one task: `[RUN, id, taskName, encodedInput]`. */
 export const RUN = 0
-/** Run a chunk of inputs: `[CHUNK, id, taskName, encodedInputs]`. */
+/** Run a chunk of inputs, one after the other, stopping at the first failure: `[CHUNK, id, taskName, encodedInputs]`. */
 export const CHUNK = 1
 /** Interrupt a queued or running task: `[CANCEL, id]`. */
 export const CANCEL = 2
 /** Give a job back if it has not started (work stealing): `[UNQUEUE, id]`. */
-export const UNQUEUE = 4
+export const UNQUEUE = 3
+
+export type RunRecord = readonly [op: typeof RUN, id: number, task: string, input: unknown]
+export type ChunkRecord = readonly [op: typeof CHUNK, id: number, task: string, inputs: ReadonlyArray<unknown>]
+export type CancelRecord = readonly [op: typeof CANCEL, id: number]
+export type UnqueueRecord = readonly [op: typeof UNQUEUE, id: number]
+/** A record the parent sends. */
+export type Command = RunRecord | ChunkRecord | CancelRecord | UnqueueRecord
+
+/** `Command` records laid end to end: one message. */
+export type Batch = Array<unknown>
+
+/** Appends `[RUN | CHUNK, id, task, payload]`. */
+export const pushRun = (batch: Batch, chunk: boolean, id: number, task: string, payload: unknown): void => {
+  batch.push(chunk ? CHUNK : RUN, id, task, payload)
+}
+
+/** Appends `[CANCEL, id]`. */
+export const pushCancel = (batch: Batch, id: number): void => {
+  batch.push(CANCEL, id)
+}
+
+/** Appends `[UNQUEUE, id]`. */
+export const pushUnqueue = (batch: Batch, id: number): void => {
+  batch.push(UNQUEUE, id)
+}
+
+/**
+ * Reads a batch record by record: `f(op, id, task, payload, start, end)`,
+ * with `task` / `payload` `undefined` for `CANCEL` / `UNQUEUE`, and the
+ * record at `batch.slice(start, end)`. An unknown op code ends the batch
+ * (nothing after it can be framed).
+ */
+export const forEachCommand = (
+  batch: Batch,
+  f: (op: Command[0], id: number, task: string | undefined, payload: unknown, start: number, end: number) => void
+): void => {
+  const length = batch.length
+  let i = 0
+  while (i < length) {
+    const op = batch[i]
+    if (op === RUN || op === CHUNK) {
+      f(op, batch[i + 1] as number, batch[i + 2] as string, batch[i + 3], i, i + 4)
+      i += 4
+    } else if (op === CANCEL || op === UNQUEUE) {
+      f(op, batch[i + 1] as number, undefined, undefined, i, i + 2)
+      i += 2
+    } else return
+  }
+}
+
+// -----------------------------------------------------------------------------
+// Worker → parent
+// -----------------------------------------------------------------------------
 
 /** `[R_SUCCESS, id, encodedOutput]` */
 export const R_SUCCESS = 0
@@ -31,16 +95,39 @@ export const R_DIE = 2
 export const R_INTERRUPTED = 3
 /** `[R_PROGRESS, id, encodedProgress]` */
 export const R_PROGRESS = 4
-/** `[R_CHUNK, id, encodedOutputs, failTag, failValue]`, failTag one of `R_FAIL`, `R_DIE`, `R_INTERRUPTED` or -1. */
+/** `[R_CHUNK, id, encodedOutputs, failTag, failValue]`, failTag one of `R_FAIL`, `R_DIE`, `R_INTERRUPTED` or `CHUNK_DONE`. */
 export const R_CHUNK = 5
 /** `[R_UNKNOWN, id]`: no exported task has that name. */
 export const R_UNKNOWN = 6
+/** `[R_UNQUEUED, id]`: the job had not started and was dropped (answer to `UNQUEUE`). */
+export const R_UNQUEUED = 7
 /** `[R_STARTUP_FAILED, SerializedDefect]`: loading the tasks module or the initializer failed. */
 export const R_STARTUP_FAILED = 8
 /** `[R_CRASH, SerializedDefect]`: an uncaught exception (process runtime; threads report it as an `error` event). */
 export const R_CRASH = 9
-/** `[R_UNQUEUED, id]`: the job had not started and was dropped (answer to `UNQUEUE`). */
-export const R_UNQUEUED = 10
+
+/** `R_CHUNK`'s failTag when every input of the chunk succeeded. */
+export const CHUNK_DONE = -1
+
+/** How a chunk ended after its outputs. */
+export type ChunkEnd =
+  | readonly [tag: typeof CHUNK_DONE, value: undefined]
+  | readonly [tag: typeof R_FAIL, encodedError: unknown]
+  | readonly [tag: typeof R_DIE, defect: SerializedDefect]
+  | readonly [tag: typeof R_INTERRUPTED, value: undefined]
+
+/** A record a worker sends. */
+export type Reply =
+  | readonly [op: typeof R_SUCCESS, id: number, output: unknown]
+  | readonly [op: typeof R_FAIL, id: number, error: unknown]
+  | readonly [op: typeof R_DIE, id: number, defect: SerializedDefect]
+  | readonly [op: typeof R_INTERRUPTED, id: number]
+  | readonly [op: typeof R_PROGRESS, id: number, progress: unknown]
+  | readonly [op: typeof R_CHUNK, id: number, outputs: Array<unknown>, ...ChunkEnd]
+  | readonly [op: typeof R_UNKNOWN, id: number]
+  | readonly [op: typeof R_UNQUEUED, id: number]
+  | readonly [op: typeof R_STARTUP_FAILED, defect: SerializedDefect]
+  | readonly [op: typeof R_CRASH, defect: SerializedDefect]
 
 /** What a worker learns at start (`workerData`, or an environment variable for child processes). */
 export interface WorkerInit {

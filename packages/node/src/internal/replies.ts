@@ -16,20 +16,20 @@ import * as P from "./protocol.ts"
 import { describeUncaught } from "./runtime.ts"
 import type { WorkerHandle } from "./workerHandle.ts"
 
-export const onMessage = (pool: PoolState, w: WorkerHandle, message: Array<unknown>) => {
-  const op = message[0] as number
-  if (op === P.R_STARTUP_FAILED) {
-    w.startupError = message[1] as P.SerializedDefect
+/** Handles one record from worker `w`. */
+export const onMessage = (pool: PoolState, w: WorkerHandle, message: P.Reply) => {
+  if (message[0] === P.R_STARTUP_FAILED) {
+    w.startupError = message[1]
     return
   }
-  if (op === P.R_CRASH) {
-    const defect = message[1] as P.SerializedDefect
-    w.rt.crash = { reason: "exception", detail: describeUncaught(P.reviveDefect(defect)) }
+  if (message[0] === P.R_CRASH) {
+    w.rt.crash = { reason: "exception", detail: describeUncaught(P.reviveDefect(message[1])) }
     return
   }
-  const job = pool.pending.get(message[1] as number)
+  const job = pool.pending.get(message[1])
+  // A reply for a job that ended (cancelled meanwhile) or was taken back from this worker.
   if (job === undefined || job.worker !== w) return
-  switch (op) {
+  switch (message[0]) {
     case P.R_UNQUEUED:
       return requeueStolen(pool, w, job)
     case P.R_SUCCESS:
@@ -37,7 +37,7 @@ export const onMessage = (pool: PoolState, w: WorkerHandle, message: Array<unkno
     case P.R_FAIL:
       return finish(pool, job, PoolBackend.Failure, message[2])
     case P.R_DIE:
-      return finish(pool, job, PoolBackend.Die, P.reviveDefect(message[2] as P.SerializedDefect))
+      return finish(pool, job, PoolBackend.Die, P.reviveDefect(message[2]))
     case P.R_INTERRUPTED: {
       const stop = job.stop ?? interrupted
       return finish(pool, job, stop.kind, stop.value)
@@ -46,13 +46,10 @@ export const onMessage = (pool: PoolState, w: WorkerHandle, message: Array<unkno
       if (job.state !== "done") job.client.progress(message[2])
       return
     case P.R_CHUNK: {
-      const values = message[2] as Array<unknown>
-      const tag = message[3] as number
-      if (tag === -1) return finish(pool, job, PoolBackend.Success, values)
-      if (tag === P.R_FAIL) return finish(pool, job, PoolBackend.Failure, message[4], values)
-      if (tag === P.R_DIE) {
-        return finish(pool, job, PoolBackend.Die, P.reviveDefect(message[4] as P.SerializedDefect), values)
-      }
+      const values = message[2]
+      if (message[3] === P.CHUNK_DONE) return finish(pool, job, PoolBackend.Success, values)
+      if (message[3] === P.R_FAIL) return finish(pool, job, PoolBackend.Failure, message[4], values)
+      if (message[3] === P.R_DIE) return finish(pool, job, PoolBackend.Die, P.reviveDefect(message[4]), values)
       const stop = job.stop ?? interrupted
       return finish(pool, job, stop.kind, stop.value, values)
     }

@@ -51,8 +51,8 @@ export interface SpawnOptions {
 export interface WorkerEvents {
   /** The worker loaded its tasks module and ran its initializer. */
   readonly onReady: () => void
-  /** One message from the worker (a reply record, see `protocol.ts`). */
-  readonly onMessage: (message: Array<unknown>) => void
+  /** One message from the worker (for the pool: a `protocol.ts` reply). */
+  readonly onMessage: (message: unknown) => void
   /** The worker is gone; `RuntimeWorker.crash` / `outOfMemory` say what the runtime saw. */
   readonly onExit: (code: number | null, signal: NodeJS.Signals | null) => void
 }
@@ -102,7 +102,7 @@ export const connect = (
     Effect.provideService(workerPlatform().spawn<Array<unknown>, Array<unknown>>(id), Worker.Spawner, () => raw)
   )
   return Effect.runFork(
-    worker.run((message) => {
+    worker.run((message: unknown) => {
       events.onMessage(message)
       return Effect.void
     }, { onSpawn: Effect.sync(events.onReady) })

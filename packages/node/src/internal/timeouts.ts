@@ -54,7 +54,7 @@ export const cancel = (pool: PoolState, job: Job, stop: Outcome) => {
   if (job.cancelSent) return
   job.cancelSent = true
   const w = job.worker!
-  w.outbox.push(P.CANCEL, job.id)
+  P.pushCancel(w.outbox, job.id)
   markDirty(pool, w)
   // No grace period limit (`Infinity`): the task is only ever interrupted.
   if (pool.config.graceMs === undefined) return

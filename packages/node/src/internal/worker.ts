@@ -41,14 +41,14 @@ const init: P.WorkerInit = isThread
   : process.getBuiltinModule("node:v8").deserialize(Buffer.from(process.env[P.INIT_ENV] ?? "", "base64"))
 
 /** Posts a reply (`effect/workers`' data message, `[1, message]`). */
-const post: (message: Array<unknown>, transfer?: ReadonlyArray<unknown>) => void = isThread
+const post: (message: P.Reply, transfer?: ReadonlyArray<unknown>) => void = isThread
   ? (message, transfer) => parentPort!.postMessage([1, message], transfer as any)
   : (message) => {
     process.send!([1, message])
   }
 
 /** Posts one last message and exits once it is on its way. */
-const postAndExit = (message: Array<unknown>, code: number) => {
+const postAndExit = (message: P.Reply, code: number) => {
   if (isThread) {
     post(message)
     process.exit(code)
@@ -113,8 +113,12 @@ const schemaDefect = (what: string, task: string, exit: Exit.Exit<unknown, unkno
 // Running tasks, one at a time
 // -----------------------------------------------------------------------------
 
-/** The job queue: flat records `[op, id, task, payload]` from `head` on. */
+/**
+ * The job queue: flat records `[op, id, task, payload]` from `head` on; a
+ * cancelled or unqueued job's op becomes `DROPPED` (skipped when reached).
+ */
 let queue: Array<unknown> = []
+const DROPPED = -1
 let head = 0
 let currentId = -1
 let currentFiber: Fiber.Fiber<unknown, unknown> | undefined
@@ -135,8 +139,15 @@ const makeContext = (entry: Entry, id: number) => ({
     })
 })
 
+/** How a task's exit is sent: its reply's op code and value. */
+type EncodedExit =
+  | readonly [typeof P.R_SUCCESS, unknown]
+  | readonly [typeof P.R_FAIL, unknown]
+  | readonly [typeof P.R_DIE, P.SerializedDefect]
+  | readonly [typeof P.R_INTERRUPTED, undefined]
+
 /** Encodes a task's exit as `[tag, value]`. */
-const encodeExit = (entry: Entry, exit: Exit.Exit<unknown, unknown>): [number, unknown] => {
+const encodeExit = (entry: Entry, exit: Exit.Exit<unknown, unknown>): EncodedExit => {
   if (Exit.isSuccess(exit)) {
     const encoded = encodeOutput(entry, exit.value)
     return Exit.isSuccess(encoded)
@@ -176,6 +187,10 @@ const reply = (entry: Entry, op: unknown, id: number, exit: Exit.Exit<any, unkno
   }
 }
 
+/** The reply of an encoded exit. */
+const replyOf = (id: number, encoded: EncodedExit): P.Reply =>
+  encoded[0] === P.R_INTERRUPTED ? [P.R_INTERRUPTED, id] : [encoded[0], id, encoded[1]] as P.Reply
+
 const uncloneable = (what: string, task: string, error: unknown): P.SerializedDefect => {
   const defect = P.serializeDefect(error)
   return {
@@ -189,23 +204,21 @@ const uncloneable = (what: string, task: string, error: unknown): P.SerializedDe
 
 const replyUnsafe = (entry: Entry, op: unknown, id: number, exit: Exit.Exit<any, unknown>) => {
   if (op === P.RUN) {
-    const [tag, value] = encodeExit(entry, exit)
-    if (tag === P.R_SUCCESS && entry.task.transferOutput !== undefined && isThread) {
-      post([tag, id, value], entry.task.transferOutput(value))
+    const encoded = encodeExit(entry, exit)
+    if (encoded[0] === P.R_SUCCESS && entry.task.transferOutput !== undefined && isThread) {
+      post([P.R_SUCCESS, id, encoded[1]], entry.task.transferOutput(encoded[1]))
     } else {
-      post([tag, id, value])
+      post(replyOf(id, encoded))
     }
   } else if (Exit.isSuccess(exit)) {
     const [values, failure] = exit.value as [Array<unknown>, Exit.Exit<unknown, unknown> | undefined]
-    if (failure === undefined) post([P.R_CHUNK, id, values, -1, undefined])
+    if (failure === undefined) post([P.R_CHUNK, id, values, P.CHUNK_DONE, undefined])
     else {
-      const [tag, value] = encodeExit(entry, failure)
-      post([P.R_CHUNK, id, values, tag, value])
+      const encoded = encodeExit(entry, failure)
+      // A chunk ends as its failing input did; a success there cannot be (`runChunk` stops at failures).
+      post([P.R_CHUNK, id, values, ...(encoded[0] === P.R_SUCCESS ? [P.CHUNK_DONE, undefined] as const : encoded)])
     }
-  } else {
-    const [tag, value] = encodeExit(entry, exit)
-    post([tag, id, value])
-  }
+  } else post(replyOf(id, encodeExit(entry, exit)))
 }
 
 /** Runs the items of a chunk in order, stopping at the first failure. */
@@ -237,7 +250,7 @@ const drain = (): void => {
     const payload = queue[head + 3]
     queue[head + 3] = undefined
     head += 4
-    if (op === -1) continue
+    if (op === DROPPED) continue
     const entry = registry.get(name)
     if (entry === undefined) {
       post([P.R_UNKNOWN, id])
@@ -286,8 +299,8 @@ const cancel = (id: number) => {
     return
   }
   for (let i = head; i < queue.length; i += 4) {
-    if (queue[i + 1] === id && queue[i] !== -1) {
-      queue[i] = -1
+    if (queue[i + 1] === id && queue[i] !== DROPPED) {
+      queue[i] = DROPPED
       queue[i + 3] = undefined
       post([P.R_INTERRUPTED, id])
       return
@@ -297,8 +310,8 @@ const cancel = (id: number) => {
 
 const unqueue = (id: number) => {
   for (let i = head; i < queue.length; i += 4) {
-    if (queue[i + 1] === id && queue[i] !== -1) {
-      queue[i] = -1
+    if (queue[i + 1] === id && queue[i] !== DROPPED) {
+      queue[i] = DROPPED
       queue[i + 3] = undefined
       post([P.R_UNQUEUED, id])
       return
@@ -312,24 +325,14 @@ const close = () => {
   process.exit(0)
 }
 
-const onMessage = (message: Array<unknown>) => {
-  const length = message.length
-  let i = 0
-  while (i < length) {
-    const op = message[i]
-    if (op === P.RUN || op === P.CHUNK) {
-      queue.push(op, message[i + 1], message[i + 2], message[i + 3])
-      i += 4
-    } else if (op === P.CANCEL) {
-      cancel(message[i + 1] as number)
-      i += 2
-    } else if (op === P.UNQUEUE) {
-      unqueue(message[i + 1] as number)
-      i += 2
-    } else {
-      i++
-    }
-  }
+const onCommand = (op: P.Command[0], id: number, task: string | undefined, payload: unknown) => {
+  if (op === P.RUN || op === P.CHUNK) queue.push(op, id, task, payload)
+  else if (op === P.CANCEL) cancel(id)
+  else unqueue(id)
+}
+
+const onMessage = (batch: P.Batch) => {
+  P.forEachCommand(batch, onCommand)
   if (currentFiber === undefined) drain()
 }
 

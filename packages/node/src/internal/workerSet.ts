@@ -42,7 +42,7 @@ export const spawn = (pool: PoolState): WorkerHandle => {
     env: pool.config.env
   }, {
     onReady: () => onReady(pool, handle),
-    onMessage: (message) => onMessage(pool, handle, message),
+    onMessage: (message) => onMessage(pool, handle, message as P.Reply),
     onExit: (code, signal) => onExit(pool, handle, code, signal)
   })
   handle = new WorkerHandle(rt)

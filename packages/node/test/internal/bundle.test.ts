@@ -84,6 +84,16 @@ describe("NodePool workers from a bundle", () => {
         assert.isTrue(fromBundle(stack))
       }).pipe(Effect.scoped))
 
+    it.live(`a tasks URL with a query is not bundled: the module sees its own URL (${runtime})`, () =>
+      Effect.gen(function*() {
+        assert.isDefined(yield* Effect.promise(() => Bundle.prepare(fixture("bundle-tasks.ts").href)))
+        const withQuery = new URL(`${fixture("bundle-tasks.ts").href}?variant=1`)
+        assert.isUndefined(yield* Effect.promise(() => Bundle.prepare(withQuery.href)))
+        const pool = yield* NodePool.make({ tasks: withQuery, size: 1, runtime })
+        assert.strictEqual(yield* pool.apply(T.double, 21), 42)
+        assert.isFalse(fromBundle(yield* pool.apply(T.where, null)))
+      }).pipe(Effect.scoped))
+
     it.live(`bundle: false: plain ES modules even with a bundle cached (${runtime})`, () =>
       Effect.gen(function*() {
         assert.isDefined(yield* Effect.promise(() => Bundle.prepare(fixture("bundle-tasks.ts").href)))
