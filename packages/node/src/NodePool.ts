@@ -18,38 +18,43 @@
  * }).pipe(Effect.provide(PoolLive), Effect.runPromise)
  * ```
  *
- * ## What is Effect's and what is hand-written
+ * ## How it is built
  *
- * Workers are spoken to through `effect/workers`: `@effect/platform-node`'s
- * `NodeWorker` platform on this side (receiving, the ready handshake,
- * graceful close in the worker's scope); the worker (`NodeWorkerMain.ts`,
- * `internal/worker.ts`) speaks the platform's wire format on
- * `parentPort` / the IPC channel itself rather than loading
- * `NodeWorkerRunner`, to start sooner, and batches are posted in that format
- * directly (see `WorkerHandle.send`). Measured here, that transport moves
- * ≈ 220k echo messages/s on one worker
- * (`packages/node/test/scripts/transport-throughput.ts`), so it is not the
- * bottleneck.
+ * A pool is core's narrow `PoolBackend` (`internal/backend.ts`): it starts
+ * jobs, cancels them, and has a lifecycle and statistics; `@corun/core`
+ * derives the whole `Pool` API from it (`Backend.PoolBackend.makePool`:
+ * schemas, chunking, futures, callbacks, progress, `imap`'s window). Below
+ * that, plain functions over one `PoolState`, one concern per module:
  *
- * The task protocol on top is hand-written rather than `effect/rpc`'s
- * `RpcWorker` pool: that pool moves ≈ 9k no-op tasks/s on 2 cores where
- * Piscina moves ≈ 28k/s (measured side by side on a 2-core machine),
- * spending ≈ 90 µs of main-thread CPU per call on fibers, a scope, a latch
- * and spans; and it has no per-task
- * timeout, no recycling, no way to stop a task that does not yield, and
- * reports every worker death as the same error. Here, per task, the input is
- * encoded by a schema encoder compiled once per task, a record is appended to
- * the worker's outbox (one message per worker per tick), and one listener per
- * worker completes the caller through a map of pending jobs — no fiber,
- * scope or span per task (the platform forks one short fiber per received
- * message). Jobs are pipelined to workers (depth adapted to how long tasks
- * take) and an idle worker steals back the jobs another has not started.
- * The raw `Worker` / `ChildProcess` stays ours too: its exit code, signal and
- * `error` event classify crashes (`WorkerCrashed`), and a task that does not
- * yield is stopped by terminating its worker at once (the platform's close
- * waits up to 5 s for a worker to cooperate). Lifecycle is Effect's: the pool
- * is a scoped resource (a `Layer`), and closing its scope terminates every
- * worker and waits until each thread or process has exited.
+ * - `config.ts`: the options, checked once, before anything starts;
+ * - `job.ts`, `jobQueue.ts`: the job record (named states) and the queue;
+ * - `jobs.ts`: a job's start and its single end;
+ * - `dispatch.ts`: the balancing policy (least loaded worker, pipelining
+ *   depth adapted to how long tasks take, work stealing, recycling);
+ * - `outbox.ts`: one message per worker per tick, a bad record isolated;
+ * - `replies.ts`: a worker's records become job ends;
+ * - `timeouts.ts`: cancellation, timeouts, the grace period;
+ * - `crash.ts`: how a worker died → `WorkerCrashed`, replace or give up;
+ * - `workerSet.ts`: spawn, ready, idle, retire, close, terminate, exits;
+ * - `runtime.ts` with `runtime/thread.ts` and `runtime/process.ts`: how a
+ *   worker is started and spoken to (the pool never branches on it), and
+ *   `environment.ts`: entry module, inherited flags, compile cache, tsx;
+ * - `protocol.ts`: the typed records both sides exchange;
+ *   `bundle.ts`: the one-file bundle workers start from;
+ *   `worker.ts` (with `NodeWorkerMain.ts`): the worker's side.
+ *
+ * What is Effect's: messages travel through `effect/workers`
+ * (`@effect/platform-node`'s `NodeWorker` platform: receiving, the ready
+ * handshake, graceful close); the pool is a scoped resource (a `Layer`)
+ * whose closing terminates every worker and waits until each has exited.
+ * What is hand-written, and why: the task protocol, rather than
+ * `effect/rpc`'s `RpcWorker` pool — which spends a fiber, a scope, a latch
+ * and spans per call, and has no per-task timeout, no recycling, no way to
+ * stop a task that does not yield, and one error for every kind of worker
+ * death (figures in `bench/README.md`, "Why the pool has its own task
+ * protocol"); and the raw thread / process, whose exit code, signal and
+ * `error` event classify crashes and which is terminated at once when a
+ * task does not yield. Per task: no fiber, scope or span.
  *
  * @since 0.1.0
  */
@@ -285,12 +290,3 @@ export const workers = (
     const backend = PoolBackend.backendOf(pool)
     return backend instanceof NodeBackend ? backend.workerIds() : []
   })
-
-/**
- * Superseded by the service's own `pool.awaitReady`; kept until the last
- * callers move.
- *
- * @since 0.1.0
- * @category lifecycle
- */
-export const awaitReady = (pool: Pool.PoolService): Effect.Effect<void, Errors.WorkerCrashed> => pool.awaitReady

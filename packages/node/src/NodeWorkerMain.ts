@@ -4,8 +4,8 @@
  * (`.ts` from source under `tsx` / Node's type stripping, `.js` from
  * `dist/`); it is not meant to be imported.
  *
- * A worker's start-up is mostly the loading of `effect`'s ES modules (≈ 150
- * of them for `effect/Effect` + `effect/Schema`, which any tasks module
+ * A worker's start-up is mostly the loading of `effect`'s ES modules (over
+ * a hundred for `effect/Effect` + `effect/Schema`, which any tasks module
  * needs), so before loading anything this module
  *
  * - turns on V8's on-disk compile cache (`module.enableCompileCache`), so
@@ -16,23 +16,23 @@
  * - resolves the relative imports between `effect`'s own modules directly
  *   (`module.registerHooks`): they always name an existing `.js` ES module
  *   next to the importer, so Node's generic resolution (a `stat`, a
- *   `realpath` and a `package.json` scope lookup per module) is not needed.
- *   Measured here: `effect/Effect` + `effect/Schema` load in ≈ 27 ms
- *   instead of ≈ 40 ms.
+ *   `realpath` and a `package.json` scope lookup per module) is not needed
+ *   (`node bench/pool/import-probe.mjs` measures what it saves).
  *
  * then it loads the worker's body (`internal/worker`) — from the pool's
  * bundle when there is one (`WorkerInit.bundle`, see `internal/bundle`: the
  * body, the tasks module and `effect` in one ES module, which loads in a
- * fraction of the time), else as plain ES modules. A child process not
- * given a bundle looks for an up-to-date one in the cache itself. A bundle
+ * fraction of the time), else as plain ES modules. (A worker thread given a
+ * bundle imports it straight from its bootstrap code and does not load this
+ * module at all unless that fails.) A bundle
  * that fails to load (deleted by a rebuild, or a module behaving otherwise
  * bundled) falls back to plain ES modules; a tasks module that throws when
  * imported then throws again, and that error is the one reported.
  *
  * A child process also arms its orphan watchdog (`internal/watchdog`): a
- * tiny thread, started with the first job, that ends the process within
- * ≈ 150 ms of its parent's death, even while a task keeps the main thread
- * busy.
+ * tiny thread, started with the first job, that ends the process soon
+ * after its parent's death (well within a second), even while a task keeps
+ * the main thread busy.
  *
  * @since 0.1.0
  */
@@ -45,10 +45,10 @@ import * as Watchdog from "./internal/watchdog.ts"
 // the process that forked it, so it is read now, at start-up. The watchdog
 // starts with the first message from the parent (its first job, sent once the
 // worker is ready): its thread boots alongside that job rather than competing
-// with the worker's start-up (measured: ≈ +45 ms to ready on two busy cores
-// when started here), and this listener runs before the worker's own, so the
-// thread is started before the job's task can keep the main thread busy. An
-// idle worker leaves on `disconnect` (`internal/worker`).
+// with the worker's start-up (it delays readiness when started here), and
+// this listener runs before the worker's own, so the thread is started before
+// the job's task can keep the main thread busy. An idle worker leaves on
+// `disconnect` (`internal/worker`).
 if (WorkerThreads.isMainThread && typeof process.send === "function") {
   const parent = process.ppid
   process.once("message", () => {

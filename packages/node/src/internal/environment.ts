@@ -22,8 +22,8 @@ export const workerEntry = new URL(`../NodeWorkerMain.${isTs ? "ts" : "js"}`, im
  * loaded — the entry (`NodeWorkerMain`, which tries the bundle again and
  * falls back to plain modules). Starting the thread on the entry
  * file itself would compile it before the cache is on — and, from `.ts`
- * sources, load Node's type stripper just for it (≈ 20 ms per worker,
- * measured); with the cache on first, every module of a worker after the
+ * sources, load Node's type stripper just for it in every worker); with the
+ * cache on first, every module of a worker after the
  * first start, `.ts` ones included, comes compiled and stripped from the
  * cache.
  */
@@ -77,8 +77,7 @@ export const tsxApi = (): string | undefined => {
  * The parent's `execArgv` for workers (threads and child processes), without
  * `tsx`'s `--require` / `--import` hooks: worker threads do not get tsx's
  * module hooks from them anyway, and loading tsx costs every worker hundreds
- * of milliseconds of start-up (measured under `tsx`: two child-process
- * workers were ready after ≈ 700 ms with them, ≈ 95 ms without). A worker
+ * of milliseconds of start-up. A worker
  * registers tsx itself, and only when its tasks module needs it
  * (`WorkerInit.tsxApi`).
  */
