@@ -158,6 +158,11 @@ export const requeueStolen = (pool: PoolState, w: WorkerHandle, job: Job) => {
   job.stealing = false
   if (job.stop !== undefined) return finish(pool, job, job.stop.kind, job.stop.value)
   w.inflightCount--
+  // Out of the worker's line now (stealing is rare, and lines are short):
+  // were the job sent back to this worker, a stale entry ahead of it would
+  // be taken for the job the worker is running, and start its timeout early.
+  const index = w.inflight.indexOf(job, w.inflightHead)
+  if (index >= 0) w.inflight.splice(index, 1)
   job.state = "queued"
   job.worker = undefined
   disarmTimeout(job)

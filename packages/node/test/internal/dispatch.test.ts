@@ -572,6 +572,20 @@ describe("requeueStolen", () => {
     ])
   })
 
+  it("a job given back leaves its worker's line: sent back there, it is not taken for the running job", async () => {
+    const pool = makePool()
+    const victim = addWorker(pool, 64)
+    const jobs = enqueueMany(pool, 3)
+    schedule(pool)
+    steal(pool, addWorker(pool, 64))
+    await flushed()
+    // Only the victim may take jobs: the stolen job goes back to it, behind jobs[1].
+    for (const w of pool.workers) if (w !== victim) w.ready = false
+    requeueStolen(pool, victim, jobs[2])
+    assert.strictEqual(jobs[2].worker, victim)
+    assert.deepStrictEqual(ids(victim.inflight.slice(victim.inflightHead)), [jobs[0].id, jobs[1].id, jobs[2].id])
+  })
+
   it("a job no longer sent (it ended) is ignored", () => {
     const pool = makePool()
     const victim = addWorker(pool, 64)
