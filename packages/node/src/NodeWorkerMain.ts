@@ -30,7 +30,8 @@
  * imported then throws again, and that error is the one reported.
  *
  * A child process also arms its orphan watchdog (`internal/watchdog`): a
- * tiny thread, started with the first job, that ends the process soon
+ * tiny thread, started with the first job (or before the initializer runs,
+ * see `internal/worker`), that ends the process soon
  * after its parent's death (well within a second), even while a task keeps
  * the main thread busy.
  *

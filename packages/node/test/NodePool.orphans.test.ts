@@ -1,6 +1,6 @@
 /**
- * Issue 9, "no orphan": a child-process worker busy in a task must not
- * outlive its parent, even when the parent is SIGKILLed (no clean-up runs)
+ * Issue 9, "no orphan": a child-process worker busy in a task (or in its
+ * initializer, before any task) must not outlive its parent, even when the parent is SIGKILLed (no clean-up runs)
  * and the task never yields (the worker's event loop, and so its IPC
  * `disconnect` event, never runs). Its watchdog thread ends it.
  */
@@ -72,31 +72,33 @@ const gone = async (pid: number, ms: number) => {
 }
 
 describe("NodePool orphans", () => {
-  it("a process worker spinning in a task exits when its parent is SIGKILLed", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "corun-orphan-"))
-    const marker = join(dir, "spinning")
-    const parent = spawn(process.execPath, [fixture("orphan-parent.ts"), marker], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    let workerPid: number | undefined
-    try {
-      const line = await firstLine(parent, 30_000)
-      workerPid = JSON.parse(line).worker as number
-      assert.isNumber(workerPid)
-      assert.notStrictEqual(workerPid, parent.pid)
-      // The task runs (it wrote the marker before spinning) in that worker.
-      assert.strictEqual(readFileSync(marker, "utf8"), String(workerPid))
-      assert.isTrue(isAlive(workerPid), "the worker spins")
+  for (const where of ["task", "initializer"] as const) {
+    it(`a process worker spinning in its ${where} exits when its parent is SIGKILLed`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "corun-orphan-"))
+      const marker = join(dir, "spinning")
+      const parent = spawn(process.execPath, [fixture("orphan-parent.ts"), marker, where], {
+        cwd: root,
+        stdio: ["ignore", "pipe", "inherit"]
+      })
+      let workerPid: number | undefined
+      try {
+        const line = await firstLine(parent, 30_000)
+        workerPid = JSON.parse(line).worker as number
+        assert.isNumber(workerPid)
+        assert.notStrictEqual(workerPid, parent.pid)
+        // The code runs (it wrote the marker before spinning) in that worker.
+        assert.strictEqual(readFileSync(marker, "utf8"), String(workerPid))
+        assert.isTrue(isAlive(workerPid), "the worker spins")
 
-      const exited = new Promise((resolve) => parent.once("exit", resolve))
-      parent.kill("SIGKILL")
-      await exited
-      assert.isTrue(await gone(workerPid, 10_000), `the orphaned worker ${workerPid} has exited`)
-    } finally {
-      killIfAlive(parent.pid)
-      killIfAlive(workerPid)
-      rmSync(dir, { recursive: true, force: true })
-    }
-  }, 60_000)
+        const exited = new Promise((resolve) => parent.once("exit", resolve))
+        parent.kill("SIGKILL")
+        await exited
+        assert.isTrue(await gone(workerPid, 10_000), `the orphaned worker ${workerPid} has exited`)
+      } finally {
+        killIfAlive(parent.pid)
+        killIfAlive(workerPid)
+        rmSync(dir, { recursive: true, force: true })
+      }
+    }, 60_000)
+  }
 })

@@ -34,14 +34,23 @@ setInterval(() => {
 `
 
 /**
+ * Whether this process has its watchdog: a process-wide mark, since the
+ * worker's entry and its body (maybe from a bundle, with its own copy of
+ * this module) both start it.
+ */
+const STARTED = Symbol.for("@corun/node/watchdog")
+
+/**
  * Starts the watchdog thread for a child process whose parent is `parent`
  * (its `process.ppid` at start-up; a worker thread ends with its process
- * anyway). If the parent is already gone, the thread's first look ends the
- * process. Returns the thread, or `undefined` when it could not be started
- * (the worker then only leaves on `disconnect`, once its event loop runs).
+ * anyway), once per process. If the parent is already gone, the thread's
+ * first look ends the process. Returns the thread, or `undefined` when it
+ * runs already or could not be started (the worker then only leaves on
+ * `disconnect`, once its event loop runs).
  */
 export const start = (parent: number): WorkerThreads.Worker | undefined => {
-  if (parent <= 1) return undefined
+  if (parent <= 1 || (globalThis as any)[STARTED] === true) return undefined
+  ;(globalThis as any)[STARTED] = true
   try {
     const thread = new WorkerThreads.Worker(source, {
       eval: true,

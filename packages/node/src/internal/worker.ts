@@ -26,6 +26,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as WorkerThreads from "node:worker_threads"
 import * as P from "./protocol.ts"
+import * as Watchdog from "./watchdog.ts"
 
 const parentPort = WorkerThreads.parentPort
 const isThread = parentPort !== null
@@ -33,6 +34,9 @@ const isThread = parentPort !== null
 if (!isThread && typeof process.send !== "function") {
   throw new Error("@corun/node NodeWorkerMain: this module is the entry point of pool workers; do not run it directly")
 }
+
+/** A child process's parent, read at start-up (an orphan's parent changes). */
+const parentAtStart = process.ppid
 
 const init: P.WorkerInit = isThread
   ? WorkerThreads.workerData
@@ -363,6 +367,10 @@ export const start = async (
     for (const value of Object.values(module.default)) register(value)
   }
   if (init.initializer !== undefined) {
+    // The initializer is user code that may keep the main thread busy before
+    // any job arrives (the watchdog otherwise starts with the first job): a
+    // child process arms its orphan watchdog first.
+    if (!isThread) Watchdog.start(parentAtStart)
     const entry = registry.get(init.initializer.task)
     if (entry === undefined) {
       return startupFailed(
