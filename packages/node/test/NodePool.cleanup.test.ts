@@ -4,18 +4,7 @@ import { Deferred, Effect, Exit, Fiber } from "effect"
 import { execFileSync } from "node:child_process"
 import { readdirSync } from "node:fs"
 import * as T from "./fixtures/tasks.ts"
-
-const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error: any) {
-    assert.strictEqual(error.code, "ESRCH")
-    return false
-  }
-}
+import { isAlive, tasks } from "./helpers.ts"
 
 /** The OS threads of this process (Linux). */
 const threadCount = () => readdirSync("/proc/self/task").length

@@ -2,10 +2,9 @@ import { Future } from "@corun/core"
 import { PoolBackend } from "@corun/core/Backend"
 import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Stream } from "effect"
 import * as T from "./fixtures/tasks.ts"
-
-const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
+import { isAlive, tasks, within } from "./helpers.ts"
 
 const crashOf = <A, E>(exit: Exit.Exit<A, E>) => {
   assert.isTrue(Exit.isFailure(exit), `expected a failure, got ${String(exit)}`)
@@ -31,21 +30,6 @@ const crashOf = <A, E>(exit: Exit.Exit<A, E>) => {
  * same one), the task ended cancelled — and the bound only turns "it never
  * stopped" (the busy loop runs 60 s) into a prompt, readable failure.
  */
-const within = <A, E, R>(seconds: number, message: string, effect: Effect.Effect<A, E, R>) =>
-  Effect.timeoutOrElse(effect, {
-    duration: Duration.seconds(seconds),
-    orElse: () => Effect.die(new Error(`${message} (not within ${seconds} s)`))
-  })
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error: any) {
-    assert.strictEqual(error.code, "ESRCH")
-    return false
-  }
-}
 
 /**
  * Runs `crasher` alongside 40 ordinary tasks: only the crasher fails (with

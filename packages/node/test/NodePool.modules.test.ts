@@ -6,9 +6,7 @@ import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import * as JsTasks from "./fixtures/tasks-js.mjs"
 import * as T from "./fixtures/tasks.ts"
-
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url)
-const root = fileURLToPath(new URL("../../../", import.meta.url))
+import { fixture, root } from "./helpers.ts"
 
 describe("NodePool task modules", () => {
   for (const runtime of ["thread", "process"] as const) {

@@ -9,29 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
-
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
-const root = fileURLToPath(new URL("../../../", import.meta.url))
-
-/**
- * Whether a process still exists. An exited process the OS has not reaped yet
- * (a zombie: its new parent, `init` or a subreaper, may reap it late) runs no
- * more code: it counts as gone.
- */
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-  } catch (error: any) {
-    assert.strictEqual(error.code, "ESRCH")
-    return false
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"))
-  } catch {
-    return false
-  }
-}
+import { fixturePath as fixture, isAlive, root } from "./helpers.ts"
 
 const killIfAlive = (pid: number | undefined) => {
   if (pid === undefined) return

@@ -4,8 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import * as fc from "fast-check"
 import * as T from "./fixtures/tasks.ts"
-
-const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
+import { tasks } from "./helpers.ts"
 
 // Each case: the inputs, a chunksize, and the pool's pipelining bound.
 const cases = fc.sample(

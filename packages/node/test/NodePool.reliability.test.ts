@@ -3,37 +3,20 @@ import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Logger, Stream } from "effect"
 import { execFile } from "node:child_process"
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import * as T from "./fixtures/tasks.ts"
 import * as U from "./fixtures/uncloneable.ts"
-
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url)
-const root = fileURLToPath(new URL("../../../", import.meta.url))
-const tasks = fixture("tasks.ts")
+import { fixture, makeGate, root, tasks, within } from "./helpers.ts"
 
 /**
  * A gate for `T.gated` tasks: they finish only once `open` has run (it creates
  * the file they wait for). Removed with the test's scope.
  */
-const makeGate = Effect.acquireRelease(
-  Effect.sync(() => {
-    const dir = mkdtempSync(join(tmpdir(), "corun-gate-"))
-    const path = join(dir, "open")
-    return { dir, path, open: Effect.sync(() => writeFileSync(path, "")) }
-  }),
-  ({ dir }) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
 
 /** A hang guard, not a speed test: fails with `message` unless `effect` ends within `seconds`. */
-const within = <A, E, R>(seconds: number, message: string, effect: Effect.Effect<A, E, R>) =>
-  Effect.timeoutOrElse(effect, {
-    duration: Duration.seconds(seconds),
-    orElse: () => Effect.die(new Error(`${message} (not within ${seconds} s)`))
-  })
 
 describe("NodePool reliability", () => {
   for (const runtime of ["thread", "process"] as const) {

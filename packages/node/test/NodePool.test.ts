@@ -1,14 +1,10 @@
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { Cause, Deferred, Effect, Exit, Fiber, Stream } from "effect"
 import * as T from "./fixtures/tasks.ts"
 import * as Unexported from "./fixtures/unexported.ts"
-
-const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
+import { makeGate, tasks, within } from "./helpers.ts"
 
 const makePool = (options?: Partial<NodePool.Options<any>>) => NodePool.make({ tasks, size: 2, ...options })
 
@@ -17,24 +13,11 @@ const makePool = (options?: Partial<NodePool.Options<any>>) => NodePool.make({ t
  * the file they wait for), so a test decides which task is "slow" instead of
  * guessing with durations. Removed with the test's scope.
  */
-const makeGate = Effect.acquireRelease(
-  Effect.sync(() => {
-    const dir = mkdtempSync(join(tmpdir(), "corun-gate-"))
-    const path = join(dir, "open")
-    return { dir, path, open: Effect.sync(() => writeFileSync(path, "")) }
-  }),
-  ({ dir }) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
 
 /**
  * A hang guard, not a speed test: fails with `message` unless `effect` ends
  * within `seconds` (generous: a loaded, shared machine is slow).
  */
-const within = <A, E, R>(seconds: number, message: string, effect: Effect.Effect<A, E, R>) =>
-  Effect.timeoutOrElse(effect, {
-    duration: Duration.seconds(seconds),
-    orElse: () => Effect.die(new Error(`${message} (not within ${seconds} s)`))
-  })
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   assert.isTrue(Exit.isFailure(exit), "expected a failure")

@@ -8,8 +8,7 @@ import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Option, Scheduler, Stream } from "effect"
 import * as T from "./fixtures/tasks.ts"
-
-const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
+import { tasks } from "./helpers.ts"
 
 describe("NodePool imap wake-ups", () => {
   it.live("imap and imapUnordered finish at every small op budget", () =>

@@ -1,30 +1,13 @@
 import { Future, type Pool } from "@corun/core"
 import { NodePool, ProcessPoolExecutor } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Fiber, Option, Scope, Stream } from "effect"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { Cause, Effect, Exit, Fiber, Option, Scope, Stream } from "effect"
 import * as T from "./fixtures/tasks.ts"
-
-const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
+import { isAlive, makeGate, tasks, within } from "./helpers.ts"
 
 /** A gate for `T.gated` tasks: they finish only once `open` has run (see NodePool.test.ts). */
-const makeGate = Effect.acquireRelease(
-  Effect.sync(() => {
-    const dir = mkdtempSync(join(tmpdir(), "corun-gate-"))
-    const path = join(dir, "open")
-    return { dir, path, open: Effect.sync(() => writeFileSync(path, "")) }
-  }),
-  ({ dir }) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
 
 /** A hang guard, not a speed test: fails unless `effect` ends within `seconds`. */
-const within = <A, E, R>(seconds: number, message: string, effect: Effect.Effect<A, E, R>) =>
-  Effect.timeoutOrElse(effect, {
-    duration: Duration.seconds(seconds),
-    orElse: () => Effect.die(new Error(`${message} (not within ${seconds} s)`))
-  })
 
 /** Waits (polling, under a hang guard) until `condition` holds. */
 const until = (message: string, condition: Effect.Effect<boolean>) =>
@@ -35,16 +18,6 @@ const until = (message: string, condition: Effect.Effect<boolean>) =>
       while (!(yield* condition)) yield* Effect.sleep(5)
     })
   )
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error: any) {
-    assert.strictEqual(error.code, "ESRCH")
-    return false
-  }
-}
 
 /** The tag of the error `submit` fails with now, or `undefined` if it is accepted. */
 const submitRefused = (executor: Pool.PoolExecutor) =>

@@ -10,6 +10,7 @@ import { describe, it } from "@effect/vitest"
 import { Effect, type Layer, Schema, type Scope, Stream } from "effect"
 import { expectTypeOf } from "vitest"
 import * as Fixtures from "./fixtures/tasks.ts"
+import { tasks } from "./helpers.ts"
 
 /** An initializer as the README writes one: it cannot fail and reports no progress (`E` = `P` = `never`). */
 const openDb = Task.make("openDb", {
@@ -42,7 +43,6 @@ describe("types", () => {
       initargs: "postgres://…"
     })
     expectTypeOf(PoolLive).toEqualTypeOf<Layer.Layer<Pool.Pool, Errors.InvalidArgumentError>>()
-    const tasks = new URL("./fixtures/tasks.ts", import.meta.url)
     expectTypeOf(NodePool.layer({ tasks, initializer: initWorker, initargs: "pepper:" })).toEqualTypeOf<
       Layer.Layer<Pool.Pool, Errors.InvalidArgumentError>
     >()
