@@ -13,6 +13,7 @@ import * as P from "./protocol.ts"
 import { describeError } from "./runtime.ts"
 import type { WorkerHandle } from "./workerHandle.ts"
 
+/** The worker's outbox has records: flush it at the end of this tick. */
 export const markDirty = (pool: PoolState, w: WorkerHandle) => {
   if (!w.dirty) {
     w.dirty = true
@@ -24,6 +25,7 @@ export const markDirty = (pool: PoolState, w: WorkerHandle) => {
   }
 }
 
+/** Posts each dirty worker's outbox as one message. */
 export const flush = (pool: PoolState): void => {
   pool.flushScheduled = false
   const dirty = pool.dirtyWorkers.splice(0)

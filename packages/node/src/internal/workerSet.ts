@@ -24,6 +24,7 @@ import { disarmTimeout } from "./timeouts.ts"
 import { LongTimeout } from "./timers.ts"
 import { WorkerHandle } from "./workerHandle.ts"
 
+/** Starts one worker on the pool's runtime, with its start-up timeout armed. */
 export const spawn = (pool: PoolState): WorkerHandle => {
   const id = pool.nextWorkerId++
   const init: P.WorkerInit = {
@@ -76,6 +77,7 @@ export const allStarted = (pool: PoolState): boolean => {
   return true
 }
 
+/** Wakes the `awaitReady` callers once no worker is still starting. */
 export const notifyStarted = (pool: PoolState) => {
   if (pool.readyWaiters.length === 0 || !allStarted(pool)) return
   const waiters = pool.readyWaiters
@@ -102,6 +104,7 @@ export const awaitStarted = (pool: PoolState): Effect.Effect<void, Errors.Worker
   })
 }
 
+/** A worker loaded its tasks module and ran its initializer: it takes jobs (or closes, if retired meanwhile). */
 export const onReady = (pool: PoolState, w: WorkerHandle) => {
   if (w.startupTimer !== undefined) {
     w.startupTimer.clear()
@@ -171,6 +174,12 @@ export const spawnFailed = (pool: PoolState, live: number, error: unknown) => {
   )
 }
 
+/**
+ * A worker is gone: the job it was running fails with `WorkerCrashed` (unless
+ * the pool stopped it), the jobs sent ahead are requeued, a replacement
+ * starts — unless start-up itself keeps failing (`crash.ts`), then the queue
+ * fails.
+ */
 export const onExit = (
   pool: PoolState,
   w: WorkerHandle,
@@ -254,10 +263,12 @@ export const onExit = (
   checkExited(pool)
 }
 
+/** Fails every queued job with the pool's own error for its task. */
 export const failQueued = (pool: PoolState, error: (task: string) => unknown) => {
   for (const job of pool.queue.drain()) finish(pool, job, PoolBackend.Error, error(job.name))
 }
 
+/** Asks a worker to close (it finishes its scope); killed after 2 s, or at once if it is not ready. */
 export const closeWorker = (w: WorkerHandle) => {
   if (w.closing || w.exited) return
   w.closing = true
@@ -268,6 +279,7 @@ export const closeWorker = (w: WorkerHandle) => {
   w.closeTimer = setTimeout(() => w.kill(), 2000)
 }
 
+/** A worker has nothing in flight: it steals, retires, or arms its idle timeout. */
 export const onIdle = (pool: PoolState, w: WorkerHandle) => {
   if (!w.retiring && pool.queue.size === 0) steal(pool, w)
   if (w.retiring) {
@@ -287,6 +299,7 @@ export const onIdle = (pool: PoolState, w: WorkerHandle) => {
   }
 }
 
+/** `replenish` and `schedule` in a microtask (once per tick), after a worker retired. */
 export const replenishLater = (pool: PoolState) => {
   if (pool.replenishScheduled) return
   pool.replenishScheduled = true
@@ -297,11 +310,13 @@ export const replenishLater = (pool: PoolState) => {
   })
 }
 
+/** Closes every worker with nothing in flight (the pool was closed). */
 export const closeAllIdle = (pool: PoolState) => {
   for (const w of pool.workers) if (w.inflightCount === 0) closeWorker(w)
   checkExited(pool)
 }
 
+/** Wakes `join` / `terminate` once the pool is closed, every job ended and every worker exited. */
 export const checkExited = (pool: PoolState) => {
   if (pool.workers.size === 0 && pool.closed && pool.pending.size === 0) {
     const waiters = pool.exitWaiters
@@ -310,6 +325,7 @@ export const checkExited = (pool: PoolState) => {
   }
 }
 
+/** Python's `terminate()`: closes idle workers, kills busy ones, interrupts the queued jobs. */
 export const terminateNow = (pool: PoolState) => {
   pool.closed = true
   pool.terminated = true
@@ -321,6 +337,7 @@ export const terminateNow = (pool: PoolState) => {
   checkExited(pool)
 }
 
+/** Waits until every worker has exited and every job has ended. */
 export const awaitExited = (pool: PoolState): Effect.Effect<void> => {
   return Effect.callback<void>((resume) => {
     if (pool.workers.size === 0 && pool.pending.size === 0) return resume(Effect.void)
