@@ -1,8 +1,11 @@
 /**
- * Both packages are usable as libraries outside the workspace: build them,
- * `pnpm pack` them, install the tarballs into a throwaway project in the
- * system's temp folder, then (1) run a task there under plain Node (no tsx)
- * and (2) type-check a TypeScript consumer against the packed declarations.
+ * Both packages are usable as libraries outside the workspace: build them
+ * (their `build` scripts: tsc, then the bundling of `dist/`), `pnpm pack`
+ * them, install the tarballs into a throwaway project in the system's temp
+ * folder, then (1) run a task there under plain Node (no tsx), (2) run tasks
+ * on `NodePool`s of both runtimes, from plain modules and from a worker
+ * bundle (the worker's files are found from the bundled `dist/`), and (3)
+ * type-check a TypeScript consumer against the packed declarations.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
@@ -33,7 +36,7 @@ describe("packed packages", () => {
     try {
       for (const pkg of ["core", "node"]) {
         const dir = join(root, "packages", pkg)
-        run(process.execPath, [tsc, "-p", "tsconfig.build.json"], dir)
+        pnpm(["run", "build"], dir)
         pnpm(["pack", "--pack-destination", work], dir)
       }
       const tarballs = readdirSync(work).filter((file) => file.endsWith(".tgz")).sort()
@@ -48,6 +51,28 @@ describe("packed packages", () => {
         "./Task": { types: "./dist/Task.d.ts", import: "./dist/Task.js" },
         "./Backend": { types: "./dist/Backend.d.ts", import: "./dist/Backend.js" }
       })
+
+      // The built JavaScript is bundled: one file per entry point (core's
+      // entries share their modules through chunks), and @corun/node imports
+      // @corun/core as a package rather than holding a copy of it.
+      const packed = (tarball: string) =>
+        run("tar", ["-tzf", join(work, tarball)], work).split("\n").filter((file) => file.endsWith(".js")).sort()
+      expect(packed("corun-core-0.1.0.tgz").filter((file) => !file.includes("/chunks/"))).toEqual([
+        "package/dist/Backend.js",
+        "package/dist/Task.js",
+        "package/dist/index.js"
+      ])
+      expect(packed("corun-node-0.1.0.tgz")).toEqual([
+        "package/dist/NodeWorkerMain.js",
+        "package/dist/index.js",
+        "package/dist/internal/worker.js"
+      ])
+      const nodeIndex = run("tar", ["-xOzf", join(work, "corun-node-0.1.0.tgz"), "package/dist/index.js"], work)
+      expect(nodeIndex).toMatch(/from "@corun\/core"/)
+      const nodeMap = JSON.parse(
+        run("tar", ["-xOzf", join(work, "corun-node-0.1.0.tgz"), "package/dist/index.js.map"], work)
+      )
+      expect(nodeMap.sources.filter((source: string) => !source.startsWith("../src/"))).toEqual([])
 
       const project = join(work, "app")
       run("mkdir", ["-p", project], work)
@@ -86,6 +111,64 @@ console.log(await Effect.runPromise(program))
       )
       const output = run(process.execPath, ["main.mjs"], project).trim()
       expect(JSON.parse(output)).toEqual({ doubled: 42, mapped: [10, 20, 30], both: ["a", "b"], cores: true })
+
+      // NodePool workers start from the installed `dist/`: the worker entry
+      // and body are found from the bundled `dist/index.js`. Each run reports
+      // where its task ran: the tasks module itself, or (once esbuild, an
+      // optional dependency installed here, has built it in the background)
+      // a worker bundle from the cache directory.
+      writeFileSync(
+        join(project, "tasks.mjs"),
+        `import * as Task from "@corun/core/Task"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+export const square = Task.make("square", {
+  input: Schema.Number,
+  output: Schema.Struct({ value: Schema.Number, from: Schema.String }),
+  run: (n) => Effect.sync(() => ({ value: n * n, from: new Error().stack.split("\\n")[1] }))
+})
+`
+      )
+      writeFileSync(
+        join(project, "pool.mjs"),
+        `import { Effect } from "effect"
+import { Pool } from "@corun/core"
+import { NodePool } from "@corun/node"
+import { square } from "./tasks.mjs"
+const [runtime, bundle] = process.argv.slice(2)
+const program = Effect.gen(function*() {
+  const pool = yield* Pool.Pool
+  const results = yield* pool.map(square, [1, 2, 3])
+  return JSON.stringify({
+    values: results.map((result) => result.value),
+    bundled: results.map((result) => result.from.includes("corun-bundles"))
+  })
+})
+const layer = NodePool.layer({ tasks: new URL("./tasks.mjs", import.meta.url), size: 2, runtime, bundle: bundle === "bundle" })
+console.log(await Effect.runPromise(program.pipe(Effect.provide(layer))))
+`
+      )
+      const bundles = join(work, "corun-bundles")
+      const pool = (...args: Array<string>) =>
+        JSON.parse(
+          execFileSync(process.execPath, ["pool.mjs", ...args], {
+            cwd: project,
+            encoding: "utf8",
+            env: { ...process.env, CORUN_BUNDLE_DIR: bundles }
+          }).trim()
+        )
+      const unbundled = { values: [1, 4, 9], bundled: [false, false, false] }
+      expect(pool("thread", "plain")).toEqual(unbundled)
+      expect(pool("process", "plain")).toEqual(unbundled)
+      // The first bundling run builds the bundle in the background; a later
+      // one starts its workers from it, and so do child processes.
+      let fromBundle = pool("thread", "bundle")
+      for (let attempt = 0; attempt < 10 && !fromBundle.bundled.every(Boolean); attempt++) {
+        fromBundle = pool("thread", "bundle")
+      }
+      const bundled = { values: [1, 4, 9], bundled: [true, true, true] }
+      expect(fromBundle).toEqual(bundled)
+      expect(pool("process", "bundle")).toEqual(bundled)
 
       // A TypeScript consumer type-checks against the packed declarations.
       writeFileSync(
