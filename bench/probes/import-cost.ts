@@ -17,12 +17,14 @@
  *   tsx bench/probes/import-cost.ts
  *   RUNS=25 tsx bench/probes/import-cost.ts old=/tmp/core-imports-old/packages/core/dist/index.js
  *
- * The script first builds `packages/core/dist` and `packages/node/dist`
- * (`tsc -p tsconfig.build.json`; `BUILD=0` skips it). The child processes run the Node 24 binary of the
- * workspace (`NODE_BIN=...` to choose another) with `NODE_COMPILE_CACHE` unset,
- * so every run compiles from scratch. `import` is the time of the `await
- * import(...)` calls inside the child; `process` is the child's whole wall
- * time (Node's own start-up included).
+ * The script first builds `packages/core/dist` and `packages/node/dist` with
+ * the packages' `build` scripts (`tsc -p tsconfig.build.json`, then
+ * `scripts/bundle-dist.ts`: one file per entry point; `BUILD=0` skips it).
+ * The child processes run the Node 24 binary of the workspace (`NODE_BIN=...`
+ * to choose another) with `NODE_COMPILE_CACHE` unset, so every run compiles
+ * from scratch. `import` is the time of the `await import(...)` calls inside
+ * the child; `process` is the child's whole wall time (Node's own start-up
+ * included).
  */
 import { spawnSync } from "node:child_process"
 import {
@@ -37,7 +39,7 @@ import {
   writeFileSync
 } from "node:fs"
 import { tmpdir } from "node:os"
-import { isAbsolute, join, resolve } from "node:path"
+import { delimiter, dirname, isAbsolute, join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { machine, markdownTable, median, ms, ratio } from "../lib/stats.ts"
 
@@ -48,11 +50,13 @@ const node = process.env.NODE_BIN ??
   process.execPath
 
 if (process.env.BUILD !== "0") {
+  // Each package's own `build` script (tsc, then the bundling of `dist/`),
+  // run by a shell as pnpm would, with this Node and the workspace's bins.
+  const PATH = [dirname(node), join(root, "node_modules/.bin"), process.env.PATH].join(delimiter)
   for (const pkg of ["core", "node"]) {
-    const build = spawnSync(node, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-      cwd: join(root, "packages", pkg),
-      encoding: "utf8"
-    })
+    const cwd = join(root, "packages", pkg)
+    const script = JSON.parse(readFileSync(join(cwd, "package.json"), "utf8")).scripts.build
+    const build = spawnSync(script, { cwd, shell: true, encoding: "utf8", env: { ...process.env, PATH } })
     if (build.status !== 0) throw new Error(`cannot build packages/${pkg}/dist:\n${build.stdout}${build.stderr}`)
   }
 }
