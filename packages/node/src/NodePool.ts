@@ -66,7 +66,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { NodeBackend } from "./internal/backend.ts"
 import * as Config from "./internal/config.ts"
-import { describeError } from "./internal/runtime.ts"
+import { describeError, loadPlatform } from "./internal/runtime.ts"
 import { replenish, terminateNow } from "./internal/workerSet.ts"
 
 /**
@@ -236,6 +236,7 @@ export const make: <Init extends Initializer | undefined = undefined>(
   options: Options<Init>
 ) => Effect.Effect<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> = Effect.fn("NodePool.make")(
   function*(options: Options<any>): Effect.fn.Return<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> {
+    yield* loadPlatform
     return yield* Effect.acquireRelease(
       Effect.suspend(() => {
         // Every option is checked before anything starts.

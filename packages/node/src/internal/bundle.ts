@@ -35,12 +35,18 @@
  *
  * @internal
  */
-import { createHash } from "node:crypto"
+import type * as Crypto from "node:crypto"
 import * as fs from "node:fs"
 import { isBuiltin } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+
+/**
+ * `node:crypto`'s `createHash`, loaded when a pool first checks a bundle
+ * rather than when `@corun/node` is imported (built-ins cost import time too).
+ */
+const createHash = (algorithm: string): Crypto.Hash => process.getBuiltinModule("node:crypto").createHash(algorithm)
 
 /** Bumped when the bundle's layout or the manifest's format changes. */
 const FORMAT = 1

@@ -10,7 +10,7 @@ import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
-import * as WorkerThreads from "node:worker_threads"
+import type * as WorkerThreads from "node:worker_threads"
 
 const isTs = /\.[cm]?ts$/.test(new URL(import.meta.url).pathname)
 export const workerEntry = new URL(`../NodeWorkerMain.${isTs ? "ts" : "js"}`, import.meta.url)
@@ -123,7 +123,10 @@ export const startThread = (
 ): WorkerThreads.Worker => {
   const inherited = threadExecArgvCache ?? workerExecArgv()
   try {
-    const thread = new WorkerThreads.Worker(threadBootstrap, { ...options, execArgv: [...inherited, ...extra] })
+    const thread = new (process.getBuiltinModule("node:worker_threads").Worker)(threadBootstrap, {
+      ...options,
+      execArgv: [...inherited, ...extra]
+    })
     threadExecArgvCache = inherited
     return thread
   } catch (error) {
@@ -131,7 +134,10 @@ export const startThread = (
     if (refused === undefined || threadExecArgvCache !== undefined) throw error
     const kept = withoutFlags(inherited, refused)
     if (kept.length === inherited.length) throw error // the refused flags are the pool's own
-    const thread = new WorkerThreads.Worker(threadBootstrap, { ...options, execArgv: [...kept, ...extra] })
+    const thread = new (process.getBuiltinModule("node:worker_threads").Worker)(threadBootstrap, {
+      ...options,
+      execArgv: [...kept, ...extra]
+    })
     threadExecArgvCache = kept
     return thread
   }

@@ -13,12 +13,16 @@
  * terminates a busy worker at once (the platform's own close waits up to 5 s
  * for the worker to cooperate).
  *
+ * Importing `@corun/node` loads none of this machinery: the platform is
+ * loaded when a pool is made (`loadPlatform`), and the Node built-ins the
+ * runtimes use (`worker_threads`, `child_process`, `v8`) at first use
+ * (`process.getBuiltinModule`).
+ *
  * @internal
  */
-import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
-import * as Worker from "effect/workers/Worker"
+import type * as Worker from "effect/workers/Worker"
 import type * as ChildProcess from "node:child_process"
 import type * as WorkerThreads from "node:worker_threads"
 import type { ResourceLimits } from "../NodePool.ts"
@@ -84,9 +88,34 @@ export interface Runtime {
   readonly spawn: (options: SpawnOptions, events: WorkerEvents) => RuntimeWorker
 }
 
-let platform: Worker.WorkerPlatform["Service"] | undefined
-const workerPlatform = (): Worker.WorkerPlatform["Service"] =>
-  platform ??= Effect.runSync(Effect.service(Worker.WorkerPlatform).pipe(Effect.provide(NodeWorker.layerPlatform)))
+/** The `effect/workers` platform for Node's workers, and the `Spawner` tag it reads, once loaded. */
+let loaded:
+  | { readonly platform: Worker.WorkerPlatform["Service"]; readonly Spawner: typeof Worker.Spawner }
+  | undefined
+
+/**
+ * Loads `effect/workers` and `@effect/platform-node`'s `NodeWorker`
+ * platform, once per process; `connect` needs it. Pools load it when they
+ * are made (`NodePool.make`), not when `@corun/node` is imported: a program
+ * that imports the package pays for the worker machinery only if it starts
+ * workers.
+ */
+export const loadPlatform: Effect.Effect<void> = Effect.suspend(() =>
+  loaded !== undefined ?
+    Effect.void :
+    Effect.promise(() =>
+      Promise.all([import("@effect/platform-node/NodeWorker"), import("effect/workers/Worker")]).then(
+        ([NodeWorker, Worker]) => {
+          loaded ??= {
+            platform: Effect.runSync(
+              Effect.service(Worker.WorkerPlatform).pipe(Effect.provide(NodeWorker.layerPlatform))
+            ),
+            Spawner: Worker.Spawner
+          }
+        }
+      )
+    )
+)
 
 /**
  * Receives a raw worker's messages through `effect/workers` and reports its
@@ -98,8 +127,9 @@ export const connect = (
   raw: WorkerThreads.Worker | ChildProcess.ChildProcess,
   events: WorkerEvents
 ): Fiber.Fiber<unknown, unknown> => {
+  if (loaded === undefined) throw new Error("@corun/node: the worker platform is not loaded (loadPlatform)")
   const worker = Effect.runSync(
-    Effect.provideService(workerPlatform().spawn<Array<unknown>, Array<unknown>>(id), Worker.Spawner, () => raw)
+    Effect.provideService(loaded.platform.spawn<Array<unknown>, Array<unknown>>(id), loaded.Spawner, () => raw)
   )
   return Effect.runFork(
     worker.run((message: unknown) => {

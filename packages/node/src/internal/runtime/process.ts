@@ -8,9 +8,8 @@
  * @internal
  */
 import type * as Fiber from "effect/Fiber"
-import * as ChildProcess from "node:child_process"
+import type * as ChildProcess from "node:child_process"
 import { fileURLToPath } from "node:url"
-import * as v8 from "node:v8"
 import type { ResourceLimits } from "../../NodePool.ts"
 import { compileCacheEnv, workerEntry, workerExecArgv } from "../environment.ts"
 import * as P from "../protocol.ts"
@@ -70,10 +69,14 @@ export const processRuntime: Runtime = {
   label: "worker process",
   spawn(options, events) {
     const env = options.env ?? process.env
-    const child = ChildProcess.fork(fileURLToPath(workerEntry), [], {
+    const child = process.getBuiltinModule("node:child_process").fork(fileURLToPath(workerEntry), [], {
       serialization: "advanced",
       execArgv: [...workerExecArgv(), ...limitFlags(options.resourceLimits), ...options.execArgv],
-      env: { ...compileCacheEnv(env), ...env, [P.INIT_ENV]: v8.serialize(options.init).toString("base64") },
+      env: {
+        ...compileCacheEnv(env),
+        ...env,
+        [P.INIT_ENV]: process.getBuiltinModule("node:v8").serialize(options.init).toString("base64")
+      },
       stdio: ["ignore", "inherit", "pipe", "ipc"]
     })
     const worker = new ProcessWorker(options.id, child)
