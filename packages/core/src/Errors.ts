@@ -242,6 +242,20 @@ export class QueueEmpty extends Schema.TaggedError<QueueEmpty>()("QueueEmpty", {
 }) {}
 
 /**
+ * Raised when a `Process` is used in a state that does not allow it: started
+ * twice, joined before it was started, closed while running, started after
+ * `close` — Python's `AssertionError` / `ValueError` of
+ * `multiprocessing.Process`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ProcessStateError extends Schema.TaggedError<ProcessStateError>()("ProcessStateError", {
+  process: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
  * Raised by `TaskQueue.put` after `shutdown`, and by `TaskQueue.get` once a
  * shut-down queue is empty: Python 3.13's `queue.ShutDown`.
  *

@@ -28,3 +28,13 @@ export * as NodePool from "./NodePool.ts"
  * @since 0.1.0
  */
 export * as ProcessPoolExecutor from "./ProcessPoolExecutor.ts"
+
+/**
+ * Python's `multiprocessing.Process`: one task in a child process (or a
+ * worker thread) of its own, with `start`, `join`, `isAlive`, `pid`,
+ * `exitCode`, `terminate`, `kill`, `close`, and `Process.current` in the
+ * child.
+ *
+ * @since 0.1.0
+ */
+export * as Process from "./Process.ts"

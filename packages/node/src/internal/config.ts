@@ -27,7 +27,7 @@ const formatSchemaError = (exit: Exit.Exit<unknown, Schema.SchemaError>): string
 export const maxSize = 1024
 
 /** The tasks module's URL; `undefined` when `tasks` is neither a URL nor a path. */
-const toUrl = (tasks: unknown): URL | undefined => {
+export const toUrl = (tasks: unknown): URL | undefined => {
   if (tasks instanceof URL) return tasks
   if (typeof tasks !== "string" || tasks === "") return undefined
   if (/^[a-z][a-z0-9+.-]*:/i.test(tasks) && !/^[a-z]:[\\/]/i.test(tasks)) {

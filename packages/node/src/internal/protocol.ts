@@ -147,6 +147,8 @@ export interface WorkerInit {
    * up to date; without it, the worker loads plain ES modules.
    */
   readonly bundle?: string | undefined
+  /** The name of a `Process`'s worker (`Process.current`). */
+  readonly name?: string | undefined
 }
 
 /** The environment variable carrying a child-process worker's `WorkerInit` (v8-serialized, base64). */

@@ -76,6 +76,8 @@ export interface RuntimeWorker {
   send(message: Array<unknown>, transfer: ReadonlyArray<unknown> | undefined): unknown
   /** Ends the worker at once, busy or not. */
   kill(): void
+  /** Sends a child process a signal; a thread, which has none, is terminated (as by `kill`). */
+  signal(signal: NodeJS.Signals): void
   /** Asks the worker to close: it finishes, runs its finalizers and exits. */
   close(): void
 }

@@ -42,7 +42,10 @@ const init: P.WorkerInit = isThread
   ? WorkerThreads.workerData
   // Built-in modules only some workers need are loaded when needed
   // (`process.getBuiltinModule`): each one is compiled anew in every worker.
-  : process.getBuiltinModule("node:v8").deserialize(Buffer.from(process.env[P.INIT_ENV] ?? "", "base64"))
+  : process.getBuiltinModule("node:v8").deserialize(Buffer.from(process.env[P.INIT_ENV] ?? "", "base64")) // `Process.current`'s name: a `Process`'s own, else the pool worker's (as
+ // Python names its pool workers `…PoolWorker-N`). A process-wide slot: the
+// task module may read it through another copy of `@corun/node`.
+;(globalThis as any)[Symbol.for("@corun/node/Process/name")] = init.name ?? `PoolWorker-${init.workerId}`
 
 /** Posts a reply (`effect/workers`' data message, `[1, message]`). */
 const post: (message: P.Reply, transfer?: ReadonlyArray<unknown>) => void = isThread
@@ -326,7 +329,25 @@ const unqueue = (id: number) => {
 const close = () => {
   closing = true
   if (currentFiber !== undefined) currentFiber.interruptUnsafe()
-  process.exit(0)
+  exitWhenFlushed(0)
+}
+
+/**
+ * Exits once what the tasks printed has left the process: a child
+ * process's stdout and stderr, when they are pipes, are written
+ * asynchronously, and `process.exit` would drop what is still queued (a
+ * task's last lines). A thread's output is handed to its parent as it is
+ * written. Bounded, in case an output never drains.
+ */
+const exitWhenFlushed = (code: number) => {
+  if (isThread) process.exit(code)
+  let pending = 2
+  const done = () => {
+    if (--pending === 0) process.exit(code)
+  }
+  process.stdout.write("", done)
+  process.stderr.write("", done)
+  setTimeout(() => process.exit(code), 2000).unref()
 }
 
 const onCommand = (op: P.Command[0], id: number, task: string | undefined, payload: unknown) => {

@@ -170,6 +170,7 @@ const handle = (id: number, crash: CrashInfo, pid = 0): WorkerHandle => {
     outOfMemory: false,
     send: () => undefined,
     kill: () => {},
+    signal: () => {},
     close: () => {}
   }
   const w = new WorkerHandle(rt)

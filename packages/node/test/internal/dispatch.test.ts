@@ -141,6 +141,9 @@ const fakeRuntimeWorker = (id: number): FakeRuntimeWorker => {
     kill: () => {
       rt.kills++
     },
+    signal: () => {
+      rt.kills++
+    },
     close: () => {}
   }
   return rt

@@ -44,6 +44,10 @@ class ProcessWorker implements RuntimeWorker {
     this.deliberate = true
     if (!this.exited) this.child.kill("SIGKILL")
   }
+  signal(signal: NodeJS.Signals) {
+    this.deliberate = true
+    if (!this.exited) this.child.kill(signal)
+  }
   close() {
     this.deliberate = true
     this.runFiber?.interruptUnsafe()
@@ -63,6 +67,37 @@ const limitFlags = (limits: ResourceLimits | undefined): Array<string> => {
   return flags
 }
 
+/**
+ * Copies a child's output to `target` a whole line at a time: several
+ * children writing at once do not cut each other's lines (a child writing
+ * to a shared pipe itself may: its queued lines go out in one `writev`,
+ * which the pipe can split anywhere). The rest of a line waits for its end,
+ * for the stream's end, or until it is 64 KiB long.
+ */
+const lineWriter = (target: NodeJS.WriteStream) => {
+  let partial: Buffer | undefined
+  return {
+    write: (chunk: Buffer) => {
+      const end = chunk.lastIndexOf(10)
+      if (end < 0) {
+        partial = partial === undefined ? chunk : Buffer.concat([partial, chunk])
+        if (partial.length > 65536) {
+          target.write(partial)
+          partial = undefined
+        }
+        return
+      }
+      const lines = chunk.subarray(0, end + 1)
+      target.write(partial === undefined ? lines : Buffer.concat([partial, lines]))
+      partial = end + 1 < chunk.length ? chunk.subarray(end + 1) : undefined
+    },
+    end: () => {
+      if (partial !== undefined) target.write(partial)
+      partial = undefined
+    }
+  }
+}
+
 /** Child processes (`runtime: "process"`). */
 export const processRuntime: Runtime = {
   name: "process",
@@ -77,14 +112,19 @@ export const processRuntime: Runtime = {
         ...env,
         [P.INIT_ENV]: process.getBuiltinModule("node:v8").serialize(options.init).toString("base64")
       },
-      stdio: ["ignore", "inherit", "pipe", "ipc"]
+      stdio: ["ignore", "pipe", "pipe", "ipc"]
     })
     const worker = new ProcessWorker(options.id, child)
-    // The worker's stderr is passed through; V8's report of a heap limit
-    // reached (the process then aborts) tells an out-of-memory death apart.
+    // The worker's stdout and stderr are passed through a whole line at a
+    // time (`lineWriter`); V8's report of a heap limit reached on stderr (the
+    // process then aborts) tells an out-of-memory death apart.
+    const stdout = lineWriter(process.stdout)
+    const stderrLines = lineWriter(process.stderr)
+    child.stdout?.on("data", stdout.write)
+    child.stdout?.on("end", stdout.end)
     let tail = ""
     child.stderr?.on("data", (chunk: Buffer) => {
-      process.stderr.write(chunk)
+      stderrLines.write(chunk)
       if (worker.outOfMemory) return
       // Search before trimming: one chunk can hold the report and a long
       // native stack trace after it. The tail keeps a report split across chunks.
@@ -92,6 +132,7 @@ export const processRuntime: Runtime = {
       if (/heap out of memory|Reached heap limit/.test(text)) worker.outOfMemory = true
       tail = text.slice(-64)
     })
+    child.stderr?.on("end", stderrLines.end)
     child.on("error", (error) => {
       if (worker.crash === undefined) {
         worker.crash = { reason: "startup", detail: `could not start: ${describeError(error)}` }

@@ -45,6 +45,9 @@ class ThreadWorker implements RuntimeWorker {
   kill() {
     if (!this.exited) void this.thread.terminate()
   }
+  signal() {
+    this.kill()
+  }
   close() {
     this.runFiber?.interruptUnsafe()
   }

@@ -1,0 +1,108 @@
+/**
+ * The targets of the `multiprocessing.Process` ports (`examples/process-*.ts`)
+ * of the Chinese tutorial “实现多任务”. A target runs in a child process of
+ * its own: it prints there (the child's output reaches the terminal
+ * directly), and reports a wrong result by failing, which gives the process
+ * exit code 1 for the parent to check. Erasable TypeScript only.
+ */
+import * as Task from "@corun/core/Task"
+import { Process } from "@corun/node"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+
+/** One tutorial second, in milliseconds here (`time.sleep(1)` → 100 ms). */
+export const SECOND = 100
+
+/** `task1`: `while True: time.sleep(1); print("I am task1")`, or only `times` rounds. */
+export const task1 = Task.make("task1", {
+  input: Schema.Struct({ times: Schema.optional(Schema.Number) }),
+  output: Schema.Void,
+  run: ({ times }) =>
+    Effect.gen(function*() {
+      for (let i = 0; times === undefined || i < times; i++) {
+        yield* Effect.sleep(SECOND)
+        console.log("I am task1")
+      }
+    })
+})
+
+/** `task2`: `while True: time.sleep(2); print("I am task2")`. */
+export const task2 = Task.make("task2", {
+  input: Schema.Struct({}),
+  output: Schema.Void,
+  run: () =>
+    Effect.gen(function*() {
+      while (true) {
+        yield* Effect.sleep(2 * SECOND)
+        console.log("I am task2")
+      }
+    })
+})
+
+/** `CustomProcess.run`: prints its name and pid. */
+export const customRun = Task.make("customRun", {
+  input: Schema.String,
+  output: Schema.Void,
+  error: Schema.String,
+  run: (pName) =>
+    Effect.gen(function*() {
+      const me = yield* Process.current
+      console.log(`Custom Process name: ${me.name}, pid: ${me.pid} `)
+      if (me.name !== pName) return yield* Effect.fail(`the process is named ${me.name}, not ${pName}`)
+    })
+})
+
+/** `task(a, b, *args, **kwargs)`: prints them. */
+export const taskWithArgs = Task.make("taskWithArgs", {
+  input: Schema.Struct({
+    a: Schema.Number,
+    b: Schema.Number,
+    args: Schema.Array(Schema.Number),
+    kwargs: Schema.Record(Schema.String, Schema.Union([Schema.String, Schema.Number]))
+  }),
+  output: Schema.Void,
+  run: ({ a, b, args, kwargs }) =>
+    Effect.sync(() => {
+      void a
+      void b
+      console.log("a")
+      console.log("b")
+      console.log(`(${args.join(", ")})`)
+      console.log(
+        `{${Object.entries(kwargs).map(([k, v]) => `'${k}': ${typeof v === "string" ? `'${v}'` : v}`).join(", ")}}`
+      )
+    })
+})
+
+/** `g_list = [123]`: module state, one copy per process. */
+const gList: Array<string | number> = [123]
+
+/** `task1` / `task2` of the `g_list` program: append, print, and check that no other process's item is here. */
+export const appendToGList = Task.make("appendToGList", {
+  input: Schema.String,
+  output: Schema.Void,
+  error: Schema.String,
+  run: (item) =>
+    Effect.gen(function*() {
+      gList.push(item)
+      console.log(`[${gList.map((x) => (typeof x === "string" ? `'${x}'` : x)).join(", ")}]`)
+      if (gList.length !== 2) return yield* Effect.fail(`this process's g_list holds ${JSON.stringify(gList)}`)
+    })
+})
+
+/**
+ * The child of the `os.fork()` program: prints its pid and its parent's,
+ * and fails unless its parent is the process that started it.
+ */
+export const forkChild = Task.make("forkChild", {
+  input: Schema.Struct({ parent: Schema.Number }),
+  output: Schema.Void,
+  error: Schema.String,
+  run: ({ parent }) =>
+    Effect.gen(function*() {
+      const me = yield* Process.current
+      console.log(`I am child process (${me.pid}) and my parent is ${me.ppid}.`)
+      if (me.ppid !== parent) return yield* Effect.fail(`the parent is ${me.ppid}, not ${parent}`)
+      if (me.pid === parent) return yield* Effect.fail("the child runs in its parent's process")
+    })
+})
