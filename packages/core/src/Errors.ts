@@ -321,3 +321,94 @@ export const exceptionGroup = <E>(errors: Arr.NonEmptyReadonlyArray<E>, what = "
     errors,
     message: `${what} (${errors.length} sub-exception${errors.length === 1 ? "" : "s"})`
   })
+
+/**
+ * Raised by `Subprocess.run` / `call` / `spawn` when the program to run (or
+ * the working directory given as `cwd`) does not exist: Python's
+ * `FileNotFoundError: [Errno 2] No such file or directory: 'nosuch'`.
+ * Nothing was started.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SubprocessNotFound extends Schema.TaggedError<SubprocessNotFound>()("SubprocessNotFound", {
+  /** The command line that could not start (`args`). */
+  cmd: Schema.Array(Schema.String),
+  /** What is missing: the program (`cmd[0]`) or the `cwd` (Python's `filename`). */
+  filename: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * Raised by `Subprocess.run` with `check: true` (and `checkCall`,
+ * `checkOutput`) when the process exited with a non-zero status: Python's
+ * `subprocess.CalledProcessError`. `returncode` is negative when a signal
+ * killed the process (−9 for `SIGKILL`), as in Python.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CalledProcessError extends Schema.TaggedError<CalledProcessError>()("CalledProcessError", {
+  /** The exit status: the code, or minus the number of the signal that killed the process. */
+  returncode: Schema.Number,
+  /** The command line (`args`). */
+  cmd: Schema.Array(Schema.String),
+  /** Its captured standard output (`""` when it was not captured). */
+  stdout: Schema.String,
+  /** Its captured standard error (`""` when it was not captured). */
+  stderr: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * Raised by `Subprocess.run` / `call` (and a spawned process's `wait` /
+ * `communicate`) when the process did not finish within its `timeout`:
+ * Python's `subprocess.TimeoutExpired`. `run` and `call` have killed the
+ * process and every process of its group (its children) before they fail
+ * with it; `wait` and `communicate` leave the process running, as in Python
+ * (its scope kills it), and may be called again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SubprocessTimeout extends Schema.TaggedError<SubprocessTimeout>()("SubprocessTimeout", {
+  /** The command line (`args`). */
+  cmd: Schema.Array(Schema.String),
+  /** The timeout, in milliseconds. */
+  timeoutMillis: Schema.Number,
+  /** The standard output captured before the timeout (`""` when it was not captured). */
+  stdout: Schema.String,
+  /** The standard error captured before the timeout (`""` when it was not captured). */
+  stderr: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * Raised by `Subprocess` when the operating system refuses to start or talk
+ * to a process for another reason than a missing program: the program is not
+ * executable, `cwd` is not a directory… — Python's `PermissionError` /
+ * `OSError` from `Popen`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SubprocessOSError extends Schema.TaggedError<SubprocessOSError>()("SubprocessOSError", {
+  /** The command line (`args`). */
+  cmd: Schema.Array(Schema.String),
+  /** What went wrong, as Effect's `PlatformError` names it (`"PermissionDenied"`, `"BadResource"`…). */
+  reason: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * Raised by a `Pipe` end's `recv` once the other end was closed and
+ * everything it sent has been received, and by `send` on an end the other
+ * side closed, or on a closed end: Python's `EOFError` of
+ * `Connection.recv`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EOFError extends Schema.TaggedError<EOFError>()("EOFError", {
+  message: Schema.String
+}) {}

@@ -38,3 +38,29 @@ export * as ProcessPoolExecutor from "./ProcessPoolExecutor.ts"
  * @since 0.1.0
  */
 export * as Process from "./Process.ts"
+
+/**
+ * Python's `multiprocessing.Queue`: a FIFO queue the program shares with
+ * the processes it starts (`put`, `get`, timeouts, `qsize`, `close`).
+ *
+ * @since 0.1.0
+ */
+export * as ProcessQueue from "./ProcessQueue.ts"
+
+/**
+ * Python's `subprocess`: `run` (captured output, `input`, `timeout`,
+ * `check`), `call`, `checkCall`, `checkOutput`, and `spawn` (`Popen`, with
+ * `communicate`, `wait`, `poll`, `terminate`, `kill`), on Effect's
+ * `ChildProcessSpawner`; a timeout kills the process and its children.
+ *
+ * @since 0.1.0
+ */
+export * as Subprocess from "./Subprocess.ts"
+
+/**
+ * Python's `multiprocessing.Pipe`: two connected ends (`send`, `recv`,
+ * `poll`, `close`, `EOFError`), one passed to a process the program starts.
+ *
+ * @since 0.1.0
+ */
+export * as Pipe from "./Pipe.ts"
