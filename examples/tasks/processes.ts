@@ -6,7 +6,7 @@
  * exit code 1 for the parent to check. Erasable TypeScript only.
  */
 import * as Task from "@corun/core/Task"
-import { Process } from "@corun/node"
+import { Pipe, Process, ProcessQueue } from "@corun/node"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 
@@ -105,4 +105,48 @@ export const forkChild = Task.make("forkChild", {
       if (me.ppid !== parent) return yield* Effect.fail(`the parent is ${me.ppid}, not ${parent}`)
       if (me.pid === parent) return yield* Effect.fail("the child runs in its parent's process")
     })
+})
+
+/** `f(q)`: `q.put([42, None, 'hello'])`. */
+export const putHello = Task.make("putHello", {
+  input: ProcessQueue.schema(Schema.Unknown),
+  output: Schema.Void,
+  run: (q) => Effect.orDie(q.put([42, null, "hello"]))
+})
+
+/** `f(conn)`: `conn.send([42, None, 'hello']); conn.close()`. */
+export const sendHello = Task.make("sendHello", {
+  input: Pipe.connectionSchema(Schema.Unknown),
+  output: Schema.Void,
+  run: (conn) => Effect.orDie(Effect.andThen(conn.send([42, null, "hello"]), conn.close))
+})
+
+/** `write(q)`: puts 'A', 'B', 'C', sleeping a random while after each (up to one tutorial second). */
+export const write = Task.make("write", {
+  input: ProcessQueue.schema(Schema.String),
+  output: Schema.Void,
+  run: (q) =>
+    Effect.gen(function*() {
+      console.log(`Process to write: ${process.pid}`)
+      for (const value of ["A", "B", "C"]) {
+        console.log(`Put ${value} to queue...`)
+        yield* q.put(value)
+        yield* Effect.sleep(Math.random() * SECOND)
+      }
+    }).pipe(Effect.orDie)
+})
+
+/** `read(q)`: gets forever, printing each value; here also forwards it to `seen`, for the main program's check. */
+export const read = Task.make("read", {
+  input: Schema.Struct({ q: ProcessQueue.schema(Schema.String), seen: ProcessQueue.schema(Schema.String) }),
+  output: Schema.Void,
+  run: ({ q, seen }) =>
+    Effect.gen(function*() {
+      console.log(`Process to read: ${process.pid}`)
+      while (true) {
+        const value = yield* q.get()
+        console.log(`Get ${value} from queue.`)
+        yield* seen.put(value)
+      }
+    }).pipe(Effect.orDie)
 })

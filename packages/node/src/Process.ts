@@ -68,6 +68,7 @@ import * as P from "./internal/protocol.ts"
 import { describeError, loadPlatform, type RuntimeWorker } from "./internal/runtime.ts"
 import { processRuntime } from "./internal/runtime/process.ts"
 import { threadRuntime } from "./internal/runtime/thread.ts"
+import * as Served from "./internal/served.ts"
 
 const Validation = Backend.Validation
 
@@ -250,6 +251,18 @@ export const make: <T extends Target>(
         name
       }
       let worker!: RuntimeWorker
+      // The child's calls to the objects this process serves (queues, pipes).
+      const caller = Served.makeCaller((callId, ok, value) => {
+        const error = worker.send([P.REPLY, callId, ok, value], undefined)
+        if (error !== undefined) {
+          worker.send([
+            P.REPLY,
+            callId,
+            0,
+            Served.encodeError(new Error(`the value cannot be sent: ${describeError(error)}`))
+          ], undefined)
+        }
+      })
       return Effect.try({
         try: () => {
           worker = (runtime === "thread" ? threadRuntime : processRuntime).spawn({
@@ -279,9 +292,16 @@ export const make: <T extends Target>(
                   failed = true
                   process.stderr.write(`Process ${name}: ${describeError(P.reviveDefect(reply[1]))}\n`)
                   return
+                case P.R_CALL:
+                  return Served.onCall(caller, reply[1], reply[2], reply[3], reply[4])
+                case P.R_ACK:
+                  return Served.onAck(caller, reply[1])
+                case P.R_CANCEL_CALL:
+                  return Served.onCancel(caller, reply[1])
               }
             },
             onExit: (code, signal) => {
+              Served.callerGone(caller)
               state = { _tag: "Exited", pid: worker.pid, code: exitCodeOf(code, signal) }
               Deferred.doneUnsafe(exited, Exit.void)
             }

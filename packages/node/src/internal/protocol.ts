@@ -31,13 +31,19 @@ export const CHUNK = 1
 export const CANCEL = 2
 /** Give a job back if it has not started (work stealing): `[UNQUEUE, id]`. */
 export const UNQUEUE = 3
+/**
+ * The answer to a worker's `R_CALL`: `[REPLY, callId, ok, value]`, `ok` 1
+ * with the method's value, 0 with its error as `{ _tag, ...fields }`.
+ */
+export const REPLY = 4
 
 export type RunRecord = readonly [op: typeof RUN, id: number, task: string, input: unknown]
 export type ChunkRecord = readonly [op: typeof CHUNK, id: number, task: string, inputs: ReadonlyArray<unknown>]
 export type CancelRecord = readonly [op: typeof CANCEL, id: number]
 export type UnqueueRecord = readonly [op: typeof UNQUEUE, id: number]
+export type ReplyRecord = readonly [op: typeof REPLY, callId: number, ok: 0 | 1, value: unknown]
 /** A record the parent sends. */
-export type Command = RunRecord | ChunkRecord | CancelRecord | UnqueueRecord
+export type Command = RunRecord | ChunkRecord | CancelRecord | UnqueueRecord | ReplyRecord
 
 /** `Command` records laid end to end: one message. */
 export type Batch = Array<unknown>
@@ -57,11 +63,17 @@ export const pushUnqueue = (batch: Batch, id: number): void => {
   batch.push(UNQUEUE, id)
 }
 
+/** Appends `[REPLY, callId, ok, value]`. */
+export const pushReply = (batch: Batch, callId: number, ok: 0 | 1, value: unknown): void => {
+  batch.push(REPLY, callId, ok, value)
+}
+
 /**
  * Reads a batch record by record: `f(op, id, task, payload, start, end)`,
  * with `task` / `payload` `undefined` for `CANCEL` / `UNQUEUE`, and the
- * record at `batch.slice(start, end)`. An unknown op code ends the batch
- * (nothing after it can be framed).
+ * record at `batch.slice(start, end)`; for `REPLY`, `id` is the call's,
+ * `task` undefined, and `payload` the pair `[ok, value]`. An unknown op code
+ * ends the batch (nothing after it can be framed).
  */
 export const forEachCommand = (
   batch: Batch,
@@ -77,6 +89,9 @@ export const forEachCommand = (
     } else if (op === CANCEL || op === UNQUEUE) {
       f(op, batch[i + 1] as number, undefined, undefined, i, i + 2)
       i += 2
+    } else if (op === REPLY) {
+      f(op, batch[i + 1] as number, undefined, [batch[i + 2], batch[i + 3]], i, i + 4)
+      i += 4
     } else return
   }
 }
@@ -106,6 +121,17 @@ export const R_STARTUP_FAILED = 8
 /** `[R_CRASH, SerializedDefect]`: an uncaught exception (process runtime; threads report it as an `error` event). */
 export const R_CRASH = 9
 
+/**
+ * `[R_CALL, callId, objectId, method, args]`: task code asks an object its
+ * parent serves (a `ProcessQueue`, a `Pipe` end…) to run `method`; answered
+ * by a `REPLY`.
+ */
+export const R_CALL = 10
+/** `[R_ACK, callId]`: the worker received the `REPLY` of that call (a value handed over is its own now). */
+export const R_ACK = 11
+/** `[R_CANCEL_CALL, callId]`: the task stopped waiting for that call. */
+export const R_CANCEL_CALL = 12
+
 /** `R_CHUNK`'s failTag when every input of the chunk succeeded. */
 export const CHUNK_DONE = -1
 
@@ -128,6 +154,9 @@ export type Reply =
   | readonly [op: typeof R_UNQUEUED, id: number]
   | readonly [op: typeof R_STARTUP_FAILED, defect: SerializedDefect]
   | readonly [op: typeof R_CRASH, defect: SerializedDefect]
+  | readonly [op: typeof R_CALL, callId: number, objectId: number, method: string, args: unknown]
+  | readonly [op: typeof R_ACK, callId: number]
+  | readonly [op: typeof R_CANCEL_CALL, callId: number]
 
 /** What a worker learns at start (`workerData`, or an environment variable for child processes). */
 export interface WorkerInit {

@@ -353,7 +353,45 @@ const exitWhenFlushed = (code: number) => {
 const onCommand = (op: P.Command[0], id: number, task: string | undefined, payload: unknown) => {
   if (op === P.RUN || op === P.CHUNK) queue.push(op, id, task, payload)
   else if (op === P.CANCEL) cancel(id)
-  else unqueue(id)
+  else if (op === P.UNQUEUE) unqueue(id)
+  else {
+    const resume = calls.get(id)
+    if (resume === undefined) return
+    calls.delete(id)
+    const [ok, value] = payload as [0 | 1, unknown]
+    // Received: what the reply hands over is this worker's now.
+    post([P.R_ACK, id])
+    resume(ok, value)
+  }
+}
+
+// -----------------------------------------------------------------------------
+// Calls to objects the parent serves
+// -----------------------------------------------------------------------------
+
+/** Calls waiting for their `REPLY`, by id. */
+const calls = new Map<number, (ok: 0 | 1, value: unknown) => void>()
+let nextCall = 1 /**
+ * The channel task code uses to reach the objects its parent serves
+ * (`ProcessQueue`, `Pipe`…; see `internal/served.ts`): a process-wide slot,
+ * read by whatever copy of `@corun/node` the tasks module loaded.
+ */
+;(globalThis as any)[Symbol.for("@corun/node/channel")] = {
+  call: (objectId: number, method: string, args: unknown, resume: (ok: 0 | 1, value: unknown) => void): number => {
+    const id = nextCall++
+    calls.set(id, resume)
+    try {
+      post([P.R_CALL, id, objectId, method, args])
+    } catch (error) {
+      // A value that cannot be cloned: the call fails, the worker goes on.
+      calls.delete(id)
+      throw error
+    }
+    return id
+  },
+  cancel: (id: number): void => {
+    if (calls.delete(id)) post([P.R_CANCEL_CALL, id])
+  }
 }
 
 const onMessage = (batch: P.Batch) => {

@@ -1,0 +1,122 @@
+/**
+ * The state behind a `ProcessQueue` (and each direction of a `Pipe`): a FIFO
+ * of encoded items, bounded or not, in the process that made it, with
+ * blocking `put` / `get` (optionally timed), and an end for readers once
+ * every writer has closed (a `Pipe`'s EOF). Served to workers through
+ * `served.ts`; `get` hands its item over, and takes it back to the front if
+ * the worker that asked dies before receiving it.
+ *
+ * @internal
+ */
+import { Errors } from "@corun/core"
+import * as Effect from "effect/Effect"
+
+/** How a waiting `get` or `put` is woken (to look again). */
+type Waiter = () => void
+
+export class ChannelState {
+  readonly items: Array<unknown> = []
+  /** `Infinity`: unbounded. */
+  readonly maxsize: number
+  /** No more items will come (every writer closed): readers get `onEnd` once it is empty. */
+  ended = false
+  private readonly getters: Array<Waiter> = []
+  private readonly putters: Array<Waiter> = []
+  readonly name: string
+
+  constructor(maxsize: number, name: string) {
+    this.maxsize = maxsize
+    this.name = name
+  }
+
+  private wake(waiters: Array<Waiter>) {
+    const waiter = waiters.shift()
+    if (waiter !== undefined) waiter()
+  }
+
+  private wakeAll(waiters: Array<Waiter>) {
+    for (const waiter of waiters.splice(0)) waiter()
+  }
+
+  /** Waits (interruptibly) until woken. */
+  private park(waiters: Array<Waiter>): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      const waiter = () => resume(Effect.void)
+      waiters.push(waiter)
+      return Effect.sync(() => {
+        const index = waiters.indexOf(waiter)
+        if (index >= 0) waiters.splice(index, 1)
+      })
+    })
+  }
+
+  /** Adds an encoded item, waiting for room (`timeoutMs`: at most that long; `block: false`: not at all). */
+  put(item: unknown, block: boolean, timeoutMs: number | undefined): Effect.Effect<void, Errors.QueueFull> {
+    const attempt: Effect.Effect<void, Errors.QueueFull> = Effect.suspend(() => {
+      if (this.items.length < this.maxsize) {
+        this.items.push(item)
+        this.wake(this.getters)
+        return Effect.void
+      }
+      if (!block) return Effect.fail(new Errors.QueueFull({ message: `${this.name} is full` }))
+      return Effect.andThen(this.park(this.putters), attempt)
+    })
+    return timeoutMs === undefined || !block ? attempt : Effect.timeoutOrElse(attempt, {
+      duration: timeoutMs,
+      orElse: () => Effect.fail(new Errors.QueueFull({ message: `${this.name} stayed full for ${timeoutMs} ms` }))
+    })
+  }
+
+  /**
+   * Takes the next encoded item, waiting for one. Once the channel has
+   * ended and is empty, fails with `onEnd()`.
+   */
+  get<E>(
+    block: boolean,
+    timeoutMs: number | undefined,
+    onEnd: () => E
+  ): Effect.Effect<unknown, Errors.QueueEmpty | E> {
+    const attempt: Effect.Effect<unknown, Errors.QueueEmpty | E> = Effect.suspend(() => {
+      if (this.items.length > 0) {
+        const item = this.items.shift()
+        this.wake(this.putters)
+        return Effect.succeed(item)
+      }
+      if (this.ended) return Effect.fail(onEnd())
+      if (!block) return Effect.fail(new Errors.QueueEmpty({ message: `${this.name} is empty` }))
+      return Effect.andThen(this.park(this.getters), attempt)
+    })
+    return timeoutMs === undefined || !block ? attempt : Effect.timeoutOrElse(attempt, {
+      duration: timeoutMs,
+      orElse: () => Effect.fail(new Errors.QueueEmpty({ message: `${this.name} stayed empty for ${timeoutMs} ms` }))
+    })
+  }
+
+  /** Waits until an item is there or the channel ended (at most `timeoutMs`); whether an item is there. */
+  poll(timeoutMs: number | undefined): Effect.Effect<boolean> {
+    const ready = () => this.items.length > 0 || this.ended
+    if (ready() || timeoutMs === 0) return Effect.sync(() => this.items.length > 0)
+    const wait: Effect.Effect<void> = Effect.suspend(() =>
+      ready() ? Effect.void : Effect.andThen(this.park(this.getters), wait)
+    )
+    const waited = timeoutMs === undefined ? wait : Effect.asVoid(Effect.timeoutOption(wait, timeoutMs))
+    // A poll that was woken passes the wake-up on: it took no item.
+    return Effect.map(waited, () => {
+      const has = this.items.length > 0
+      if (has) this.wake(this.getters)
+      return has
+    })
+  }
+
+  /** Puts an item handed over to a worker that died before receiving it back at the front. */
+  giveBack(item: unknown) {
+    this.items.unshift(item)
+    this.wake(this.getters)
+  }
+
+  /** No more items will come: waiting readers are woken (to find it empty and ended). */
+  end() {
+    this.ended = true
+    this.wakeAll(this.getters)
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Objects a parent serves to the workers it started: `ProcessQueue`s and
+ * `Pipe` ends live in the process that made them, and task code in a worker
+ * reaches them with calls over the worker's channel (`R_CALL` → `REPLY`, see
+ * `protocol.ts`; the worker's side is in `worker.ts`). Values cross encoded
+ * (the objects' schemas encode them on one side and decode them on the
+ * other); errors cross as `{ _tag, ...fields }` and come back as corun's
+ * tagged errors.
+ *
+ * Nothing handed to a worker is lost when it dies: a call still running
+ * when its worker exits is interrupted (a `get` waiting for an item takes
+ * none), and what a call handed over comes back (`handOver`'s rollback)
+ * unless the worker acknowledged receiving it (`R_ACK`, sent before the
+ * value reaches task code).
+ *
+ * @internal
+ */
+import { Errors } from "@corun/core"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import type * as Scope from "effect/Scope"
+
+/** A served object: runs one method call. `handOver(rollback)` names how to take back what the call gives away. */
+export interface Served {
+  readonly call: (
+    method: string,
+    args: unknown,
+    handOver: (rollback: () => void) => void
+  ) => Effect.Effect<unknown, unknown>
+}
+
+const objects = new Map<number, Served>()
+let nextObjectId = 1
+
+/** Serves `object` until the scope closes; returns its id (what handles carry). */
+export const serve = (object: Served): Effect.Effect<number, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const id = nextObjectId++
+      objects.set(id, object)
+      return id
+    }),
+    (id) => Effect.sync(() => objects.delete(id))
+  )
+
+/** One worker that makes calls, and how to answer it. */
+export interface Caller {
+  readonly reply: (callId: number, ok: 0 | 1, value: unknown) => void
+  /** Calls running, by id. */
+  readonly running: Map<number, Fiber.Fiber<unknown, unknown>>
+  /** What answered calls handed over, until the worker acknowledges them. */
+  readonly unacked: Map<number, () => void>
+  gone: boolean
+}
+
+/** A caller for a worker whose replies go through `reply`. */
+export const makeCaller = (reply: Caller["reply"]): Caller => ({
+  reply,
+  running: new Map(),
+  unacked: new Map(),
+  gone: false
+})
+
+/** An error as it crosses: its tag and its own fields. */
+export const encodeError = (error: unknown): unknown => {
+  if (typeof error === "object" && error !== null && "_tag" in error) {
+    return { ...error, _tag: (error as { _tag: unknown })._tag, message: (error as { message?: unknown }).message }
+  }
+  return { _tag: "Die", message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
+}
+
+const known: Record<string, new(fields: any) => unknown> = {
+  QueueEmpty: Errors.QueueEmpty,
+  QueueFull: Errors.QueueFull,
+  QueueShutDown: Errors.QueueShutDown,
+  InvalidArgumentError: Errors.InvalidArgumentError
+}
+
+/** Rebuilds an error that crossed (`encodeError`); one corun does not know is a defect. */
+export const decodeError = (value: unknown): Exit.Exit<never, unknown> => {
+  const fields = value as { _tag?: string; message?: string }
+  const make = fields._tag === undefined ? undefined : known[fields._tag]
+  if (make !== undefined) {
+    const { _tag, ...rest } = fields
+    void _tag
+    return Exit.fail(new make(rest))
+  }
+  return Exit.die(new Error(fields.message ?? String(value)))
+}
+
+/** Registers an error class that may cross (done by the modules that define served objects). */
+export const registerError = (tag: string, make: new(fields: any) => unknown): void => {
+  known[tag] = make
+}
+
+/** A call from `caller`: runs the method, then replies (or rolls back, if the caller is gone by then). */
+export const onCall = (caller: Caller, callId: number, objectId: number, method: string, args: unknown): void => {
+  const object = objects.get(objectId)
+  if (object === undefined) {
+    caller.reply(callId, 0, {
+      _tag: "QueueShutDown",
+      message: `the object this handle refers to is no longer served (its owner's scope closed)`
+    })
+    return
+  }
+  let rollback: (() => void) | undefined
+  const fiber = Effect.runFork(object.call(method, args, (undo) => (rollback = undo)))
+  caller.running.set(callId, fiber)
+  fiber.addObserver((exit) => {
+    caller.running.delete(callId)
+    if (caller.gone) {
+      rollback?.()
+      return
+    }
+    if (Exit.isSuccess(exit)) {
+      if (rollback !== undefined) caller.unacked.set(callId, rollback)
+      caller.reply(callId, 1, exit.value)
+      return
+    }
+    rollback?.()
+    const reason = exit.cause.reasons[0]
+    if (reason === undefined || reason._tag === "Interrupt") return // cancelled by the caller: no reply wanted
+    caller.reply(callId, 0, encodeError(reason._tag === "Fail" ? reason.error : reason.defect))
+  })
+}
+
+/** The worker received the reply to `callId`. */
+export const onAck = (caller: Caller, callId: number): void => {
+  caller.unacked.delete(callId)
+}
+
+/** The task stopped waiting for `callId` (it was interrupted, or timed out on its side). */
+export const onCancel = (caller: Caller, callId: number): void => {
+  caller.running.get(callId)?.interruptUnsafe()
+  caller.unacked.get(callId)?.()
+  caller.unacked.delete(callId)
+}
+
+/** The worker is gone: its running calls are interrupted, what it had not acknowledged comes back. */
+export const callerGone = (caller: Caller): void => {
+  caller.gone = true
+  for (const fiber of caller.running.values()) fiber.interruptUnsafe()
+  for (const rollback of caller.unacked.values()) rollback()
+  caller.unacked.clear()
+}
+
+/** The worker side's channel to its parent's objects (set by `worker.ts`); `undefined` in a main program. */
+interface Channel {
+  readonly call: (
+    objectId: number,
+    method: string,
+    args: unknown,
+    resume: (ok: 0 | 1, value: unknown) => void
+  ) => number
+  readonly cancel: (callId: number) => void
+}
+
+const channel = (): Channel | undefined => (globalThis as any)[Symbol.for("@corun/node/channel")]
+
+/**
+ * Calls `method` on the parent's object `objectId` from a worker; the call
+ * is cancelled in the parent when this effect is interrupted.
+ */
+export const remoteCall = (objectId: number, method: string, args: unknown): Effect.Effect<unknown, unknown> =>
+  Effect.callback<unknown, unknown>((resume) => {
+    const link = channel()
+    if (link === undefined) {
+      return resume(Effect.die(new Error("this handle belongs to another process and cannot be used here")))
+    }
+    let id: number
+    try {
+      id = link.call(
+        objectId,
+        method,
+        args,
+        (ok, value) => resume(ok === 1 ? Effect.succeed(value) : decodeError(value))
+      )
+    } catch (error) {
+      return resume(Effect.fail(
+        new Errors.InvalidArgumentError({
+          argument: "value",
+          message: `the value cannot be sent to another process: ${
+            error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+          }`
+        })
+      ))
+    }
+    return Effect.sync(() => link.cancel(id))
+  })
