@@ -63,8 +63,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as PlatformError from "effect/PlatformError"
-import * as ChildProcess from "effect/process/ChildProcess"
-import { type ChildProcessHandle, ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
+import type * as ChildProcess from "effect/process/ChildProcess"
+import type { ChildProcessHandle, ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as os from "node:os"
@@ -396,6 +396,18 @@ const startError = (parsed: Parsed, error: PlatformError.PlatformError): StartEr
 
 type Spawner = ChildProcessSpawner["Service"]
 
+/**
+ * `effect/process`'s modules, loaded at first use: importing `@corun/node`
+ * does not pay for them (its import cost is a target; see
+ * `bench/probes/import-cost.ts`).
+ */
+let processModules:
+  | Promise<{ readonly ChildProcess: typeof ChildProcess; readonly Spawner: typeof ChildProcessSpawner }>
+  | undefined
+const loadProcessModules = () =>
+  processModules ??= Promise.all([import("effect/process/ChildProcess"), import("effect/process/ChildProcessSpawner")])
+    .then(([ChildProcess, Spawner]) => ({ ChildProcess, Spawner: Spawner.ChildProcessSpawner }))
+
 let nodeSpawner: Promise<Spawner> | undefined
 
 /**
@@ -406,8 +418,9 @@ const loadNodeSpawner = (): Promise<Spawner> =>
   nodeSpawner ??= Promise.all([
     import("@effect/platform-node/NodeChildProcessSpawner"),
     import("@effect/platform-node/NodeFileSystem"),
-    import("@effect/platform-node/NodePath")
-  ]).then(([NodeSpawner, NodeFileSystem, NodePath]) =>
+    import("@effect/platform-node/NodePath"),
+    loadProcessModules()
+  ]).then(([NodeSpawner, NodeFileSystem, NodePath, { Spawner: ChildProcessSpawner }]) =>
     Effect.runPromise(
       Effect.service(ChildProcessSpawner).pipe(
         Effect.provide(NodeSpawner.layer.pipe(Layer.provide(Layer.merge(NodeFileSystem.layer, NodePath.layer))))
@@ -417,8 +430,12 @@ const loadNodeSpawner = (): Promise<Spawner> =>
 
 /** The context's `ChildProcessSpawner`, else Node's. */
 const spawner: Effect.Effect<Spawner> = Effect.flatMap(
-  Effect.serviceOption(ChildProcessSpawner),
-  Option.match({ onNone: () => Effect.promise(loadNodeSpawner), onSome: Effect.succeed })
+  Effect.promise(loadProcessModules),
+  ({ Spawner: ChildProcessSpawner }) =>
+    Effect.flatMap(
+      Effect.serviceOption(ChildProcessSpawner),
+      Option.match({ onNone: () => Effect.promise(loadNodeSpawner), onSome: Effect.succeed })
+    )
 )
 
 // ---------------------------------------------------------------------------
@@ -486,6 +503,7 @@ const start = (
   stdio: { readonly stdin: Stdio; readonly stdout: Stdio; readonly stderr: Stdio }
 ): Effect.Effect<Proc, StartError, Scope.Scope> =>
   Effect.gen(function*() {
+    const { ChildProcess } = yield* Effect.promise(loadProcessModules)
     const command = ChildProcess.make(parsed.args[0], parsed.args.slice(1), {
       cwd: parsed.cwd,
       env: parsed.env,
