@@ -159,7 +159,7 @@ const makeConnection = <S extends Schema.Top>(
 
 /** Serves one direction: `send` puts, `recv` takes (handed over), `poll` waits, `end` closes the writing side. */
 const served = (state: ChannelState): Served.Served => ({
-  call: (method, args, handOver) => {
+  call: (method, args, { handOver }) => {
     switch (method) {
       case "send":
         return state.ended ? Effect.fail(eof()) : state.put((args as ReadonlyArray<unknown>)[0], true, undefined)
@@ -201,7 +201,7 @@ export const make = <S extends Schema.Top>(
       toSecondId = yield* Served.serve(served(toSecond))
       states.set(toSecondId, served(toSecond))
     }
-    const call: Call = (objectId, method, args) => states.get(objectId)!.call(method, args, () => {})
+    const call: Call = (objectId, method, args) => states.get(objectId)!.call(method, args, Served.localContext)
     const first = makeConnection(item, toFirstId, toSecondId, call, true)
     const second = makeConnection(item, toSecondId, toFirstId, call, true)
     const keys = [`${toFirstId}:${toSecondId}`, `${toSecondId}:${toFirstId}`]

@@ -174,7 +174,7 @@ const makeQueue = <S extends Schema.Top>(
 
 /** Serves `state`'s methods to workers. */
 const served = (state: ChannelState): Served.Served => ({
-  call: (method, args, handOver) => {
+  call: (method, args, { handOver }) => {
     switch (method) {
       case "put": {
         const [item, block, timeoutMs] = args as [unknown, boolean, number | undefined]
@@ -219,7 +219,7 @@ export const make = <S extends Schema.Top>(
     const id = yield* Served.serve(served(state))
     const s = served(state)
     const queue = makeQueue(item, id, maxsize, {
-      call: (method, args) => s.call(method, args, () => {})
+      call: (method, args) => s.call(method, args, Served.localContext)
     })
     local.set(id, queue)
     yield* Effect.addFinalizer(() => Effect.sync(() => local.delete(id)))

@@ -64,3 +64,12 @@ export * as Subprocess from "./Subprocess.ts"
  * @since 0.1.0
  */
 export * as Pipe from "./Pipe.ts"
+
+/**
+ * Python's `multiprocessing.Lock`, `RLock`, `Semaphore`, `BoundedSemaphore`
+ * and `Event`, shared with the processes the program starts; a process that
+ * dies holding a lock releases it.
+ *
+ * @since 0.1.0
+ */
+export * as ProcessSync from "./ProcessSync.ts"

@@ -21,13 +21,29 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 
-/** A served object: runs one method call. `handOver(rollback)` names how to take back what the call gives away. */
+/** What a served method knows of its call. */
+export interface CallContext {
+  /** Who calls: one object per worker, `local` for this process itself. */
+  readonly caller: object
+  /** Names how to take back what the call gives away, if the caller dies before receiving it. */
+  readonly handOver: (rollback: () => void) => void
+  /** Runs `cleanup` if the caller dies (a lock it holds is released…); returns its cancellation. */
+  readonly onGone: (cleanup: () => void) => () => void
+}
+
+/** A served object: runs one method call. */
 export interface Served {
-  readonly call: (
-    method: string,
-    args: unknown,
-    handOver: (rollback: () => void) => void
-  ) => Effect.Effect<unknown, unknown>
+  readonly call: (method: string, args: unknown, context: CallContext) => Effect.Effect<unknown, unknown>
+}
+
+/** The caller of calls this process makes on its own objects. */
+export const local: object = { local: true }
+
+/** The context of a call this process makes on its own objects: nothing to take back, never gone. */
+export const localContext: CallContext = {
+  caller: local,
+  handOver: () => {},
+  onGone: () => () => {}
 }
 
 const objects = new Map<number, Served>()
@@ -51,6 +67,8 @@ export interface Caller {
   readonly running: Map<number, Fiber.Fiber<unknown, unknown>>
   /** What answered calls handed over, until the worker acknowledges them. */
   readonly unacked: Map<number, () => void>
+  /** What to undo when the worker dies (`CallContext.onGone`). */
+  readonly cleanups: Set<() => void>
   gone: boolean
 }
 
@@ -59,6 +77,7 @@ export const makeCaller = (reply: Caller["reply"]): Caller => ({
   reply,
   running: new Map(),
   unacked: new Map(),
+  cleanups: new Set(),
   gone: false
 })
 
@@ -105,7 +124,15 @@ export const onCall = (caller: Caller, callId: number, objectId: number, method:
     return
   }
   let rollback: (() => void) | undefined
-  const fiber = Effect.runFork(object.call(method, args, (undo) => (rollback = undo)))
+  const context: CallContext = {
+    caller,
+    handOver: (undo) => (rollback = undo),
+    onGone: (cleanup) => {
+      caller.cleanups.add(cleanup)
+      return () => caller.cleanups.delete(cleanup)
+    }
+  }
+  const fiber = Effect.runFork(object.call(method, args, context))
   caller.running.set(callId, fiber)
   fiber.addObserver((exit) => {
     caller.running.delete(callId)
@@ -143,6 +170,8 @@ export const callerGone = (caller: Caller): void => {
   for (const fiber of caller.running.values()) fiber.interruptUnsafe()
   for (const rollback of caller.unacked.values()) rollback()
   caller.unacked.clear()
+  for (const cleanup of caller.cleanups) cleanup()
+  caller.cleanups.clear()
 }
 
 /** The worker side's channel to its parent's objects (set by `worker.ts`); `undefined` in a main program. */
