@@ -73,3 +73,12 @@ export * as Pipe from "./Pipe.ts"
  * @since 0.1.0
  */
 export * as ProcessSync from "./ProcessSync.ts"
+
+/**
+ * Python's `multiprocessing.Manager()`: shared `dict`, `list`, `Namespace`
+ * and `Value` objects updated through proxies by the program and the
+ * processes it starts, plus the manager's `Lock` and `Queue`.
+ *
+ * @since 0.1.0
+ */
+export * as Manager from "./Manager.ts"
