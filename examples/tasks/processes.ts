@@ -6,7 +6,7 @@
  * exit code 1 for the parent to check. Erasable TypeScript only.
  */
 import * as Task from "@corun/core/Task"
-import { Pipe, Process, ProcessQueue } from "@corun/node"
+import { Manager, Pipe, Process, ProcessQueue, ProcessSync } from "@corun/node"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 
@@ -149,4 +149,105 @@ export const read = Task.make("read", {
         yield* seen.put(value)
       }
     }).pipe(Effect.orDie)
+})
+
+/** The Manager program's `f(d, l)`: `d[1] = 1; d[2] = 2; d[0.25] = None; l.append(1); print(l)`. */
+export const managerF = Task.make("managerF", {
+  input: Schema.Struct({ d: Manager.dictSchema, l: Manager.listSchema }),
+  output: Schema.Void,
+  run: ({ d, l }) =>
+    Effect.gen(function*() {
+      yield* d.set(1, 1)
+      yield* d.set(2, 2)
+      yield* d.set(0.25, null)
+      yield* l.append(1)
+      console.log(`[${(yield* l.toArray).join(", ")}]`)
+    })
+})
+
+/** The Lock program's `f(l, i)`: prints `hello world i` holding the lock. */
+export const helloLocked = Task.make("helloLocked", {
+  input: Schema.Struct({ l: ProcessSync.lockSchema, i: Schema.Number }),
+  output: Schema.Void,
+  run: ({ i, l }) => l.withLock(Effect.sync(() => console.log("hello world", i)))
+})
+
+/** Module state of the ping/pong program: each process has its own `counter`. */
+let counter = 0
+
+/**
+ * The ping/pong program's `sub_task(string)` as the tutorial writes it: its
+ * own `counter` (module state), so each process prints 10 times; reports how
+ * many times it printed to `printed`.
+ */
+export const subTask = Task.make("subTask", {
+  input: Schema.Struct({ string: Schema.String, printed: ProcessQueue.schema(Schema.Number) }),
+  output: Schema.Void,
+  run: ({ printed, string }) =>
+    Effect.gen(function*() {
+      let times = 0
+      while (counter < 10) {
+        process.stdout.write(string)
+        counter += 1
+        times += 1
+        yield* Effect.sleep(10)
+      }
+      yield* printed.put(times)
+    }).pipe(Effect.orDie)
+})
+
+/**
+ * The fix the tutorial suggests: the counter lives in a `Queue` both
+ * processes share (take it, print, put it back plus one), so they print 10
+ * times in all.
+ */
+export const subTaskShared = Task.make("subTaskShared", {
+  input: Schema.Struct({
+    string: Schema.String,
+    counter: ProcessQueue.schema(Schema.Number),
+    printed: ProcessQueue.schema(Schema.Number)
+  }),
+  output: Schema.Void,
+  run: ({ counter, printed, string }) =>
+    Effect.gen(function*() {
+      let times = 0
+      while (true) {
+        const n = yield* counter.get()
+        if (n >= 10) {
+          yield* counter.put(n)
+          break
+        }
+        process.stdout.write(string)
+        times += 1
+        yield* counter.put(n + 1)
+        yield* Effect.sleep(10)
+      }
+      yield* printed.put(times)
+    }).pipe(Effect.orDie)
+})
+
+/** `task_handler(curr_list, result_queue)`: sums one slice and puts the total on the result queue. */
+export const sumSlice = Task.make("sumSlice", {
+  input: Schema.Struct({ from: Schema.Number, to: Schema.Number, results: ProcessQueue.schema(Schema.Number) }),
+  output: Schema.Void,
+  run: ({ from, results, to }) =>
+    Effect.gen(function*() {
+      let total = 0
+      for (let n = from; n < to; n++) total += n
+      yield* results.put(total)
+    }).pipe(Effect.orDie)
+})
+
+/** `download_task(filename)`: prints its pid, "downloads" for 5–10 tutorial seconds. */
+export const downloadTask = Task.make("downloadTask", {
+  input: Schema.String,
+  output: Schema.Void,
+  run: (filename) =>
+    Effect.gen(function*() {
+      console.log(`启动下载进程，进程号[${process.pid}].`)
+      console.log(`开始下载${filename}...`)
+      const timeToDownload = 5 + Math.floor(Math.random() * 6)
+      yield* Effect.sleep(timeToDownload * SECOND)
+      console.log(`${filename}下载完成! 耗费了${timeToDownload}秒`)
+    })
 })
