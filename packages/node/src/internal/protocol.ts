@@ -33,7 +33,9 @@ export const CANCEL = 2
 export const UNQUEUE = 3
 /**
  * The answer to a worker's `R_CALL`: `[REPLY, callId, ok, value]`, `ok` 1
- * with the method's value, 0 with its error as `{ _tag, ...fields }`.
+ * with the method's value, 2 with a value handed over (an item taken from
+ * a queue: the worker acknowledges it, `R_ACK`), 0 with its error as
+ * `{ _tag, ...fields }`.
  */
 export const REPLY = 4
 
@@ -41,7 +43,7 @@ export type RunRecord = readonly [op: typeof RUN, id: number, task: string, inpu
 export type ChunkRecord = readonly [op: typeof CHUNK, id: number, task: string, inputs: ReadonlyArray<unknown>]
 export type CancelRecord = readonly [op: typeof CANCEL, id: number]
 export type UnqueueRecord = readonly [op: typeof UNQUEUE, id: number]
-export type ReplyRecord = readonly [op: typeof REPLY, callId: number, ok: 0 | 1, value: unknown]
+export type ReplyRecord = readonly [op: typeof REPLY, callId: number, ok: 0 | 1 | 2, value: unknown]
 /** A record the parent sends. */
 export type Command = RunRecord | ChunkRecord | CancelRecord | UnqueueRecord | ReplyRecord
 
@@ -64,7 +66,7 @@ export const pushUnqueue = (batch: Batch, id: number): void => {
 }
 
 /** Appends `[REPLY, callId, ok, value]`. */
-export const pushReply = (batch: Batch, callId: number, ok: 0 | 1, value: unknown): void => {
+export const pushReply = (batch: Batch, callId: number, ok: 0 | 1 | 2, value: unknown): void => {
   batch.push(REPLY, callId, ok, value)
 }
 

@@ -11,7 +11,7 @@
  * when its worker exits is interrupted (a `get` waiting for an item takes
  * none), and what a call handed over comes back (`handOver`'s rollback)
  * unless the worker acknowledged receiving it (`R_ACK`, sent before the
- * value reaches task code).
+ * value reaches task code; only such replies are acknowledged).
  *
  * @internal
  */
@@ -62,7 +62,7 @@ export const serve = (object: Served): Effect.Effect<number, never, Scope.Scope>
 
 /** One worker that makes calls, and how to answer it. */
 export interface Caller {
-  readonly reply: (callId: number, ok: 0 | 1, value: unknown) => void
+  readonly reply: (callId: number, ok: 0 | 1 | 2, value: unknown) => void
   /** Calls running, by id. */
   readonly running: Map<number, Fiber.Fiber<unknown, unknown>>
   /** What answered calls handed over, until the worker acknowledges them. */
@@ -141,8 +141,9 @@ export const onCall = (caller: Caller, callId: number, objectId: number, method:
       return
     }
     if (Exit.isSuccess(exit)) {
+      // Only a value handed over is acknowledged (and taken back without it).
       if (rollback !== undefined) caller.unacked.set(callId, rollback)
-      caller.reply(callId, 1, exit.value)
+      caller.reply(callId, rollback === undefined ? 1 : 2, exit.value)
       return
     }
     rollback?.()

@@ -358,10 +358,10 @@ const onCommand = (op: P.Command[0], id: number, task: string | undefined, paylo
     const resume = calls.get(id)
     if (resume === undefined) return
     calls.delete(id)
-    const [ok, value] = payload as [0 | 1, unknown]
+    const [ok, value] = payload as [0 | 1 | 2, unknown]
     // Received: what the reply hands over is this worker's now.
-    post([P.R_ACK, id])
-    resume(ok, value)
+    if (ok === 2) post([P.R_ACK, id])
+    resume(ok === 0 ? 0 : 1, value)
   }
 }
 
