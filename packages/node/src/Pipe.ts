@@ -90,12 +90,15 @@ const eof = () =>
 
 /** Runs one direction's method: here, or through the channel to the process that owns it. */
 type Call = (objectId: number, method: string, args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>
+/** A call nobody waits for (see `Served.remoteCast`): a `send`, which never blocks. */
+type Cast = (objectId: number, method: string, args: ReadonlyArray<unknown>) => Effect.Effect<void, unknown>
 
 const makeConnection = <S extends Schema.Top>(
   item: S,
   read: number,
   write: number,
   call: Call,
+  cast: Cast,
   checkCloneable: boolean
 ): Connection<S["Type"]> => {
   const encode = Schema.encodeUnknownExit(item as unknown as Schema.Codec<unknown, unknown>)
@@ -126,7 +129,7 @@ const makeConnection = <S extends Schema.Top>(
             return Effect.fail(cannotSend(error instanceof Error ? `${error.name}: ${error.message}` : String(error)))
           }
         }
-        return call(write, "send", [sent])
+        return cast(write, "send", [sent])
       }) as Effect.Effect<void, Errors.EOFError | Errors.InvalidArgumentError>,
     recv: (options) =>
       Effect.suspend(() => {
@@ -202,8 +205,9 @@ export const make = <S extends Schema.Top>(
       states.set(toSecondId, served(toSecond))
     }
     const call: Call = (objectId, method, args) => states.get(objectId)!.call(method, args, Served.localContext)
-    const first = makeConnection(item, toFirstId, toSecondId, call, true)
-    const second = makeConnection(item, toSecondId, toFirstId, call, true)
+    const cast: Cast = (objectId, method, args) => Effect.asVoid(call(objectId, method, args))
+    const first = makeConnection(item, toFirstId, toSecondId, call, cast, true)
+    const second = makeConnection(item, toSecondId, toFirstId, call, cast, true)
     const keys = [`${toFirstId}:${toSecondId}`, `${toSecondId}:${toFirstId}`]
     local.set(keys[0], first)
     local.set(keys[1], second)
@@ -227,7 +231,7 @@ export const connectionSchema = <S extends Schema.Top>(
       SchemaTransformation.transform({
         decode: (handle) =>
           local.get(`${handle.read}:${handle.write}`) ??
-            makeConnection(item, handle.read, handle.write, Served.remoteCall, false),
+            makeConnection(item, handle.read, handle.write, Served.remoteCall, Served.remoteCast, false),
         encode: (connection) => ({
           "~corun": "Connection" as const,
           read: connection[TypeId].read,

@@ -108,6 +108,8 @@ const local = new Map<number, ProcessQueue<any>>()
 /** Runs on the queue: here when it is this process's, else through the channel to its owner. */
 interface Backing {
   readonly call: (method: string, args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>
+  /** A call nobody waits for (see `Served.remoteCast`). */
+  readonly cast: (method: string, args: ReadonlyArray<unknown>) => Effect.Effect<void, unknown>
 }
 
 const closedError = () => new Errors.QueueShutDown({ message: "this process closed the queue (close)" })
@@ -138,7 +140,11 @@ const makeQueue = <S extends Schema.Top>(
           })
         )
       }
-      return backing.call("put", [encoded.value, options?.block !== false, timeoutMs])
+      // A put on an unbounded queue cannot block: sent without waiting for
+      // an answer (one message per item; an error answers the next call).
+      return maxsize === Infinity
+        ? backing.cast("put", [encoded.value, true, undefined])
+        : backing.call("put", [encoded.value, options?.block !== false, timeoutMs])
     }) as Effect.Effect<void, Errors.QueueFull | Errors.QueueShutDown | Errors.InvalidArgumentError>
   const get = (options?: WaitOptions) =>
     Effect.suspend(() => {
@@ -219,7 +225,8 @@ export const make = <S extends Schema.Top>(
     const id = yield* Served.serve(served(state))
     const s = served(state)
     const queue = makeQueue(item, id, maxsize, {
-      call: (method, args) => s.call(method, args, Served.localContext)
+      call: (method, args) => s.call(method, args, Served.localContext),
+      cast: (method, args) => Effect.asVoid(s.call(method, args, Served.localContext))
     })
     local.set(id, queue)
     yield* Effect.addFinalizer(() => Effect.sync(() => local.delete(id)))
@@ -241,7 +248,8 @@ export const schema = <S extends Schema.Top>(item: S): Schema.Codec<ProcessQueue
         decode: (handle) =>
           local.get(handle.id) ??
             makeQueue(item, handle.id, handle.maxsize === -1 ? Infinity : handle.maxsize, {
-              call: (method, args) => Served.remoteCall(handle.id, method, args)
+              call: (method, args) => Served.remoteCall(handle.id, method, args),
+              cast: (method, args) => Served.remoteCast(handle.id, method, args)
             }),
         encode: (queue) => ({
           "~corun": "ProcessQueue" as const,

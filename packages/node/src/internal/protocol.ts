@@ -126,7 +126,9 @@ export const R_CRASH = 9
 /**
  * `[R_CALL, callId, objectId, method, args]`: task code asks an object its
  * parent serves (a `ProcessQueue`, a `Pipe` end…) to run `method`; answered
- * by a `REPLY`.
+ * by a `REPLY`, except a call with id 0, which nobody waits for (a `put`
+ * that cannot block: its error, if any, answers the caller's next call on
+ * that object).
  */
 export const R_CALL = 10
 /** `[R_ACK, callId]`: the worker received the `REPLY` of that call (a value handed over is its own now). */

@@ -69,6 +69,8 @@ export interface Caller {
   readonly unacked: Map<number, () => void>
   /** What to undo when the worker dies (`CallContext.onGone`). */
   readonly cleanups: Set<() => void>
+  /** The error of a call nobody waited for (id 0), by object: the answer to the caller's next call on it. */
+  readonly deferred: Map<number, unknown>
   gone: boolean
 }
 
@@ -78,6 +80,7 @@ export const makeCaller = (reply: Caller["reply"]): Caller => ({
   running: new Map(),
   unacked: new Map(),
   cleanups: new Set(),
+  deferred: new Map(),
   gone: false
 })
 
@@ -123,6 +126,12 @@ export const onCall = (caller: Caller, callId: number, objectId: number, method:
     })
     return
   }
+  const deferred = caller.deferred.get(objectId)
+  if (deferred !== undefined && callId !== 0) {
+    caller.deferred.delete(objectId)
+    caller.reply(callId, 0, deferred)
+    return
+  }
   let rollback: (() => void) | undefined
   const context: CallContext = {
     caller,
@@ -133,6 +142,21 @@ export const onCall = (caller: Caller, callId: number, objectId: number, method:
     }
   }
   const fiber = Effect.runFork(object.call(method, args, context))
+  if (callId === 0) {
+    // Nobody waits: an error is kept for the caller's next call on the object.
+    const settle = (exit: Exit.Exit<unknown, unknown>) => {
+      if (Exit.isFailure(exit) && !caller.gone) {
+        const reason = exit.cause.reasons[0]
+        if (reason !== undefined && reason._tag !== "Interrupt") {
+          caller.deferred.set(objectId, encodeError(reason._tag === "Fail" ? reason.error : reason.defect))
+        }
+      }
+    }
+    const done = fiber.pollUnsafe()
+    if (done !== undefined) settle(done)
+    else fiber.addObserver(settle)
+    return
+  }
   caller.running.set(callId, fiber)
   fiber.addObserver((exit) => {
     caller.running.delete(callId)
@@ -184,7 +208,36 @@ interface Channel {
     resume: (ok: 0 | 1, value: unknown) => void
   ) => number
   readonly cancel: (callId: number) => void
+  readonly cast: (objectId: number, method: string, args: unknown) => void
 }
+
+/** The failure of a value that cannot be cloned to another process. */
+const cannotSend = (error: unknown) =>
+  new Errors.InvalidArgumentError({
+    argument: "value",
+    message: `the value cannot be sent to another process: ${
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    }`
+  })
+
+/**
+ * Calls `method` on the parent's object `objectId` from a worker without
+ * waiting for it (a `put` that cannot block): one message, no reply; an
+ * error it meets answers the next call on that object.
+ */
+export const remoteCast = (objectId: number, method: string, args: unknown): Effect.Effect<void, unknown> =>
+  Effect.suspend(() => {
+    const link = channel()
+    if (link === undefined) {
+      return Effect.die(new Error("this handle belongs to another process and cannot be used here"))
+    }
+    try {
+      link.cast(objectId, method, args)
+    } catch (error) {
+      return Effect.fail(cannotSend(error))
+    }
+    return Effect.void
+  })
 
 const channel = (): Channel | undefined => (globalThis as any)[Symbol.for("@corun/node/channel")]
 
@@ -207,14 +260,7 @@ export const remoteCall = (objectId: number, method: string, args: unknown): Eff
         (ok, value) => resume(ok === 1 ? Effect.succeed(value) : decodeError(value))
       )
     } catch (error) {
-      return resume(Effect.fail(
-        new Errors.InvalidArgumentError({
-          argument: "value",
-          message: `the value cannot be sent to another process: ${
-            error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-          }`
-        })
-      ))
+      return resume(Effect.fail(cannotSend(error)))
     }
     return Effect.sync(() => link.cancel(id))
   })

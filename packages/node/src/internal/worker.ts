@@ -391,6 +391,10 @@ let nextCall = 1 /**
   },
   cancel: (id: number): void => {
     if (calls.delete(id)) post([P.R_CANCEL_CALL, id])
+  },
+  /** A call nobody waits for (call id 0: no reply); throws when `args` cannot be cloned. */
+  cast: (objectId: number, method: string, args: unknown): void => {
+    post([P.R_CALL, 0, objectId, method, args])
   }
 }
 
