@@ -50,6 +50,22 @@ export class ChannelState {
     })
   }
 
+  /** Adds an item if there is room now; whether it did. */
+  tryPut(item: unknown): boolean {
+    if (this.items.length >= this.maxsize) return false
+    this.items.push(item)
+    this.wake(this.getters)
+    return true
+  }
+
+  /** Takes the next item if there is one now (`undefined`: none, look at `items.length` / `ended`). */
+  tryTake(): { readonly item: unknown } | undefined {
+    if (this.items.length === 0) return undefined
+    const item = this.items.shift()
+    this.wake(this.putters)
+    return { item }
+  }
+
   /** Adds an encoded item, waiting for room (`timeoutMs`: at most that long; `block: false`: not at all). */
   put(item: unknown, block: boolean, timeoutMs: number | undefined): Effect.Effect<void, Errors.QueueFull> {
     const attempt: Effect.Effect<void, Errors.QueueFull> = Effect.suspend(() => {

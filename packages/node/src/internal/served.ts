@@ -34,6 +34,11 @@ export interface CallContext {
 /** A served object: runs one method call. */
 export interface Served {
   readonly call: (method: string, args: unknown, context: CallContext) => Effect.Effect<unknown, unknown>
+  /**
+   * The same call when it can be answered at once without waiting (an item
+   * is there to take, there is room to put); `undefined`: run `call`.
+   */
+  readonly callNow?: (method: string, args: unknown, context: CallContext) => Exit.Exit<unknown, unknown> | undefined
 }
 
 /** The caller of calls this process makes on its own objects. */
@@ -141,25 +146,17 @@ export const onCall = (caller: Caller, callId: number, objectId: number, method:
       return () => caller.cleanups.delete(cleanup)
     }
   }
-  const fiber = Effect.runFork(object.call(method, args, context))
-  if (callId === 0) {
-    // Nobody waits: an error is kept for the caller's next call on the object.
-    const settle = (exit: Exit.Exit<unknown, unknown>) => {
-      if (Exit.isFailure(exit) && !caller.gone) {
-        const reason = exit.cause.reasons[0]
-        if (reason !== undefined && reason._tag !== "Interrupt") {
-          caller.deferred.set(objectId, encodeError(reason._tag === "Fail" ? reason.error : reason.defect))
-        }
+  // Nobody waits for a call with id 0: an error is kept for the caller's
+  // next call on the object.
+  const settleCast = (exit: Exit.Exit<unknown, unknown>) => {
+    if (Exit.isFailure(exit) && !caller.gone) {
+      const reason = exit.cause.reasons[0]
+      if (reason !== undefined && reason._tag !== "Interrupt") {
+        caller.deferred.set(objectId, encodeError(reason._tag === "Fail" ? reason.error : reason.defect))
       }
     }
-    const done = fiber.pollUnsafe()
-    if (done !== undefined) settle(done)
-    else fiber.addObserver(settle)
-    return
   }
-  caller.running.set(callId, fiber)
-  fiber.addObserver((exit) => {
-    caller.running.delete(callId)
+  const settleCall = (exit: Exit.Exit<unknown, unknown>) => {
     if (caller.gone) {
       rollback?.()
       return
@@ -174,6 +171,21 @@ export const onCall = (caller: Caller, callId: number, objectId: number, method:
     const reason = exit.cause.reasons[0]
     if (reason === undefined || reason._tag === "Interrupt") return // cancelled by the caller: no reply wanted
     caller.reply(callId, 0, encodeError(reason._tag === "Fail" ? reason.error : reason.defect))
+  }
+  // The common case answers at once (an item to take, room to put): no fiber.
+  const now = object.callNow?.(method, args, context)
+  if (now !== undefined) return callId === 0 ? settleCast(now) : settleCall(now)
+  const fiber = Effect.runFork(object.call(method, args, context))
+  if (callId === 0) {
+    const done = fiber.pollUnsafe()
+    if (done !== undefined) settleCast(done)
+    else fiber.addObserver(settleCast)
+    return
+  }
+  caller.running.set(callId, fiber)
+  fiber.addObserver((exit) => {
+    caller.running.delete(callId)
+    settleCall(exit)
   })
 }
 
