@@ -82,3 +82,12 @@ export * as ProcessSync from "./ProcessSync.ts"
  * @since 0.1.0
  */
 export * as Manager from "./Manager.ts"
+
+/**
+ * Python's `multiprocessing.Value` and `multiprocessing.Array`: numbers in
+ * a `SharedArrayBuffer` shared with worker threads, each with a lock in the
+ * same memory (`get`, `set`, `getLock().withLock(…)`).
+ *
+ * @since 0.1.0
+ */
+export * as SharedMemory from "./SharedMemory.ts"
