@@ -221,6 +221,13 @@ export const make: <T extends Target>(
         }`
       })
     }
+    if (runtime === "process" && holdsSharedMemory(encoded.value)) {
+      return yield* new Errors.InvalidArgumentError({
+        argument: "args",
+        message: `'args' hold shared memory (SharedMemory.value / array), which only worker threads share: ` +
+          `use runtime: "thread", or a Manager value for a child process`
+      })
+    }
     yield* loadPlatform
     const name = options.name ?? `Process-${++counter}`
     const daemon = options.daemon ?? false
@@ -374,6 +381,18 @@ export const make: <T extends Target>(
     return self
   }
 )
+
+/** Whether encoded args hold a `SharedMemory` handle (which a child process cannot share). */
+const holdsSharedMemory = (value: unknown, depth = 0): boolean => {
+  if (typeof value !== "object" || value === null || depth > 16) return false
+  const tag = (value as { "~corun"?: unknown })["~corun"]
+  if (tag === "SharedValue" || tag === "SharedArray") return true
+  if (ArrayBuffer.isView(value)) return false
+  for (const key of Object.keys(value)) {
+    if (holdsSharedMemory((value as Record<string, unknown>)[key], depth + 1)) return true
+  }
+  return false
+}
 
 const stateError = (name: string, why: string) =>
   new Errors.ProcessStateError({ process: name, message: `process ${name}: ${why}` })
