@@ -1,26 +1,34 @@
 /**
  * Port of the `task1(loop)` / `task2(loop)` program of the Chinese tutorial
  * “实现多任务”, which shows that processes do not share a global: two
- * processes each add 1 to `num` 100000 times (`temp = num; num = temp + 1`),
- * and the main program's `num` stays 0. The program, in substance:
+ * processes each add 1 to `num` 100000 times, and each sees only its own
+ * additions (the tutorial's text, as it gives it):
  *
  * ```python
  * import multiprocessing
- * num = 0
+ * import time
  * def task1(loop):
  *     global num
  *     for i in range(loop):
+ *         # 等价于 num += 1
  *         temp = num
  *         num = temp + 1
- *     print("task1:", num)
+ *     print(num)
+ *     print("I am task1")
  * def task2(loop):
- *     ...                  # the same, printing "task2:"
+ *     global num
+ *     for i in range(loop):
+ *         # 等价于 num += 1
+ *         temp = num
+ *         num = temp + 1
+ *     print(num)
+ *     print("I am task2")
  * if __name__ == '__main__':
  *     p1 = multiprocessing.Process(target=task1, args=(100000,))
  *     p2 = multiprocessing.Process(target=task2, args=(100000,))
- *     p1.start(); p2.start()
- *     p1.join(); p2.join()
- *     print("main:", num)  # 0: each process added to its own num
+ *     p1.start()
+ *     p2.start()
+ *     print("I am main task")
  * ```
  *
  * Python's way to share the counter is `multiprocessing.Value('i', 0)`,
