@@ -280,8 +280,12 @@ export const make: <T extends Target>(
             env: options.env
           }, {
             onReady: () => worker.send([P.RUN, 1, target.name, encoded.value], undefined),
-            onMessage: (message) => {
+            onMessage: function onMessage(message) {
               const reply = message as P.Reply
+              if (reply[0] === P.R_BATCH) {
+                for (const record of reply[1]) onMessage(record)
+                return
+              }
               switch (reply[0]) {
                 case P.R_SUCCESS:
                   return worker.close()

@@ -136,6 +136,9 @@ export const R_ACK = 11
 /** `[R_CANCEL_CALL, callId]`: the task stopped waiting for that call. */
 export const R_CANCEL_CALL = 12
 
+/** `[R_BATCH, replies]`: several replies in one message (the calls nobody waits for, sent together). */
+export const R_BATCH = 13
+
 /** `R_CHUNK`'s failTag when every input of the chunk succeeded. */
 export const CHUNK_DONE = -1
 
@@ -161,6 +164,7 @@ export type Reply =
   | readonly [op: typeof R_CALL, callId: number, objectId: number, method: string, args: unknown]
   | readonly [op: typeof R_ACK, callId: number]
   | readonly [op: typeof R_CANCEL_CALL, callId: number]
+  | readonly [op: typeof R_BATCH, replies: ReadonlyArray<Reply>]
 
 /** What a worker learns at start (`workerData`, or an environment variable for child processes). */
 export interface WorkerInit {

@@ -26,6 +26,10 @@ export const onMessage = (pool: PoolState, w: WorkerHandle, message: P.Reply) =>
     w.rt.crash = { reason: "exception", detail: describeUncaught(P.reviveDefect(message[1])) }
     return
   }
+  if (message[0] === P.R_BATCH) {
+    for (const record of message[1]) onMessage(pool, w, record)
+    return
+  }
   const job = pool.pending.get(message[1])
   // A reply for a job that ended (cancelled meanwhile) or was taken back from this worker.
   if (job === undefined || job.worker !== w) return

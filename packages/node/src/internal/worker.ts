@@ -48,11 +48,52 @@ const init: P.WorkerInit = isThread
 ;(globalThis as any)[Symbol.for("@corun/node/Process/name")] = init.name ?? `PoolWorker-${init.workerId}`
 
 /** Posts a reply (`effect/workers`' data message, `[1, message]`). */
-const post: (message: P.Reply, transfer?: ReadonlyArray<unknown>) => void = isThread
+const postNow: (message: P.Reply, transfer?: ReadonlyArray<unknown>) => void = isThread
   ? (message, transfer) => parentPort!.postMessage([1, message], transfer as any)
   : (message) => {
     process.send!([1, message])
   }
+
+/** Posts a reply, after the calls nobody waits for that were made before it (order is kept). */
+const post = (message: P.Reply, transfer?: ReadonlyArray<unknown>): void => {
+  if (casts.length > 0) flushCasts()
+  postNow(message, transfer)
+}
+
+// Calls nobody waits for (`cast`: a put that cannot block) go out together,
+// one message per tick: a producer putting item after item sends a few
+// large messages, not one per item (each message costs the parent a fiber
+// of the `effect/workers` platform).
+let casts: Array<P.Reply> = []
+let castsScheduled = false
+/** The error of a cast that could not be sent, by object: the answer to the next call on it. */
+const castErrors = new Map<number, unknown>()
+
+const flushCasts = () => {
+  const batch = casts
+  casts = []
+  if (batch.length === 0) return
+  try {
+    postNow(batch.length === 1 ? batch[0] : [P.R_BATCH, batch])
+  } catch {
+    // One of them cannot be cloned: send them one by one; the bad one is
+    // dropped and its error answers the next call on its object.
+    for (const record of batch) {
+      try {
+        postNow(record)
+      } catch (error) {
+        const objectId = record[2] as number
+        castErrors.set(objectId, {
+          _tag: "InvalidArgumentError",
+          argument: "value",
+          message: `the value cannot be sent to another process: ${
+            error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+          }`
+        })
+      }
+    }
+  }
+}
 
 /** Posts one last message and exits once it is on its way. */
 const postAndExit = (message: P.Reply, code: number) => {
@@ -379,6 +420,12 @@ let nextCall = 1 /**
 ;(globalThis as any)[Symbol.for("@corun/node/channel")] = {
   call: (objectId: number, method: string, args: unknown, resume: (ok: 0 | 1, value: unknown) => void): number => {
     const id = nextCall++
+    const castError = castErrors.get(objectId)
+    if (castError !== undefined) {
+      castErrors.delete(objectId)
+      resume(0, castError)
+      return id
+    }
     calls.set(id, resume)
     try {
       post([P.R_CALL, id, objectId, method, args])
@@ -394,7 +441,19 @@ let nextCall = 1 /**
   },
   /** A call nobody waits for (call id 0: no reply); throws when `args` cannot be cloned. */
   cast: (objectId: number, method: string, args: unknown): void => {
-    post([P.R_CALL, 0, objectId, method, args])
+    // Fail here, at the call, for a value that cannot be cloned (as a call
+    // that waits does): the batch is cloned later. Plain values need no look.
+    for (const value of args as ReadonlyArray<unknown>) {
+      if (typeof value === "object" && value !== null || typeof value === "function") structuredClone(value)
+    }
+    casts.push([P.R_CALL, 0, objectId, method, args])
+    if (!castsScheduled) {
+      castsScheduled = true
+      queueMicrotask(() => {
+        castsScheduled = false
+        flushCasts()
+      })
+    }
   }
 }
 
