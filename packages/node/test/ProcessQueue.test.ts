@@ -1,7 +1,8 @@
 import { Errors } from "@corun/core"
-import { Process, ProcessQueue } from "@corun/node"
+import { NodePool, Process, ProcessQueue } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as T from "./fixtures/queue-tasks.ts"
@@ -95,6 +96,19 @@ describe("ProcessQueue", () => {
         // The child's close is its own: the parent still uses the queue.
         yield* empty.put(7)
         assert.strictEqual(yield* empty.get(), 7)
+      }).pipe(Effect.scoped))
+  }
+
+  for (const runtime of ["thread", "process"] as const) {
+    it.live(`a pool task gets a queue in its input too: a worker of the pool puts, the program gets (${runtime})`, () =>
+      Effect.gen(function*() {
+        const q = yield* ProcessQueue.make(Item, { maxsize: 4 })
+        const pool = yield* NodePool.make({ tasks, size: 2, runtime })
+        const fiber = yield* Effect.forkChild(pool.apply(T.produce, { q, producer: 7, count: 20 }))
+        const got: Array<number> = []
+        for (let i = 0; i < 20; i++) got.push((yield* within(30, `item ${i}`, q.get())).index)
+        yield* within(30, "the task ends", Fiber.join(fiber))
+        assert.deepStrictEqual(got, Array.from({ length: 20 }, (_, i) => i))
       }).pipe(Effect.scoped))
   }
 

@@ -11,9 +11,11 @@ import { PoolBackend } from "@corun/core/Backend"
 import { requeueStolen } from "./dispatch.ts"
 import { interrupted } from "./job.ts"
 import { finish } from "./jobs.ts"
+import { markDirty } from "./outbox.ts"
 import type { PoolState } from "./poolState.ts"
 import * as P from "./protocol.ts"
 import { describeUncaught } from "./runtime.ts"
+import * as Served from "./served.ts"
 import type { WorkerHandle } from "./workerHandle.ts"
 
 /** Handles one record from worker `w`. */
@@ -28,6 +30,22 @@ export const onMessage = (pool: PoolState, w: WorkerHandle, message: P.Reply) =>
   }
   if (message[0] === P.R_BATCH) {
     for (const record of message[1]) onMessage(pool, w, record)
+    return
+  }
+  // A task's call to an object this process serves (a queue or pipe in its input).
+  if (message[0] === P.R_CALL) {
+    const caller = w.caller ??= Served.makeCaller((callId, ok, value) => {
+      P.pushReply(w.outbox, callId, ok, value)
+      markDirty(pool, w)
+    })
+    return Served.onCall(caller, message[1], message[2], message[3], message[4])
+  }
+  if (message[0] === P.R_ACK) {
+    if (w.caller !== undefined) Served.onAck(w.caller, message[1])
+    return
+  }
+  if (message[0] === P.R_CANCEL_CALL) {
+    if (w.caller !== undefined) Served.onCancel(w.caller, message[1])
     return
   }
   const job = pool.pending.get(message[1])

@@ -9,6 +9,7 @@
 import type { Job } from "./job.ts"
 import type * as P from "./protocol.ts"
 import type { RuntimeWorker } from "./runtime.ts"
+import type * as Served from "./served.ts"
 import type { LongTimeout } from "./timers.ts"
 
 export class WorkerHandle {
@@ -27,6 +28,11 @@ export class WorkerHandle {
   killing = false
   exited = false
   startupError: P.SerializedDefect | undefined = undefined
+  /**
+   * The worker as a caller of the objects this process serves (a
+   * `ProcessQueue` or `Pipe` end in a task's input); made at its first call.
+   */
+  caller: Served.Caller | undefined = undefined
   outbox: Array<unknown> = []
   outboxTransfer: Array<unknown> | undefined = undefined
   dirty = false

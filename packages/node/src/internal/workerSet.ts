@@ -20,6 +20,7 @@ import type { PoolState } from "./poolState.ts"
 import * as P from "./protocol.ts"
 import { onMessage } from "./replies.ts"
 import { describeError } from "./runtime.ts"
+import * as Served from "./served.ts"
 import { disarmTimeout } from "./timeouts.ts"
 import { LongTimeout } from "./timers.ts"
 import { WorkerHandle } from "./workerHandle.ts"
@@ -189,6 +190,7 @@ export const onExit = (
   if (w.exited) return
   w.exited = true
   pool.workers.delete(w)
+  if (w.caller !== undefined) Served.callerGone(w.caller)
   if (w.idleTimer !== undefined) w.idleTimer.clear()
   if (w.startupTimer !== undefined) w.startupTimer.clear()
   if (w.closeTimer !== undefined) clearTimeout(w.closeTimer)
