@@ -251,3 +251,33 @@ export const downloadTask = Task.make("downloadTask", {
       console.log(`${filename}下载完成! 耗费了${timeToDownload}秒`)
     })
 })
+
+/** `info(title)`: the module's name, the parent's pid and this process's pid. */
+const info = (title: string) =>
+  Effect.gen(function*() {
+    const me = yield* Process.current
+    console.log(title)
+    console.log("module name:", me.name === "MainProcess" ? "__main__" : "tasks/processes")
+    console.log("parent process:", me.ppid)
+    console.log("process id:", me.pid)
+    console.log("\n\n")
+    return me
+  })
+
+/**
+ * `f(name)`: `info('function f')`, then `print('hello', name)`; fails unless
+ * it runs in a child of `parent`.
+ */
+export const helloInfo = Task.make("helloInfo", {
+  input: Schema.Struct({ name: Schema.String, parent: Schema.Number }),
+  output: Schema.Void,
+  error: Schema.String,
+  run: ({ name, parent }) =>
+    Effect.gen(function*() {
+      const me = yield* info("\x1b[31;1mfunction f\x1b[0m")
+      console.log("hello", name)
+      if (me.ppid !== parent || me.pid === parent) return yield* Effect.fail(`not a child of ${parent}`)
+    })
+})
+
+export { info }
