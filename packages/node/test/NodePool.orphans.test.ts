@@ -50,33 +50,39 @@ const gone = async (pid: number, ms: number) => {
 }
 
 describe("NodePool orphans", () => {
-  for (const where of ["task", "initializer"] as const) {
-    it(`a process worker spinning in its ${where} exits when its parent is SIGKILLed`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), "corun-orphan-"))
-      const marker = join(dir, "spinning")
-      const parent = spawn(process.execPath, [fixture("orphan-parent.ts"), marker, where], {
-        cwd: root,
-        stdio: ["ignore", "pipe", "inherit"]
-      })
-      let workerPid: number | undefined
-      try {
-        const line = await firstLine(parent, 30_000)
-        workerPid = JSON.parse(line).worker as number
-        assert.isNumber(workerPid)
-        assert.notStrictEqual(workerPid, parent.pid)
-        // The code runs (it wrote the marker before spinning) in that worker.
-        assert.strictEqual(readFileSync(marker, "utf8"), String(workerPid))
-        assert.isTrue(isAlive(workerPid), "the worker spins")
+  for (const where of ["task", "initializer", "process"] as const) {
+    it(
+      `a process worker spinning in its ${
+        where === "process" ? "target (a Process)" : where
+      } exits when its parent is SIGKILLed`,
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), "corun-orphan-"))
+        const marker = join(dir, "spinning")
+        const parent = spawn(process.execPath, [fixture("orphan-parent.ts"), marker, where], {
+          cwd: root,
+          stdio: ["ignore", "pipe", "inherit"]
+        })
+        let workerPid: number | undefined
+        try {
+          const line = await firstLine(parent, 30_000)
+          workerPid = JSON.parse(line).worker as number
+          assert.isNumber(workerPid)
+          assert.notStrictEqual(workerPid, parent.pid)
+          // The code runs (it wrote the marker before spinning) in that worker.
+          assert.strictEqual(readFileSync(marker, "utf8"), String(workerPid))
+          assert.isTrue(isAlive(workerPid), "the worker spins")
 
-        const exited = new Promise((resolve) => parent.once("exit", resolve))
-        parent.kill("SIGKILL")
-        await exited
-        assert.isTrue(await gone(workerPid, 10_000), `the orphaned worker ${workerPid} has exited`)
-      } finally {
-        killIfAlive(parent.pid)
-        killIfAlive(workerPid)
-        rmSync(dir, { recursive: true, force: true })
-      }
-    }, 60_000)
+          const exited = new Promise((resolve) => parent.once("exit", resolve))
+          parent.kill("SIGKILL")
+          await exited
+          assert.isTrue(await gone(workerPid, 10_000), `the orphaned worker ${workerPid} has exited`)
+        } finally {
+          killIfAlive(parent.pid)
+          killIfAlive(workerPid)
+          rmSync(dir, { recursive: true, force: true })
+        }
+      },
+      60_000
+    )
   }
 })
