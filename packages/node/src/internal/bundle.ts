@@ -164,6 +164,27 @@ const readManifest = (dir: string, key: string): Manifest | undefined => {
   }
 }
 
+/**
+ * The hashes of the files this process has read, with the `stat` they had:
+ * a pool start does not read and hash them again while their size, mtime
+ * and ctime stay the same (ctime changes with any write, even one that puts
+ * the mtime back).
+ */
+const hashes = new Map<
+  string,
+  { readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number; readonly hash: string }
+>()
+
+const hashOf = (file: string, stat: fs.Stats): string => {
+  const known = hashes.get(file)
+  if (
+    known !== undefined && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.ctimeMs === stat.ctimeMs
+  ) return known.hash
+  const hash = hashFile(file)
+  hashes.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, hash })
+  return hash
+}
+
 /** Whether every input and directory of `manifest` is as it was when the bundle was built. */
 const upToDate = (manifest: Manifest): boolean => {
   for (const [file, size, mtimeMs, hash] of manifest.inputs) {
@@ -174,7 +195,7 @@ const upToDate = (manifest: Manifest): boolean => {
       return false
     }
     if (stat.size !== size) return false
-    if (hash === null ? stat.mtimeMs !== mtimeMs : hashFile(file) !== hash) return false
+    if (hash === null ? stat.mtimeMs !== mtimeMs : hashOf(file, stat) !== hash) return false
   }
   for (const [dir, mtimeMs] of manifest.dirs) if (dirMtime(dir) !== mtimeMs) return false
   return true
