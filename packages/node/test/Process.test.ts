@@ -7,6 +7,7 @@ import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as N from "./fixtures/nested-tasks.ts"
 import * as T from "./fixtures/process-tasks.ts"
 import { fixture, fixturePath, isAlive, root, within } from "./helpers.ts"
 
@@ -177,6 +178,27 @@ describe("Process", () => {
       // …and terminated the daemon one.
       assert.deepStrictEqual(yield* daemon.exitCode, Option.some(-15))
       assert.isFalse(isAlive(Number(readFileSync(daemonPid, "utf8"))))
+    }).pipe(Effect.scoped))
+
+  it.live("terminating a process ends the processes it started (their watchdog sees their parent go)", () =>
+    Effect.gen(function*() {
+      const dir = yield* makeDir
+      const marker = join(dir, "grandchild")
+      const child = yield* Process.make({ tasks: fixture("nested-tasks.ts"), target: N.startGrandchild, args: marker })
+      yield* child.start
+      yield* fileAppears(marker)
+      const grandchild = Number(readFileSync(marker, "utf8"))
+      assert.isTrue(isAlive(grandchild))
+      yield* child.terminate
+      yield* within(30, "the child exits", child.join())
+      assert.deepStrictEqual(yield* child.exitCode, Option.some(-15))
+      yield* within(
+        30,
+        `the grandchild ${grandchild} exits`,
+        Effect.gen(function*() {
+          while (isAlive(grandchild)) yield* Effect.sleep("20 millis")
+        })
+      )
     }).pipe(Effect.scoped))
 
   for (const runtime of ["process", "thread"] as const) {
