@@ -237,7 +237,9 @@ export const make = <S extends Schema.Top>(
     const id = yield* Served.serve(served(state))
     const s = served(state)
     const queue = makeQueue(item, id, maxsize, {
-      call: (method, args) => s.call(method, args, Served.localContext),
+      // The owner's own calls take the immediate answer when there is one.
+      call: (method, args) =>
+        s.callNow?.(method, args, Served.localContext) ?? s.call(method, args, Served.localContext),
       cast: (method, args) => Effect.asVoid(s.call(method, args, Served.localContext))
     })
     local.set(id, queue)
