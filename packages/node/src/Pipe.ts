@@ -163,16 +163,8 @@ const makeConnection = <S extends Schema.Top>(
 /** Serves one direction: `send` puts, `recv` takes (handed over), `poll` waits, `end` closes the writing side. */
 const served = (state: ChannelState): Served.Served => ({
   callNow: (method, args, { handOver }) => {
-    if (method === "send") {
-      return !state.ended && state.tryPut((args as ReadonlyArray<unknown>)[0]) ? Exit.void : undefined
-    }
-    if (method === "recv") {
-      const taken = state.tryTake()
-      if (taken === undefined) return undefined
-      handOver(() => state.giveBack(taken.item))
-      return Exit.succeed(taken.item)
-    }
-    return undefined
+    if (method === "send") return state.ended ? undefined : state.putNow((args as ReadonlyArray<unknown>)[0])
+    return method === "recv" ? state.takeNow(handOver) : undefined
   },
   call: (method, args, { handOver }) => {
     switch (method) {

@@ -181,16 +181,8 @@ const makeQueue = <S extends Schema.Top>(
 /** Serves `state`'s methods to workers. */
 const served = (state: ChannelState): Served.Served => ({
   callNow: (method, args, { handOver }) => {
-    if (method === "put") {
-      return state.tryPut((args as ReadonlyArray<unknown>)[0]) ? Exit.void : undefined
-    }
-    if (method === "get") {
-      const taken = state.tryTake()
-      if (taken === undefined) return undefined
-      handOver(() => state.giveBack(taken.item))
-      return Exit.succeed(taken.item)
-    }
-    return undefined
+    if (method === "put") return state.putNow((args as ReadonlyArray<unknown>)[0])
+    return method === "get" ? state.takeNow(handOver) : undefined
   },
   call: (method, args, { handOver }) => {
     switch (method) {

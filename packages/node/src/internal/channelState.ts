@@ -10,6 +10,7 @@
  */
 import { Errors } from "@corun/core"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 
 /** How a waiting `get` or `put` is woken (to look again). */
 type Waiter = () => void
@@ -64,6 +65,22 @@ export class ChannelState {
     const item = this.items.shift()
     this.wake(this.putters)
     return { item }
+  }
+
+  /** The immediate answer to a put: done if there is room now, else `undefined` (it must wait). */
+  putNow(item: unknown): Exit.Exit<void> | undefined {
+    return this.tryPut(item) ? Exit.void : undefined
+  }
+
+  /**
+   * The immediate answer to a take: the next item, handed over (given back
+   * if its taker dies before receiving it), or `undefined` (it must wait).
+   */
+  takeNow(handOver: (rollback: () => void) => void): Exit.Exit<unknown> | undefined {
+    const taken = this.tryTake()
+    if (taken === undefined) return undefined
+    handOver(() => this.giveBack(taken.item))
+    return Exit.succeed(taken.item)
   }
 
   /** Adds an encoded item, waiting for room (`timeoutMs`: at most that long; `block: false`: not at all). */
