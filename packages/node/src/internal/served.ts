@@ -10,8 +10,10 @@
  * Nothing handed to a worker is lost when it dies: a call still running
  * when its worker exits is interrupted (a `get` waiting for an item takes
  * none), and what a call handed over comes back (`handOver`'s rollback)
- * unless the worker acknowledged receiving it (`R_ACK`, sent before the
- * value reaches task code; only such replies are acknowledged).
+ * unless the worker acknowledged receiving it (`R_ACK`, queued before the
+ * value reaches task code and sent with the worker's other records at the
+ * end of that tick — a worker dying within that tick may see a value that
+ * is then handed out again; only such replies are acknowledged).
  *
  * @internal
  */

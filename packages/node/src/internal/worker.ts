@@ -69,6 +69,18 @@ let castsScheduled = false
 /** The error of a cast that could not be sent, by object: the answer to the next call on it. */
 const castErrors = new Map<number, unknown>()
 
+/** Queues a record that needs no answer for the end of this tick (with the others: one message). */
+const postSoon = (record: P.Reply): void => {
+  casts.push(record)
+  if (!castsScheduled) {
+    castsScheduled = true
+    queueMicrotask(() => {
+      castsScheduled = false
+      flushCasts()
+    })
+  }
+}
+
 const flushCasts = () => {
   const batch = casts
   casts = []
@@ -400,8 +412,11 @@ const onCommand = (op: P.Command[0], id: number, task: string | undefined, paylo
     if (resume === undefined) return
     calls.delete(id)
     const [ok, value] = payload as [0 | 1 | 2, unknown]
-    // Received: what the reply hands over is this worker's now.
-    if (ok === 2) post([P.R_ACK, id])
+    // Received: what the reply hands over is this worker's now. The
+    // acknowledgement leaves with this tick's other records (the task's next
+    // call, often): it is on its way before the task has the value, and
+    // costs no message of its own.
+    if (ok === 2) postSoon([P.R_ACK, id])
     resume(ok === 0 ? 0 : 1, value)
   }
 }
@@ -446,14 +461,7 @@ let nextCall = 1 /**
     for (const value of args as ReadonlyArray<unknown>) {
       if (typeof value === "object" && value !== null || typeof value === "function") structuredClone(value)
     }
-    casts.push([P.R_CALL, 0, objectId, method, args])
-    if (!castsScheduled) {
-      castsScheduled = true
-      queueMicrotask(() => {
-        castsScheduled = false
-        flushCasts()
-      })
-    }
+    postSoon([P.R_CALL, 0, objectId, method, args])
   }
 }
 
