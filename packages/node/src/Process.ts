@@ -69,6 +69,7 @@ import { describeError, loadPlatform, type RuntimeWorker } from "./internal/runt
 import { processRuntime } from "./internal/runtime/process.ts"
 import { threadRuntime } from "./internal/runtime/thread.ts"
 import * as Served from "./internal/served.ts"
+import { releaseLocksOfThread } from "./SharedMemory.ts"
 
 const Validation = Backend.Validation
 
@@ -258,6 +259,7 @@ export const make: <T extends Target>(
         name
       }
       let worker!: RuntimeWorker
+      let threadId = 0
       // The child's calls to the objects this process serves (queues, pipes).
       const caller = Served.makeCaller((callId, ok, value) => {
         const error = worker.send([P.REPLY, callId, ok, value], undefined)
@@ -313,10 +315,17 @@ export const make: <T extends Target>(
             },
             onExit: (code, signal) => {
               Served.callerGone(caller)
+              // A thread that ended holding the lock of shared memory it was
+              // given frees it: its waiters go on (never a deadlock).
+              if (runtime === "thread") {
+                for (const memory of sharedMemoriesOf(encoded.value)) releaseLocksOfThread(memory, threadId)
+              }
               state = { _tag: "Exited", pid: worker.pid, code: exitCodeOf(code, signal) }
               Deferred.doneUnsafe(exited, Exit.void)
             }
           })
+          // Read now: a thread that has ended reports -1.
+          threadId = worker.threadId
           state = { _tag: "Running", worker }
         },
         catch: (error) =>
@@ -386,17 +395,20 @@ export const make: <T extends Target>(
   }
 )
 
-/** Whether encoded args hold a `SharedMemory` handle (which a child process cannot share). */
-const holdsSharedMemory = (value: unknown, depth = 0): boolean => {
-  if (typeof value !== "object" || value === null || depth > 16) return false
-  const tag = (value as { "~corun"?: unknown })["~corun"]
-  if (tag === "SharedValue" || tag === "SharedArray") return true
-  if (ArrayBuffer.isView(value)) return false
-  for (const key of Object.keys(value)) {
-    if (holdsSharedMemory((value as Record<string, unknown>)[key], depth + 1)) return true
+/** The memories of the `SharedMemory` handles in encoded args. */
+const sharedMemoriesOf = (value: unknown, found: Array<Uint8Array> = [], depth = 0): Array<Uint8Array> => {
+  if (typeof value !== "object" || value === null || depth > 16 || ArrayBuffer.isView(value)) return found
+  const handle = value as { "~corun"?: unknown; memory?: unknown }
+  if (handle["~corun"] === "SharedValue" || handle["~corun"] === "SharedArray") {
+    if (handle.memory instanceof Uint8Array) found.push(handle.memory)
+    return found
   }
-  return false
+  for (const key of Object.keys(value)) sharedMemoriesOf((value as Record<string, unknown>)[key], found, depth + 1)
+  return found
 }
+
+/** Whether encoded args hold a `SharedMemory` handle (which a child process cannot share). */
+const holdsSharedMemory = (value: unknown): boolean => sharedMemoriesOf(value).length > 0
 
 const stateError = (name: string, why: string) =>
   new Errors.ProcessStateError({ process: name, message: `process ${name}: ${why}` })

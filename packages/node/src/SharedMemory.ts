@@ -65,8 +65,10 @@
  * comes first (a critical section of a read and a write ends in well under
  * a microsecond); where `Atomics.waitAsync` does not exist, the wait polls
  * every millisecond. A waiter that is interrupted passes on the wake-up it
- * may get later, so none is lost. A thread that ends while it holds the
- * lock leaves it locked (as in Python).
+ * may get later, so none is lost. A thread started by `Process` that ends
+ * while it holds the lock of memory in its input frees it when it exits, so
+ * its waiters go on (Python leaves it locked); a pool task's thread does not
+ * (yet).
  *
  * **Crossing.** The memory is a `SharedArrayBuffer`: a worker thread gets
  * the same memory, not a copy. A child process cannot share it (Node's IPC
@@ -289,6 +291,24 @@ const tryAfterWait = (h: Int32Array, owner: Owner): boolean => Atomics.exchange(
 
 const took = (h: Int32Array, owner: Owner): true => {
   own(h, owner)
+  return true
+}
+
+/**
+ * Frees the lock in `memory` (a `SharedValue` / `SharedArray`'s bytes) if
+ * the thread `threadId` holds it: that thread has ended (a `Process` on the
+ * thread runtime exited holding it), and its waiters must go on rather than
+ * wait forever. Returns whether it did. Not part of the public API (used by
+ * `Process`).
+ *
+ * @internal
+ */
+export const releaseLocksOfThread = (memory: Uint8Array, threadId: number): boolean => {
+  if (!(memory.buffer instanceof SharedArrayBuffer) || memory.buffer.byteLength < HEADER) return false
+  const h = new Int32Array(memory.buffer, 0, 4)
+  if (Atomics.load(h, OWNER_THREAD) !== threadId + 1) return false
+  h[COUNT] = 1
+  releaseHold(h)
   return true
 }
 

@@ -336,6 +336,21 @@ describe("SharedMemory", () => {
       }).pipe(Effect.scoped), 120_000)
   })
 
+  describe("a thread that ends holding a lock", () => {
+    it.live("frees it when its Process exits: the parent takes it (never a deadlock)", () =>
+      Effect.gen(function*() {
+        const num = yield* SharedMemory.value("i", 0)
+        const flags = yield* SharedMemory.array("i", 2, { lock: false })
+        const p = yield* Process.make({ tasks, target: T.dieHoldingLock, args: { num, flags }, runtime: "thread" })
+        yield* p.start
+        yield* within(60, "the thread exits", p.join())
+        assert.deepStrictEqual(yield* p.exitCode, Option.some(3))
+        assert.strictEqual(yield* flags.get(0), 1, "the thread had taken the lock")
+        assert.isTrue(yield* within(30, "the lock comes back", num.getLock().acquire({ timeout: "20 seconds" })))
+        yield* num.getLock().release
+      }).pipe(Effect.scoped), 120_000)
+  })
+
   describe("the process runtime", () => {
     it.live("Process.make refuses shared memory in a child process's input, before anything starts", () =>
       Effect.gen(function*() {
