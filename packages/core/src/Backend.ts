@@ -113,6 +113,19 @@ export const poolClosed: (task: string) => PoolClosed = frontend.poolClosed
 export * as ResultWindow from "./internal/resultWindow.ts"
 
 /**
+ * The one FIFO wait list of corun's primitives (after Trio's
+ * `ParkingLot`): fibers park in arrival order and are unparked one, `n` or
+ * all at a time; `new ParkingLot({ hint: true })` and `lot.wait(ready)` for
+ * a wait whose wake-up only says "look again". For implementers of other
+ * waiting primitives (cross-process queues and locks), so that they wait
+ * and wake as the toolbox's do.
+ *
+ * @since 0.1.0
+ * @category waiting
+ */
+export * as ParkingLot from "./internal/parkingLot.ts"
+
+/**
  * The small contract of a pool backend, and the `Pool.PoolService` derived
  * from it — Python's `multiprocessing.Pool` split in two: the backend runs
  * jobs on its workers (`PoolBackend.PoolBackend`: `start` a `Job`, `cancel`

@@ -75,8 +75,6 @@ export interface Connection<A> {
   readonly close: Effect.Effect<void>
 }
 
-Served.registerError("EOFError", Errors.EOFError)
-
 const Handle = Schema.Struct({ "~corun": Schema.Literal("Connection"), read: Schema.Number, write: Schema.Number })
 
 const isConnection = (u: unknown): u is Connection<unknown> => typeof u === "object" && u !== null && TypeId in u
@@ -104,8 +102,6 @@ const makeConnection = <S extends Schema.Top>(
   const encode = Schema.encodeUnknownExit(item as unknown as Schema.Codec<unknown, unknown>)
   const decode = Schema.decodeUnknownExit(item as unknown as Schema.Codec<unknown, unknown>)
   let closed = false
-  const timeoutOf = (options: { readonly timeout?: Duration.Input | undefined } | undefined) =>
-    options?.timeout === undefined ? undefined : Validation.timeoutMillis(options.timeout, "timeout")
   const cannotSend = (why: string) =>
     new Errors.InvalidArgumentError({ argument: "value", message: `the value cannot be sent: ${why}` })
   return {
@@ -135,7 +131,7 @@ const makeConnection = <S extends Schema.Top>(
       Effect.suspend(() => {
         if (closed) return Effect.fail(closedHere())
         if (read < 0) return Effect.fail(cannotSend("this end of a one-way pipe only sends"))
-        const timeoutMs = timeoutOf(options)
+        const timeoutMs = Validation.timeoutMillis(options?.timeout)
         if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
         return Effect.flatMap(call(read, "recv", [timeoutMs]), (encoded) => {
           const decoded = decode(encoded)
@@ -148,7 +144,7 @@ const makeConnection = <S extends Schema.Top>(
       Effect.suspend(() => {
         if (closed) return Effect.fail(closedHere())
         if (read < 0) return Effect.succeed(false)
-        const timeoutMs = options?.timeout === undefined ? 0 : timeoutOf(options)
+        const timeoutMs = options?.timeout === undefined ? 0 : Validation.timeoutMillis(options?.timeout)
         if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
         return call(read, "poll", [timeoutMs])
       }) as Effect.Effect<boolean, Errors.EOFError | Errors.InvalidArgumentError>,

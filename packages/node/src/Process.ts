@@ -305,12 +305,8 @@ export const make: <T extends Target>(
                   failed = true
                   process.stderr.write(`Process ${name}: ${describeError(P.reviveDefect(reply[1]))}\n`)
                   return
-                case P.R_CALL:
-                  return Served.onCall(caller, reply[1], reply[2], reply[3], reply[4])
-                case P.R_ACK:
-                  return Served.onAck(caller, reply[1])
-                case P.R_CANCEL_CALL:
-                  return Served.onCancel(caller, reply[1])
+                default:
+                  if (Served.isCallRecord(reply)) Served.onRecord(caller, reply)
               }
             },
             onExit: (code, signal) => {
@@ -343,9 +339,7 @@ export const make: <T extends Target>(
     const join = (joinOptions?: { readonly timeout?: Duration.Input | undefined }) =>
       Effect.suspend((): Effect.Effect<void, Errors.ProcessStateError | Errors.InvalidArgumentError> => {
         if (state._tag === "Initial") return Effect.fail(stateError(name, "can only join a started process"))
-        const timeoutMs = joinOptions?.timeout === undefined
-          ? undefined
-          : Validation.timeoutMillis(joinOptions.timeout, "timeout")
+        const timeoutMs = Validation.timeoutMillis(joinOptions?.timeout)
         if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
         const wait = Deferred.await(exited)
         return timeoutMs === undefined ? wait : Effect.asVoid(Effect.timeoutOption(wait, timeoutMs))

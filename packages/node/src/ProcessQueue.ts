@@ -124,12 +124,10 @@ const makeQueue = <S extends Schema.Top>(
   const encode = Schema.encodeUnknownExit(item as unknown as Schema.Codec<unknown, unknown>)
   const decode = Schema.decodeUnknownExit(item as unknown as Schema.Codec<unknown, unknown>)
   let closed = false
-  const timeoutOf = (options: WaitOptions | undefined) =>
-    options?.timeout === undefined ? undefined : Validation.timeoutMillis(options.timeout, "timeout")
   const put = (value: unknown, options?: WaitOptions) =>
     Effect.suspend(() => {
       if (closed) return Effect.fail(closedError())
-      const timeoutMs = timeoutOf(options)
+      const timeoutMs = Validation.timeoutMillis(options?.timeout)
       if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
       const encoded = encode(value)
       if (Exit.isFailure(encoded)) {
@@ -149,7 +147,7 @@ const makeQueue = <S extends Schema.Top>(
   const get = (options?: WaitOptions) =>
     Effect.suspend(() => {
       if (closed) return Effect.fail(closedError())
-      const timeoutMs = timeoutOf(options)
+      const timeoutMs = Validation.timeoutMillis(options?.timeout)
       if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
       return Effect.flatMap(backing.call("get", [options?.block !== false, timeoutMs]), (encoded) => {
         const decoded = decode(encoded)

@@ -52,9 +52,6 @@ const Validation = Backend.Validation
 
 const TypeId = "~@corun/node/ProcessSync" as const
 
-Served.registerError("LockNotOwnedError", Errors.LockNotOwnedError)
-Served.registerError("SemaphoreOverReleaseError", Errors.SemaphoreOverReleaseError)
-
 /**
  * Options of `acquire` and `wait`: Python's `block` and `timeout`.
  *
@@ -112,28 +109,10 @@ export interface Event extends Handle {
 // The state, in the owner
 // -----------------------------------------------------------------------------
 
-/** One FIFO line of waiters, woken to look again. */
-class Line {
-  private readonly waiters: Array<() => void> = []
-  wakeOne() {
-    this.waiters.shift()?.()
-  }
-  wakeAll() {
-    for (const waiter of this.waiters.splice(0)) waiter()
-  }
-  park(): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      const waiter = () => resume(Effect.void)
-      this.waiters.push(waiter)
-      return Effect.sync(() => {
-        const index = this.waiters.indexOf(waiter)
-        if (index >= 0) this.waiters.splice(index, 1)
-        // Interrupted after being woken: pass the wake-up on.
-        else this.wakeOne()
-      })
-    })
-  }
-}
+/** One FIFO line of waiters, woken to look again (corun's parking lot, in hint mode). */
+type Line = Backend.ParkingLot.ParkingLot
+
+const makeLine = (): Line => new Backend.ParkingLot.ParkingLot({ hint: true })
 
 /** Waits on `line` until `ready()` holds (then runs `take`), at most `timeoutMs`; whether it did. */
 const waitUntil = (
@@ -149,7 +128,7 @@ const waitUntil = (
       return Effect.succeed(true)
     }
     if (!block) return Effect.succeed(false)
-    return Effect.andThen(line.park(), attempt)
+    return Effect.andThen(line.wait(ready), attempt)
   })
   return timeoutMs === undefined || !block
     ? attempt
@@ -159,7 +138,7 @@ const waitUntil = (
 /** A semaphore (a lock is one of 1), with who holds what, to give back a dead holder's share. */
 class SemaphoreState {
   value: number
-  readonly line = new Line()
+  readonly line = makeLine()
   /** What each caller holds, and the cancellation of its clean-up. */
   readonly held = new Map<object, { count: number; forget: () => void }>()
   /** RLock: the owner and its depth. */
@@ -225,7 +204,7 @@ class SemaphoreState {
       const holder = this.held.has(caller) ? caller : this.held.keys().next().value
       if (holder !== undefined) this.forgetOne(holder)
       this.value++
-      this.line.wakeOne()
+      this.line.unparkOne()
       return Effect.void
     })
   }
@@ -249,13 +228,13 @@ class SemaphoreState {
       this.owner = undefined
       this.depth = 0
     }
-    for (let i = 0; i < entry.count; i++) this.line.wakeOne()
+    for (let i = 0; i < entry.count; i++) this.line.unparkOne()
   }
 }
 
 class EventState {
   flag = false
-  readonly line = new Line()
+  readonly line = makeLine()
 }
 
 const servedSemaphore = (state: SemaphoreState): Served.Served => ({
@@ -281,7 +260,7 @@ const servedEvent = (state: EventState): Served.Served => ({
       case "set":
         return Effect.sync(() => {
           state.flag = true
-          state.line.wakeAll()
+          state.line.unparkAll()
         })
       case "clear":
         return Effect.sync(() => {
@@ -303,13 +282,10 @@ const servedEvent = (state: EventState): Served.Served => ({
 
 type Call = (method: string, args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>
 
-const timeoutOf = (options: { readonly timeout?: Duration.Input | undefined } | undefined) =>
-  options?.timeout === undefined ? undefined : Validation.timeoutMillis(options.timeout, "timeout")
-
 const makeLock = (kind: Kind, id: number, call: Call): Lock => {
   const acquire = (options?: WaitOptions) =>
     Effect.suspend(() => {
-      const timeoutMs = timeoutOf(options)
+      const timeoutMs = Validation.timeoutMillis(options?.timeout)
       if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
       return call("acquire", [options?.block !== false, timeoutMs])
     }) as Effect.Effect<boolean, Errors.InvalidArgumentError>
@@ -333,7 +309,7 @@ const makeEvent = (id: number, call: Call): Event => ({
   isSet: Effect.orDie(call("isSet", [])) as Effect.Effect<boolean>,
   wait: (options) =>
     Effect.suspend(() => {
-      const timeoutMs = timeoutOf(options)
+      const timeoutMs = Validation.timeoutMillis(options?.timeout)
       if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
       return Effect.orDie(call("wait", [timeoutMs]))
     }) as Effect.Effect<boolean, Errors.InvalidArgumentError>

@@ -9,11 +9,9 @@
  * @internal
  */
 import { Errors } from "@corun/core"
+import { ParkingLot } from "@corun/core/Backend"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-
-/** How a waiting `get` or `put` is woken (to look again). */
-type Waiter = () => void
 
 export class ChannelState {
   readonly items: Array<unknown> = []
@@ -21,8 +19,9 @@ export class ChannelState {
   readonly maxsize: number
   /** No more items will come (every writer closed): readers get `onEnd` once it is empty. */
   ended = false
-  private readonly getters: Array<Waiter> = []
-  private readonly putters: Array<Waiter> = []
+  /** Readers waiting for an item (or the end), writers for room: woken to look again. */
+  private readonly getters = new ParkingLot.ParkingLot({ hint: true })
+  private readonly putters = new ParkingLot.ParkingLot({ hint: true })
   readonly name: string
 
   constructor(maxsize: number, name: string) {
@@ -30,32 +29,11 @@ export class ChannelState {
     this.name = name
   }
 
-  private wake(waiters: Array<Waiter>) {
-    const waiter = waiters.shift()
-    if (waiter !== undefined) waiter()
-  }
-
-  private wakeAll(waiters: Array<Waiter>) {
-    for (const waiter of waiters.splice(0)) waiter()
-  }
-
-  /** Waits (interruptibly) until woken. */
-  private park(waiters: Array<Waiter>): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      const waiter = () => resume(Effect.void)
-      waiters.push(waiter)
-      return Effect.sync(() => {
-        const index = waiters.indexOf(waiter)
-        if (index >= 0) waiters.splice(index, 1)
-      })
-    })
-  }
-
   /** Adds an item if there is room now; whether it did. */
   tryPut(item: unknown): boolean {
     if (this.items.length >= this.maxsize) return false
     this.items.push(item)
-    this.wake(this.getters)
+    this.getters.unparkOne()
     return true
   }
 
@@ -63,7 +41,7 @@ export class ChannelState {
   tryTake(): { readonly item: unknown } | undefined {
     if (this.items.length === 0) return undefined
     const item = this.items.shift()
-    this.wake(this.putters)
+    this.putters.unparkOne()
     return { item }
   }
 
@@ -88,11 +66,11 @@ export class ChannelState {
     const attempt: Effect.Effect<void, Errors.QueueFull> = Effect.suspend(() => {
       if (this.items.length < this.maxsize) {
         this.items.push(item)
-        this.wake(this.getters)
+        this.getters.unparkOne()
         return Effect.void
       }
       if (!block) return Effect.fail(new Errors.QueueFull({ message: `${this.name} is full` }))
-      return Effect.andThen(this.park(this.putters), attempt)
+      return Effect.andThen(this.putters.wait(() => this.items.length < this.maxsize), attempt)
     })
     return timeoutMs === undefined || !block ? attempt : Effect.timeoutOrElse(attempt, {
       duration: timeoutMs,
@@ -112,12 +90,12 @@ export class ChannelState {
     const attempt: Effect.Effect<unknown, Errors.QueueEmpty | E> = Effect.suspend(() => {
       if (this.items.length > 0) {
         const item = this.items.shift()
-        this.wake(this.putters)
+        this.putters.unparkOne()
         return Effect.succeed(item)
       }
       if (this.ended) return Effect.fail(onEnd())
       if (!block) return Effect.fail(new Errors.QueueEmpty({ message: `${this.name} is empty` }))
-      return Effect.andThen(this.park(this.getters), attempt)
+      return Effect.andThen(this.getters.wait(() => this.items.length > 0 || this.ended), attempt)
     })
     return timeoutMs === undefined || !block ? attempt : Effect.timeoutOrElse(attempt, {
       duration: timeoutMs,
@@ -130,13 +108,13 @@ export class ChannelState {
     const ready = () => this.items.length > 0 || this.ended
     if (ready() || timeoutMs === 0) return Effect.sync(() => this.items.length > 0)
     const wait: Effect.Effect<void> = Effect.suspend(() =>
-      ready() ? Effect.void : Effect.andThen(this.park(this.getters), wait)
+      ready() ? Effect.void : Effect.andThen(this.getters.wait(ready), wait)
     )
     const waited = timeoutMs === undefined ? wait : Effect.asVoid(Effect.timeoutOption(wait, timeoutMs))
     // A poll that was woken passes the wake-up on: it took no item.
     return Effect.map(waited, () => {
       const has = this.items.length > 0
-      if (has) this.wake(this.getters)
+      if (has) this.getters.unparkOne()
       return has
     })
   }
@@ -144,12 +122,12 @@ export class ChannelState {
   /** Puts an item handed over to a worker that died before receiving it back at the front. */
   giveBack(item: unknown) {
     this.items.unshift(item)
-    this.wake(this.getters)
+    this.getters.unparkOne()
   }
 
   /** No more items will come: waiting readers are woken (to find it empty and ended). */
   end() {
     this.ended = true
-    this.wakeAll(this.getters)
+    this.getters.unparkAll()
   }
 }

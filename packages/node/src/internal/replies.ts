@@ -33,20 +33,12 @@ export const onMessage = (pool: PoolState, w: WorkerHandle, message: P.Reply) =>
     return
   }
   // A task's call to an object this process serves (a queue or pipe in its input).
-  if (message[0] === P.R_CALL) {
-    const caller = w.caller ??= Served.makeCaller((callId, ok, value) => {
+  if (Served.isCallRecord(message)) {
+    w.caller ??= Served.makeCaller((callId, ok, value) => {
       P.pushReply(w.outbox, callId, ok, value)
       markDirty(pool, w)
     })
-    return Served.onCall(caller, message[1], message[2], message[3], message[4])
-  }
-  if (message[0] === P.R_ACK) {
-    if (w.caller !== undefined) Served.onAck(w.caller, message[1])
-    return
-  }
-  if (message[0] === P.R_CANCEL_CALL) {
-    if (w.caller !== undefined) Served.onCancel(w.caller, message[1])
-    return
+    return Served.onRecord(w.caller, message)
   }
   const job = pool.pending.get(message[1])
   // A reply for a job that ended (cancelled meanwhile) or was taken back from this worker.

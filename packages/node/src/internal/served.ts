@@ -22,6 +22,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
+import * as P from "./protocol.ts"
 
 /** What a served method knows of its call. */
 export interface CallContext {
@@ -99,11 +100,15 @@ export const encodeError = (error: unknown): unknown => {
   return { _tag: "Die", message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
 }
 
+/** The errors served objects fail with, by tag: they come back as themselves. */
 const known: Record<string, new(fields: any) => unknown> = {
   QueueEmpty: Errors.QueueEmpty,
   QueueFull: Errors.QueueFull,
   QueueShutDown: Errors.QueueShutDown,
-  InvalidArgumentError: Errors.InvalidArgumentError
+  InvalidArgumentError: Errors.InvalidArgumentError,
+  EOFError: Errors.EOFError,
+  LockNotOwnedError: Errors.LockNotOwnedError,
+  SemaphoreOverReleaseError: Errors.SemaphoreOverReleaseError
 }
 
 /** Rebuilds an error that crossed (`encodeError`); one corun does not know is a defect. */
@@ -116,11 +121,6 @@ export const decodeError = (value: unknown): Exit.Exit<never, unknown> => {
     return Exit.fail(new make(rest))
   }
   return Exit.die(new Error(fields.message ?? String(value)))
-}
-
-/** Registers an error class that may cross (done by the modules that define served objects). */
-export const registerError = (tag: string, make: new(fields: any) => unknown): void => {
-  known[tag] = make
 }
 
 /** A call from `caller`: runs the method, then replies (or rolls back, if the caller is gone by then). */
@@ -189,6 +189,23 @@ export const onCall = (caller: Caller, callId: number, objectId: number, method:
     caller.running.delete(callId)
     settleCall(exit)
   })
+}
+
+/** A worker's record about a call to a served object (`R_CALL`, `R_ACK`, `R_CANCEL_CALL`). */
+export type CallRecord = Extract<
+  P.Reply,
+  readonly [typeof P.R_CALL | typeof P.R_ACK | typeof P.R_CANCEL_CALL, ...Array<any>]
+>
+
+/** Whether a worker's record is about a call to a served object. */
+export const isCallRecord = (message: P.Reply): message is CallRecord =>
+  message[0] === P.R_CALL || message[0] === P.R_ACK || message[0] === P.R_CANCEL_CALL
+
+/** Handles a worker's record about a call to a served object. */
+export const onRecord = (caller: Caller, message: CallRecord): void => {
+  if (message[0] === P.R_CALL) onCall(caller, message[1], message[2], message[3], message[4])
+  else if (message[0] === P.R_ACK) onAck(caller, message[1])
+  else onCancel(caller, message[1])
 }
 
 /** The worker received the reply to `callId`. */
