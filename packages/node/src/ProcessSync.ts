@@ -27,15 +27,22 @@
  * | `acquire(block, timeout)` / `release()` / `with lock:` | `acquire({ block, timeout })` → `boolean` / `release` / `withLock(effect)` |
  * | `event.set()` / `clear()` / `is_set()` / `wait(timeout)` | `set` / `clear` / `isSet` / `wait({ timeout })` → `boolean` |
  *
- * Each primitive lives in the process that made it and is served to the
- * processes it starts (their calls travel over the channel the process
- * runtime already has); all parties wait in one FIFO line. **A process that
- * dies holding a lock releases it** (and gives back what it had acquired of
- * a semaphore), as the OS releases a dead process's file locks: its waiters
- * go on, never a deadlock. An `RLock` is re-entrant per process; a `Lock`
- * may be released by any party, as in Python; releasing a lock that is not
- * held fails with `LockNotOwnedError`, releasing a bounded semaphore above
- * its initial value with `SemaphoreOverReleaseError`.
+ * Each primitive's state lives in memory shared with every worker thread
+ * the process starts (a `SharedArrayBuffer`): where all parties are threads
+ * they take and release it with `Atomics` on that memory, no message
+ * involved; a child process's calls travel to its parent over the channel
+ * the process runtime already has, and the parent runs the same operations
+ * for it. Waiting never blocks a thread (`Atomics.waitAsync`): its other
+ * fibers go on. **A process or thread that dies holding a lock releases
+ * it** (and gives back what it had acquired of a semaphore), as the OS
+ * releases a dead process's file locks: its waiters go on, never a
+ * deadlock. An `RLock` is re-entrant per thread or process; a `Lock` may be
+ * released by any party, as in Python; releasing a lock that is not held
+ * fails with `LockNotOwnedError`, releasing a bounded semaphore above its
+ * initial value with `SemaphoreOverReleaseError`. Waiters are woken
+ * together and the first to look takes the lock (no FIFO order, as with
+ * Python's OS semaphores). A handle reaches the processes and threads a
+ * program starts itself, not their children.
  *
  * @since 0.1.0
  */
@@ -43,10 +50,12 @@ import { Errors } from "@corun/core"
 import * as Backend from "@corun/core/Backend"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as SchemaTransformation from "effect/SchemaTransformation"
 import type * as Scope from "effect/Scope"
 import * as Served from "./internal/served.ts"
+import * as SyncMemory from "./internal/syncMemory.ts"
 
 const Validation = Backend.Validation
 
@@ -68,7 +77,7 @@ export interface WaitOptions {
 type Kind = "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore" | "Event"
 
 interface Handle {
-  readonly [TypeId]: { readonly kind: Kind; readonly id: number }
+  readonly [TypeId]: Ref
 }
 
 /**
@@ -106,236 +115,217 @@ export interface Event extends Handle {
 }
 
 // -----------------------------------------------------------------------------
-// The state, in the owner
+// Operations: on shared memory (this process, its threads), or served (its processes)
 // -----------------------------------------------------------------------------
 
-/** One FIFO line of waiters, woken to look again (corun's parking lot, in hint mode). */
-type Line = Backend.ParkingLot.ParkingLot
-
-const makeLine = (): Line => new Backend.ParkingLot.ParkingLot({ hint: true })
-
-/** Waits on `line` until `ready()` holds (then runs `take`), at most `timeoutMs`; whether it did. */
-const waitUntil = (
-  line: Line,
-  ready: () => boolean,
-  take: () => void,
-  block: boolean,
-  timeoutMs: number | undefined
-): Effect.Effect<boolean> => {
-  const attempt: Effect.Effect<boolean> = Effect.suspend(() => {
-    if (ready()) {
-      take()
-      return Effect.succeed(true)
-    }
-    if (!block) return Effect.succeed(false)
-    return Effect.andThen(line.wait(ready), attempt)
-  })
-  return timeoutMs === undefined || !block
-    ? attempt
-    : Effect.map(Effect.timeoutOption(attempt, timeoutMs), (taken) => taken._tag === "Some")
+/** What a handle does, wherever it is. */
+interface Ops {
+  readonly acquire: (
+    block: boolean,
+    timeoutMs: number | undefined,
+    restore?: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  ) => Effect.Effect<boolean>
+  readonly release: Effect.Effect<void, Errors.LockNotOwnedError | Errors.SemaphoreOverReleaseError>
+  readonly value: Effect.Effect<number>
+  readonly set: (flag: boolean) => Effect.Effect<void>
+  readonly isSet: Effect.Effect<boolean>
+  readonly wait: (timeoutMs: number | undefined) => Effect.Effect<boolean>
 }
 
-/** A semaphore (a lock is one of 1), with who holds what, to give back a dead holder's share. */
-class SemaphoreState {
-  value: number
-  readonly line = makeLine()
-  /** What each caller holds, and the cancellation of its clean-up. */
-  readonly held = new Map<object, { count: number; forget: () => void }>()
-  /** RLock: the owner and its depth. */
-  owner: object | undefined = undefined
-  depth = 0
-  readonly kind: Kind
-  readonly initial: number
-  constructor(kind: Kind, initial: number) {
-    this.kind = kind
-    this.initial = initial
-    this.value = initial
-  }
+const kindCodes: Record<Kind, number> = {
+  Lock: SyncMemory.KIND_LOCK,
+  RLock: SyncMemory.KIND_RLOCK,
+  Semaphore: SyncMemory.KIND_SEMAPHORE,
+  BoundedSemaphore: SyncMemory.KIND_BOUNDED,
+  Event: SyncMemory.KIND_EVENT
+}
 
-  acquire(context: Served.CallContext, block: boolean, timeoutMs: number | undefined): Effect.Effect<boolean> {
-    const caller = context.caller
-    if (this.kind === "RLock" && this.owner === caller) {
-      this.depth++
-      return Effect.succeed(true)
-    }
-    return waitUntil(
-      this.line,
-      () => this.value > 0,
-      () => {
-        this.value--
-        if (this.kind === "RLock") {
-          this.owner = caller
-          this.depth = 1
-        }
-        const entry = this.held.get(caller)
-        if (entry !== undefined) entry.count++
-        else {
-          const forget = context.onGone(() => this.releaseAllOf(caller))
-          this.held.set(caller, { count: 1, forget })
-        }
-      },
-      block,
-      timeoutMs
-    )
-  }
+const closed = (cell: SyncMemory.Cell) =>
+  Effect.die(
+    new Errors.QueueShutDown({
+      message: `this lock no longer exists: the scope of the ProcessSync that made it closed (slot ${cell.slot})`
+    })
+  )
 
-  release(caller: object): Effect.Effect<void, Errors.LockNotOwnedError | Errors.SemaphoreOverReleaseError> {
-    return Effect.suspend((): Effect.Effect<void, Errors.LockNotOwnedError | Errors.SemaphoreOverReleaseError> => {
-      if (this.kind === "RLock") {
-        if (this.owner !== caller) {
-          return Effect.fail(
-            new Errors.LockNotOwnedError({ message: "cannot release an RLock this process does not hold" })
-          )
-        }
-        if (--this.depth > 0) return Effect.void
-        this.owner = undefined
-      } else if (this.kind === "Lock" && this.value >= 1) {
-        return Effect.fail(new Errors.LockNotOwnedError({ message: "cannot release a Lock that is not held" }))
-      } else if (this.kind === "BoundedSemaphore" && this.value >= this.initial) {
-        return Effect.fail(
-          new Errors.SemaphoreOverReleaseError({
-            bound: this.initial,
-            message: `the BoundedSemaphore was released more times than acquired (its bound is ${this.initial})`
-          })
-        )
-      }
-      // A Lock or semaphore may be released by another party than the one
-      // that took it (Python's rule): the share taken off is any holder's.
-      const holder = this.held.has(caller) ? caller : this.held.keys().next().value
-      if (holder !== undefined) this.forgetOne(holder)
-      this.value++
-      this.line.unparkOne()
-      return Effect.void
+/** Why a release was refused, as the error Python would raise. */
+const refusal = (
+  cell: SyncMemory.Cell,
+  why: SyncMemory.ReleaseRefused
+): Errors.LockNotOwnedError | Errors.SemaphoreOverReleaseError => {
+  if (why === "over-release") {
+    const bound = SyncMemory.initialOf(cell)
+    return new Errors.SemaphoreOverReleaseError({
+      bound,
+      message: `the BoundedSemaphore was released more times than acquired (its bound is ${bound})`
     })
   }
+  return new Errors.LockNotOwnedError({
+    message: why === "not-held"
+      ? "cannot release a Lock that is not held"
+      : "cannot release an RLock this thread or process does not hold"
+  })
+}
 
-  private forgetOne(holder: object) {
-    const entry = this.held.get(holder)
-    if (entry === undefined) return
-    if (--entry.count === 0) {
-      entry.forget()
-      this.held.delete(holder)
-    }
-  }
-
-  /** A holder died: what it held comes back (its waiters go on). */
-  private releaseAllOf(caller: object) {
-    const entry = this.held.get(caller)
-    if (entry === undefined) return
-    this.held.delete(caller)
-    this.value += entry.count
-    if (this.owner === caller) {
-      this.owner = undefined
-      this.depth = 0
-    }
-    for (let i = 0; i < entry.count; i++) this.line.unparkOne()
+/** The operations on `cell` for `party` (who calls: this thread, or a child process its parent acts for). */
+const cellOps = (cell: SyncMemory.Cell, party: number): Ops => {
+  const live = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.suspend(() => SyncMemory.isLive(cell) ? effect : closed(cell))
+  return {
+    acquire: (block, timeoutMs, restore) =>
+      live(SyncMemory.waitFor(cell, () => SyncMemory.tryAcquire(cell, party), block, timeoutMs, restore)),
+    release: live(Effect.suspend(() => {
+      const refused = SyncMemory.releaseFor(cell, party)
+      return refused === undefined ? Effect.void : Effect.fail(refusal(cell, refused))
+    })),
+    value: live(Effect.sync(() => SyncMemory.valueOf(cell))),
+    set: (flag) => live(Effect.sync(() => SyncMemory.setFlag(cell, flag))),
+    isSet: live(Effect.sync(() => SyncMemory.isSet(cell))),
+    wait: (timeoutMs) => live(SyncMemory.waitFor(cell, () => SyncMemory.isSet(cell), true, timeoutMs))
   }
 }
 
-class EventState {
-  flag = false
-  readonly line = makeLine()
-}
-
-const servedSemaphore = (state: SemaphoreState): Served.Served => ({
-  call: (method, args, context) => {
+/** The calls of a child process, run by its parent on the same memory for the child's party. */
+const served = (cell: SyncMemory.Cell): Served.Served => {
+  const partyOf = (context: Served.CallContext) =>
+    context.caller === Served.local
+      ? SyncMemory.ownParty()
+      : SyncMemory.processParty(context.caller, (onGone) => void context.onGone(onGone))
+  const now = (method: string, args: unknown, context: Served.CallContext) => {
+    if (!SyncMemory.isLive(cell)) return undefined
     switch (method) {
       case "acquire": {
-        const [block, timeoutMs] = args as [boolean, number | undefined]
-        return state.acquire(context, block, timeoutMs)
+        const [block] = args as [boolean, number | undefined]
+        const party = partyOf(context)
+        if (SyncMemory.tryAcquire(cell, party)) return Exit.succeed(true)
+        return block ? undefined : Exit.succeed(false)
       }
-      case "release":
-        return state.release(context.caller)
+      case "release": {
+        const refused = SyncMemory.releaseFor(cell, partyOf(context))
+        return refused === undefined ? Exit.void : Exit.fail(refusal(cell, refused))
+      }
       case "value":
-        return Effect.sync(() => state.value)
-      default:
-        return Effect.die(new Error(`a ${state.kind} has no method ${method}`))
-    }
-  }
-})
-
-const servedEvent = (state: EventState): Served.Served => ({
-  call: (method, args) => {
-    switch (method) {
+        return Exit.succeed(SyncMemory.valueOf(cell))
       case "set":
-        return Effect.sync(() => {
-          state.flag = true
-          state.line.unparkAll()
-        })
-      case "clear":
-        return Effect.sync(() => {
-          state.flag = false
-        })
+        SyncMemory.setFlag(cell, (args as [boolean])[0])
+        return Exit.void
       case "isSet":
-        return Effect.sync(() => state.flag)
-      case "wait":
-        return waitUntil(state.line, () => state.flag, () => {}, true, (args as [number | undefined])[0])
+        return Exit.succeed(SyncMemory.isSet(cell))
       default:
-        return Effect.die(new Error(`an Event has no method ${method}`))
+        return undefined
     }
   }
-})
+  return {
+    callNow: now,
+    call: (method, args, context) => {
+      const ops = cellOps(cell, partyOf(context))
+      switch (method) {
+        case "acquire": {
+          const [block, timeoutMs] = args as [boolean, number | undefined]
+          return ops.acquire(block, timeoutMs)
+        }
+        case "wait":
+          return ops.wait((args as [number | undefined])[0])
+        default: {
+          const exit = now(method, args, context)
+          return exit ?? (SyncMemory.isLive(cell)
+            ? Effect.die(new Error(`a ProcessSync object has no method ${method}`))
+            : closed(cell))
+        }
+      }
+    }
+  }
+}
+
+/** Operations through the parent (a child process's handle): each a call over the process's channel. */
+const remoteOps = (id: number): Ops => {
+  const call = (method: string, args: ReadonlyArray<unknown>) => Served.remoteCall(id, method, args)
+  return {
+    // Acquired or not, the parent decides: the wait is not cut short here
+    // (an interrupted call whose grant is on its way would leave the lock
+    // held by nobody who knows it).
+    acquire: (block, timeoutMs) => Effect.orDie(call("acquire", [block, timeoutMs])) as Effect.Effect<boolean>,
+    release: call("release", []) as Effect.Effect<
+      void,
+      Errors.LockNotOwnedError | Errors.SemaphoreOverReleaseError
+    >,
+    value: Effect.orDie(call("value", [])) as Effect.Effect<number>,
+    set: (flag) => Effect.orDie(call("set", [flag])) as Effect.Effect<void>,
+    isSet: Effect.orDie(call("isSet", [])) as Effect.Effect<boolean>,
+    wait: (timeoutMs) => Effect.orDie(call("wait", [timeoutMs])) as Effect.Effect<boolean>
+  }
+}
 
 // -----------------------------------------------------------------------------
-// Handles: the same methods in the owner and in the processes it starts
+// Handles: the same methods in the owner, its threads and its processes
 // -----------------------------------------------------------------------------
 
-type Call = (method: string, args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>
+/** Where a handle's lock lives: the served object's id, the arena, the cell and its generation. */
+interface Ref {
+  readonly kind: Kind
+  readonly id: number
+  readonly arena: number
+  readonly slot: number
+  readonly gen: number
+}
 
-const makeLock = (kind: Kind, id: number, call: Call): Lock => {
+const makeLock = (ref: Ref, ops: Ops): Lock => {
   const acquire = (options?: WaitOptions) =>
     Effect.suspend(() => {
       const timeoutMs = Validation.timeoutMillis(options?.timeout)
       if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
-      return call("acquire", [options?.block !== false, timeoutMs])
-    }) as Effect.Effect<boolean, Errors.InvalidArgumentError>
-  const release = call("release", []) as Effect.Effect<
-    void,
-    Errors.LockNotOwnedError | Errors.SemaphoreOverReleaseError
-  >
+      return Effect.uninterruptibleMask((restore) => ops.acquire(options?.block !== false, timeoutMs, restore))
+    })
+  const releaseOrDie = Effect.orDie(ops.release)
   return {
-    [TypeId]: { kind, id },
+    [TypeId]: ref,
     acquire,
-    release,
-    withLock: (effect) => Effect.acquireUseRelease(Effect.orDie(acquire()), () => effect, () => Effect.orDie(release)),
-    value: Effect.orDie(call("value", [])) as Effect.Effect<number>
+    release: ops.release,
+    withLock: (effect) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(ops.acquire(true, undefined, restore), () => Effect.ensuring(restore(effect), releaseOrDie))
+      ),
+    value: ops.value
   }
 }
 
-const makeEvent = (id: number, call: Call): Event => ({
-  [TypeId]: { kind: "Event", id },
-  set: Effect.orDie(call("set", [])) as Effect.Effect<void>,
-  clear: Effect.orDie(call("clear", [])) as Effect.Effect<void>,
-  isSet: Effect.orDie(call("isSet", [])) as Effect.Effect<boolean>,
+const makeEvent = (ref: Ref, ops: Ops): Event => ({
+  [TypeId]: ref,
+  set: ops.set(true),
+  clear: ops.set(false),
+  isSet: ops.isSet,
   wait: (options) =>
     Effect.suspend(() => {
       const timeoutMs = Validation.timeoutMillis(options?.timeout)
       if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
-      return Effect.orDie(call("wait", [timeoutMs]))
-    }) as Effect.Effect<boolean, Errors.InvalidArgumentError>
+      return ops.wait(timeoutMs)
+    })
 })
 
-/** Handles this process serves, by id: a handle coming back here is the object itself. */
+/** Handles this process made, by id: a handle coming back here is the object itself. */
 const local = new Map<number, Handle>()
 
-const serveHere = <H extends Handle>(served: Served.Served, make: (id: number, call: Call) => H) =>
+const makeHere = <H extends Handle>(kind: Kind, value: number, make: (ref: Ref, ops: Ops) => H) =>
   Effect.gen(function*() {
-    const id = yield* Served.serve(served)
-    const handle = make(id, (method, args) => served.call(method, args, Served.localContext))
+    const cell = yield* Effect.acquireRelease(
+      Effect.sync(() => SyncMemory.allocate(kindCodes[kind], value)),
+      (cell) => Effect.sync(() => SyncMemory.release(cell))
+    )
+    const id = yield* Served.serve(served(cell))
+    const arena = SyncMemory.ownArena().id
+    const handle = make({ kind, id, arena, slot: cell.slot, gen: cell.gen }, cellOps(cell, SyncMemory.ownParty()))
     local.set(id, handle)
     yield* Effect.addFinalizer(() => Effect.sync(() => local.delete(id)))
     return handle
   })
 
-const makeSemaphore = (kind: Kind, initial: number) =>
-  serveHere(servedSemaphore(new SemaphoreState(kind, initial)), (id, call) => makeLock(kind, id, call))
+const makeSemaphore = (kind: Kind, initial: number) => makeHere(kind, initial, makeLock)
 
 const checkedValue = (value: number | undefined): number | Errors.InvalidArgumentError =>
   value === undefined
     ? 1
-    : typeof value === "number" && Number.isInteger(value) && value >= 0
+    : typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** 31
     ? value
-    : Validation.invalidArgument("value", value, "an integer, 0 or more")
+    : Validation.invalidArgument("value", value, "an integer from 0 to 2**31 - 1")
 
 /**
  * A lock shared by processes (Python's `multiprocessing.Lock()`).
@@ -389,15 +379,36 @@ export const boundedSemaphore = (value?: number): Effect.Effect<Lock, Errors.Inv
  * @since 0.1.0
  * @category constructors
  */
-export const event = (): Effect.Effect<Event, never, Scope.Scope> => serveHere(servedEvent(new EventState()), makeEvent)
+export const event = (): Effect.Effect<Event, never, Scope.Scope> => makeHere("Event", 0, makeEvent)
 
 // -----------------------------------------------------------------------------
 // Schemas: handles in a task's input
 // -----------------------------------------------------------------------------
 
-const HandleSchema = Schema.Struct({ "~corun": Schema.Literal("ProcessSync"), kind: Schema.String, id: Schema.Number })
+const HandleSchema = Schema.Struct({
+  "~corun": Schema.Literal("ProcessSync"),
+  kind: Schema.String,
+  id: Schema.Number,
+  arena: Schema.Number,
+  slot: Schema.Number,
+  gen: Schema.Number
+})
 
-const schemaOf = <H extends Handle>(kinds: ReadonlyArray<Kind>, make: (kind: Kind, id: number) => H) =>
+/**
+ * A handle that crossed: the object itself back in the process that made
+ * it; in a worker thread sharing its arena, operations on the memory
+ * itself; in a child process, calls to the parent.
+ */
+const decodeHandle = <H extends Handle>(ref: Ref, make: (ref: Ref, ops: Ops) => H): H => {
+  if (ref.arena === SyncMemory.ownArenaId()) {
+    const here = local.get(ref.id) as H | undefined
+    if (here !== undefined) return here
+  }
+  const cell = SyncMemory.parentCell(ref.arena, ref.slot, ref.gen)
+  return make(ref, cell === undefined ? remoteOps(ref.id) : cellOps(cell, SyncMemory.ownParty()))
+}
+
+const schemaOf = <H extends Handle>(kinds: ReadonlyArray<Kind>, make: (ref: Ref, ops: Ops) => H) =>
   HandleSchema.pipe(
     Schema.decodeTo(
       Schema.declare((u: unknown): u is H =>
@@ -405,14 +416,14 @@ const schemaOf = <H extends Handle>(kinds: ReadonlyArray<Kind>, make: (kind: Kin
       ),
       SchemaTransformation.transform({
         decode: (handle) =>
-          (local.get(handle.id) as H | undefined) ??
-            make(handle.kind as Kind, handle.id),
-        encode: (h: H) => ({ "~corun": "ProcessSync" as const, kind: h[TypeId].kind as string, id: h[TypeId].id })
+          decodeHandle(
+            { kind: handle.kind as Kind, id: handle.id, arena: handle.arena, slot: handle.slot, gen: handle.gen },
+            make
+          ),
+        encode: (h: H) => ({ "~corun": "ProcessSync" as const, ...h[TypeId], kind: h[TypeId].kind as string })
       })
     )
   ) as unknown as Schema.Codec<H, typeof HandleSchema.Encoded>
-
-const remote = (id: number): Call => (method, args) => Served.remoteCall(id, method, args)
 
 /**
  * The schema of a `Lock` (also an `RLock`, `Semaphore` or `BoundedSemaphore`)
@@ -423,7 +434,7 @@ const remote = (id: number): Call => (method, args) => Served.remoteCall(id, met
  */
 export const lockSchema: Schema.Codec<Lock, typeof HandleSchema.Encoded> = schemaOf<Lock>(
   ["Lock", "RLock", "Semaphore", "BoundedSemaphore"],
-  (kind, id) => makeLock(kind, id, remote(id))
+  makeLock
 )
 
 /**
@@ -434,5 +445,5 @@ export const lockSchema: Schema.Codec<Lock, typeof HandleSchema.Encoded> = schem
  */
 export const eventSchema: Schema.Codec<Event, typeof HandleSchema.Encoded> = schemaOf<Event>(
   ["Event"],
-  (_kind, id) => makeEvent(id, remote(id))
+  makeEvent
 )

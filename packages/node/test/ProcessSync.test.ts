@@ -1,5 +1,5 @@
 import { Errors } from "@corun/core"
-import { Process, ProcessQueue, ProcessSync } from "@corun/node"
+import { Process, ProcessQueue, ProcessSync, SharedMemory } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -83,6 +83,35 @@ describe("ProcessSync", () => {
         yield* lock.release
       }).pipe(Effect.scoped))
 
+    it.live(`a process killed while it holds a Semaphore's share gives it back (${runtime})`, () =>
+      Effect.gen(function*() {
+        const dir = yield* makeDir
+        const file = join(dir, "holder")
+        const sem = yield* ProcessSync.semaphore(2)
+        const holder = yield* Process.make({ tasks, target: T.holdForever, args: { l: sem, file }, runtime })
+        yield* holder.start
+        yield* within(
+          30,
+          "the holder takes its share",
+          Effect.gen(function*() {
+            while (!existsSync(file)) yield* Effect.sleep(5)
+          })
+        )
+        assert.strictEqual(yield* sem.value, 1)
+        yield* holder.kill
+        yield* within(30, "the holder exits", holder.join())
+        yield* within(
+          30,
+          "the share comes back",
+          Effect.gen(function*() {
+            while ((yield* sem.value) !== 2) yield* Effect.sleep(5)
+          })
+        )
+        assert.isTrue(yield* sem.acquire({ block: false }))
+        assert.isTrue(yield* sem.acquire({ block: false }))
+        assert.isFalse(yield* sem.acquire({ block: false }))
+      }).pipe(Effect.scoped))
+
     it.live(`an Event set by the parent wakes a waiting process (${runtime})`, () =>
       Effect.gen(function*() {
         const e = yield* ProcessSync.event()
@@ -107,6 +136,38 @@ describe("ProcessSync", () => {
         assert.isTrue(yield* l.acquire({ block: false }))
       }).pipe(Effect.scoped))
   }
+
+  it.live("threads take the lock in shared memory: 500 locked updates while the parent's event loop is blocked", () =>
+    Effect.gen(function*() {
+      const lock = yield* ProcessSync.lock()
+      const go = yield* ProcessSync.event()
+      const num = yield* SharedMemory.value("i", 0, { lock: false }) // the ProcessSync lock guards it
+      const ready = yield* ProcessQueue.make(Schema.String)
+      const times = 500
+      const ps = yield* Effect.forEach(
+        [0, 1],
+        () => Process.make({ tasks, target: T.hammer, args: { l: lock, go, num, ready, times }, runtime: "thread" })
+      )
+      for (const p of ps) yield* p.start
+      for (const _ of ps) assert.strictEqual(yield* within(60, "a thread is ready", ready.get()), "ready")
+      yield* go.set
+      // The event loop stays blocked until the threads are done (or for at
+      // most 30 s): a lock served by this thread could not be taken.
+      const deadline = Date.now() + 30_000
+      while (Effect.runSync(num.get) < 2 * times && Date.now() < deadline) {
+        // blocked on purpose
+      }
+      assert.strictEqual(Effect.runSync(num.get), 2 * times)
+      for (const p of ps) yield* within(60, "the threads exit", p.join())
+      assert.strictEqual(yield* lock.value, 1)
+    }).pipe(Effect.scoped))
+
+  it.live("a handle used after its scope closed is a clear defect", () =>
+    Effect.gen(function*() {
+      const lock = yield* Effect.scoped(ProcessSync.lock())
+      const exit = yield* Effect.exit(lock.acquire())
+      assert.isTrue(exit._tag === "Failure" && String(exit.cause).includes("no longer exists"))
+    }))
 
   it.live("in the owner: non-blocking and timed acquire, release errors, events with a timeout, bad values", () =>
     Effect.gen(function*() {

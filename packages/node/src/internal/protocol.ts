@@ -186,6 +186,8 @@ export interface WorkerInit {
   readonly bundle?: string | undefined
   /** The name of a `Process`'s worker (`Process.current`). */
   readonly name?: string | undefined
+  /** A worker thread's parent's `ProcessSync` memory (`internal/syncMemory`); threads only. */
+  readonly syncArena?: { readonly id: number; readonly buffer: SharedArrayBuffer } | undefined
 }
 
 /** The environment variable carrying a child-process worker's `WorkerInit` (v8-serialized, base64). */

@@ -26,6 +26,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as WorkerThreads from "node:worker_threads"
 import * as P from "./protocol.ts"
+import * as SyncMemory from "./syncMemory.ts"
 import * as Watchdog from "./watchdog.ts"
 
 const parentPort = WorkerThreads.parentPort
@@ -46,6 +47,8 @@ const init: P.WorkerInit = isThread
  // Python names its pool workers `…PoolWorker-N`). A process-wide slot: the
 // task module may read it through another copy of `@corun/node`.
 ;(globalThis as any)[Symbol.for("@corun/node/Process/name")] = init.name ?? `PoolWorker-${init.workerId}`
+// A thread takes its parent's `ProcessSync` locks in their shared memory.
+SyncMemory.setParentArena(init.syncArena)
 
 /** Posts a reply (`effect/workers`' data message, `[1, message]`). */
 const postNow: (message: P.Reply, transfer?: ReadonlyArray<unknown>) => void = isThread

@@ -9,6 +9,7 @@ import type * as Fiber from "effect/Fiber"
 import type * as WorkerThreads from "node:worker_threads"
 import { startThread } from "../environment.ts"
 import { connect, type CrashInfo, describeUncaught, type Runtime, type RuntimeWorker } from "../runtime.ts"
+import * as SyncMemory from "../syncMemory.ts"
 
 class ThreadWorker implements RuntimeWorker {
   crash: CrashInfo | undefined = undefined
@@ -60,7 +61,9 @@ export const threadRuntime: Runtime = {
   spawn(options, events) {
     const thread = startThread({
       eval: true,
-      workerData: options.init,
+      // The parent's lock memory goes to every thread: a lock passed in a
+      // task's input is then taken with Atomics, not a message.
+      workerData: { ...options.init, syncArena: SyncMemory.arenaForThread() },
       resourceLimits: options.resourceLimits as WorkerThreads.ResourceLimits | undefined,
       name: `corun-pool-${options.id}`
     }, options.execArgv)
@@ -72,8 +75,11 @@ export const threadRuntime: Runtime = {
           : { reason: "exception", detail: describeUncaught(error) }
       }
     })
+    const threadId = thread.threadId
     thread.on("exit", (code) => {
       worker.exited = true
+      // What the thread held of this process's locks is given back.
+      SyncMemory.threadExited(threadId)
       events.onExit(code, null)
     })
     worker.runFiber = connect(options.id, thread, events)
