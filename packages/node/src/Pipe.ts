@@ -209,7 +209,11 @@ export const make = <S extends Schema.Top>(
       // The owner's own calls take the immediate answer when there is one.
       return served.callNow?.(method, args, Served.localContext) ?? served.call(method, args, Served.localContext)
     }
-    const cast: Cast = (objectId, method, args) => Effect.asVoid(call(objectId, method, args))
+    const cast: Cast = (objectId, method, args) => {
+      const served = states.get(objectId)!
+      const now = served.callNow?.(method, args, Served.localContext)
+      return now !== undefined ? Exit.asVoid(now) : Effect.asVoid(served.call(method, args, Served.localContext))
+    }
     const first = makeConnection(item, toFirstId, toSecondId, call, cast, true)
     const second = makeConnection(item, toSecondId, toFirstId, call, cast, true)
     const keys = [`${toFirstId}:${toSecondId}`, `${toSecondId}:${toFirstId}`]

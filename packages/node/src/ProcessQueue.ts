@@ -114,6 +114,9 @@ interface Backing {
 
 const closedError = () => new Errors.QueueShutDown({ message: "this process closed the queue (close)" })
 
+/** The arguments of `get()`: block, no timeout. */
+const waitForever: ReadonlyArray<unknown> = [true, undefined]
+
 /** The queue's methods on a backing, with this handle's own `closed` flag. */
 const makeQueue = <S extends Schema.Top>(
   item: S,
@@ -127,7 +130,7 @@ const makeQueue = <S extends Schema.Top>(
   const put = (value: unknown, options?: WaitOptions) =>
     Effect.suspend(() => {
       if (closed) return Effect.fail(closedError())
-      const timeoutMs = Validation.timeoutMillis(options?.timeout)
+      const timeoutMs = options === undefined ? undefined : Validation.timeoutMillis(options.timeout)
       if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
       const encoded = encode(value)
       if (Exit.isFailure(encoded)) {
@@ -141,20 +144,26 @@ const makeQueue = <S extends Schema.Top>(
       // A put on an unbounded queue cannot block: sent without waiting for
       // an answer (one message per item; an error answers the next call).
       return maxsize === Infinity
-        ? backing.cast("put", [encoded.value, true, undefined])
+        ? backing.cast("put", [encoded.value])
         : backing.call("put", [encoded.value, options?.block !== false, timeoutMs])
     }) as Effect.Effect<void, Errors.QueueFull | Errors.QueueShutDown | Errors.InvalidArgumentError>
+  const decoded = (encoded: unknown) => {
+    const decoded = decode(encoded)
+    return Exit.isSuccess(decoded)
+      ? decoded
+      : Exit.die(new Error(`an item of the queue does not match its schema: ${String(decoded.cause)}`))
+  }
   const get = (options?: WaitOptions) =>
     Effect.suspend(() => {
       if (closed) return Effect.fail(closedError())
-      const timeoutMs = Validation.timeoutMillis(options?.timeout)
+      if (options === undefined) {
+        // The common `get()`: an item there now is decoded without another effect.
+        const now = backing.call("get", waitForever)
+        return Exit.isExit(now) && Exit.isSuccess(now) ? decoded(now.value) : Effect.flatMap(now, decoded)
+      }
+      const timeoutMs = Validation.timeoutMillis(options.timeout)
       if (timeoutMs instanceof Errors.InvalidArgumentError) return Effect.fail(timeoutMs)
-      return Effect.flatMap(backing.call("get", [options?.block !== false, timeoutMs]), (encoded) => {
-        const decoded = decode(encoded)
-        return Exit.isSuccess(decoded)
-          ? Effect.succeed(decoded.value)
-          : Effect.die(new Error(`an item of the queue does not match its schema: ${String(decoded.cause)}`))
-      })
+      return Effect.flatMap(backing.call("get", [options.block !== false, timeoutMs]), decoded)
     }) as Effect.Effect<S["Type"], Errors.QueueEmpty | Errors.QueueShutDown | Errors.InvalidArgumentError>
   const read = (method: string) =>
     Effect.suspend(() => closed ? Effect.fail(closedError()) : backing.call(method, [])) as Effect.Effect<
@@ -185,8 +194,8 @@ const served = (state: ChannelState): Served.Served => ({
   call: (method, args, { handOver }) => {
     switch (method) {
       case "put": {
-        const [item, block, timeoutMs] = args as [unknown, boolean, number | undefined]
-        return state.put(item, block, timeoutMs)
+        const [item, block, timeoutMs] = args as [unknown, boolean | undefined, number | undefined]
+        return state.put(item, block !== false, timeoutMs)
       }
       case "get": {
         const [block, timeoutMs] = args as [boolean, number | undefined]
@@ -230,7 +239,10 @@ export const make = <S extends Schema.Top>(
       // The owner's own calls take the immediate answer when there is one.
       call: (method, args) =>
         s.callNow?.(method, args, Served.localContext) ?? s.call(method, args, Served.localContext),
-      cast: (method, args) => Effect.asVoid(s.call(method, args, Served.localContext))
+      cast: (method, args) => {
+        const now = s.callNow?.(method, args, Served.localContext)
+        return now !== undefined ? Exit.asVoid(now) : Effect.asVoid(s.call(method, args, Served.localContext))
+      }
     })
     local.set(id, queue)
     yield* Effect.addFinalizer(() => Effect.sync(() => local.delete(id)))

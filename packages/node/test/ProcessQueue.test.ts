@@ -97,6 +97,20 @@ describe("ProcessQueue", () => {
         yield* empty.put(7)
         assert.strictEqual(yield* empty.get(), 7)
       }).pipe(Effect.scoped))
+
+    it.live(`a put whose value stops being cloneable before it leaves is the only one lost, and said so (${runtime})`, () =>
+      Effect.gen(function*() {
+        const q = yield* ProcessQueue.make(Schema.Unknown)
+        const out = yield* ProcessQueue.make(Schema.String)
+        const p = yield* Process.make({ tasks, target: T.spoilOne, args: { q, out }, runtime })
+        yield* p.start
+        const answer = yield* within(30, "the report", out.get())
+        assert.match(answer, /^InvalidArgumentError: the value cannot be sent to another process/)
+        yield* within(30, "the child exits", p.join())
+        assert.deepStrictEqual(yield* within(30, "the first put", q.get()), { n: 1 })
+        assert.deepStrictEqual(yield* within(30, "the third put", q.get()), { n: 3 })
+        assert.isTrue(yield* q.empty)
+      }).pipe(Effect.scoped))
   }
 
   for (const runtime of ["thread", "process"] as const) {

@@ -138,6 +138,12 @@ export const R_CANCEL_CALL = 12
 
 /** `[R_BATCH, replies]`: several replies in one message (the calls nobody waits for, sent together). */
 export const R_BATCH = 13
+/**
+ * `[R_CASTS, objectId, method, argsList]`: consecutive calls nobody waits
+ * for, of one method on one object (a producer's `put`s): one record, the
+ * arguments of each call in order.
+ */
+export const R_CASTS = 14
 
 /** `R_CHUNK`'s failTag when every input of the chunk succeeded. */
 export const CHUNK_DONE = -1
@@ -165,6 +171,7 @@ export type Reply =
   | readonly [op: typeof R_ACK, callId: number]
   | readonly [op: typeof R_CANCEL_CALL, callId: number]
   | readonly [op: typeof R_BATCH, replies: ReadonlyArray<Reply>]
+  | readonly [op: typeof R_CASTS, objectId: number, method: string, argsList: Array<unknown>]
 
 /** What a worker learns at start (`workerData`, or an environment variable for child processes). */
 export interface WorkerInit {

@@ -123,6 +123,16 @@ export const decodeError = (value: unknown): Exit.Exit<never, unknown> => {
   return Exit.die(new Error(fields.message ?? String(value)))
 }
 
+/** Nobody waits for a call with id 0: an error is kept for the caller's next call on the object. */
+const settleCastOf = (caller: Caller, objectId: number, exit: Exit.Exit<unknown, unknown>): void => {
+  if (Exit.isFailure(exit) && !caller.gone) {
+    const reason = exit.cause.reasons[0]
+    if (reason !== undefined && reason._tag !== "Interrupt") {
+      caller.deferred.set(objectId, encodeError(reason._tag === "Fail" ? reason.error : reason.defect))
+    }
+  }
+}
+
 /** A call from `caller`: runs the method, then replies (or rolls back, if the caller is gone by then). */
 export const onCall = (caller: Caller, callId: number, objectId: number, method: string, args: unknown): void => {
   const object = objects.get(objectId)
@@ -148,16 +158,7 @@ export const onCall = (caller: Caller, callId: number, objectId: number, method:
       return () => caller.cleanups.delete(cleanup)
     }
   }
-  // Nobody waits for a call with id 0: an error is kept for the caller's
-  // next call on the object.
-  const settleCast = (exit: Exit.Exit<unknown, unknown>) => {
-    if (Exit.isFailure(exit) && !caller.gone) {
-      const reason = exit.cause.reasons[0]
-      if (reason !== undefined && reason._tag !== "Interrupt") {
-        caller.deferred.set(objectId, encodeError(reason._tag === "Fail" ? reason.error : reason.defect))
-      }
-    }
-  }
+  const settleCast = (exit: Exit.Exit<unknown, unknown>) => settleCastOf(caller, objectId, exit)
   const settleCall = (exit: Exit.Exit<unknown, unknown>) => {
     if (caller.gone) {
       rollback?.()
@@ -191,19 +192,43 @@ export const onCall = (caller: Caller, callId: number, objectId: number, method:
   })
 }
 
-/** A worker's record about a call to a served object (`R_CALL`, `R_ACK`, `R_CANCEL_CALL`). */
+/**
+ * Calls nobody waits for, of one method on one object (`R_CASTS`): one
+ * context for all, and each answered at once when it can be (a put with
+ * room) — the per-item cost of a producer's stream of `put`s.
+ */
+const onCasts = (caller: Caller, objectId: number, method: string, argsList: ReadonlyArray<unknown>): void => {
+  const object = objects.get(objectId)
+  if (object === undefined) return // its owner's scope closed: the next call on it says so
+  const context: CallContext = {
+    caller,
+    handOver: () => {}, // nothing is handed back to a call without a reply
+    onGone: (cleanup) => {
+      caller.cleanups.add(cleanup)
+      return () => caller.cleanups.delete(cleanup)
+    }
+  }
+  for (const args of argsList) {
+    const now = object.callNow?.(method, args, context)
+    if (now !== undefined) settleCastOf(caller, objectId, now)
+    else onCall(caller, 0, objectId, method, args)
+  }
+}
+
+/** A worker's record about a call to a served object (`R_CALL`, `R_ACK`, `R_CANCEL_CALL`, `R_CASTS`). */
 export type CallRecord = Extract<
   P.Reply,
-  readonly [typeof P.R_CALL | typeof P.R_ACK | typeof P.R_CANCEL_CALL, ...Array<any>]
+  readonly [typeof P.R_CALL | typeof P.R_ACK | typeof P.R_CANCEL_CALL | typeof P.R_CASTS, ...Array<any>]
 >
 
 /** Whether a worker's record is about a call to a served object. */
 export const isCallRecord = (message: P.Reply): message is CallRecord =>
-  message[0] === P.R_CALL || message[0] === P.R_ACK || message[0] === P.R_CANCEL_CALL
+  message[0] === P.R_CALL || message[0] === P.R_ACK || message[0] === P.R_CANCEL_CALL || message[0] === P.R_CASTS
 
 /** Handles a worker's record about a call to a served object. */
 export const onRecord = (caller: Caller, message: CallRecord): void => {
   if (message[0] === P.R_CALL) onCall(caller, message[1], message[2], message[3], message[4])
+  else if (message[0] === P.R_CASTS) onCasts(caller, message[1], message[2], message[3])
   else if (message[0] === P.R_ACK) onAck(caller, message[1])
   else onCancel(caller, message[1])
 }
@@ -253,24 +278,24 @@ const cannotSend = (error: unknown) =>
 
 /**
  * Calls `method` on the parent's object `objectId` from a worker without
- * waiting for it (a `put` that cannot block): one message, no reply; an
- * error it meets answers the next call on that object.
+ * waiting for it (a `put` that cannot block): no reply; an error it meets
+ * answers the next call on that object. Sent now (with the tick's other
+ * records), so it answers at once: call it inside an `Effect.suspend`.
  */
-export const remoteCast = (objectId: number, method: string, args: unknown): Effect.Effect<void, unknown> =>
-  Effect.suspend(() => {
-    const link = channel()
-    if (link === undefined) {
-      return Effect.die(new Error("this handle belongs to another process and cannot be used here"))
-    }
-    try {
-      link.cast(objectId, method, args)
-    } catch (error) {
-      return Effect.fail(cannotSend(error))
-    }
-    return Effect.void
-  })
+export const remoteCast = (objectId: number, method: string, args: unknown): Exit.Exit<void, unknown> => {
+  const link = channel()
+  if (link === undefined) return Exit.die(new Error("this handle belongs to another process and cannot be used here"))
+  try {
+    link.cast(objectId, method, args)
+  } catch (error) {
+    return Exit.fail(cannotSend(error))
+  }
+  return Exit.void
+}
 
-const channel = (): Channel | undefined => (globalThis as any)[Symbol.for("@corun/node/channel")]
+const CHANNEL = Symbol.for("@corun/node/channel")
+
+const channel = (): Channel | undefined => (globalThis as any)[CHANNEL]
 
 /**
  * Calls `method` on the parent's object `objectId` from a worker; the call

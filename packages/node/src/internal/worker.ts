@@ -66,8 +66,12 @@ const post = (message: P.Reply, transfer?: ReadonlyArray<unknown>): void => {
 // Calls nobody waits for (`cast`: a put that cannot block) go out together,
 // one message per tick: a producer putting item after item sends a few
 // large messages, not one per item (each message costs the parent a fiber
-// of the `effect/workers` platform).
+// of the `effect/workers` platform). A tick of a busy fiber can last
+// thousands of puts: every `CASTS_PER_MESSAGE` go out at once, so that the
+// parent starts taking them while the producer goes on.
+const CASTS_PER_MESSAGE = 256
 let casts: Array<P.Reply> = []
+let castCount = 0
 let castsScheduled = false
 /** The error of a cast that could not be sent, by object: the answer to the next call on it. */
 const castErrors = new Map<number, unknown>()
@@ -87,17 +91,25 @@ const postSoon = (record: P.Reply): void => {
 const flushCasts = () => {
   const batch = casts
   casts = []
+  castCount = 0
   if (batch.length === 0) return
   try {
     postNow(batch.length === 1 ? batch[0] : [P.R_BATCH, batch])
   } catch {
-    // One of them cannot be cloned: send them one by one; the bad one is
-    // dropped and its error answers the next call on its object.
+    // One of them cannot be cloned (it changed after its cast was checked):
+    // send them one call at a time; the bad one is dropped and its error
+    // answers the next call on its object.
+    const single: Array<P.Reply> = []
     for (const record of batch) {
+      if (record[0] === P.R_CASTS) {
+        for (const args of record[3]) single.push([P.R_CASTS, record[1], record[2], [args]])
+      } else single.push(record)
+    }
+    for (const record of single) {
       try {
         postNow(record)
       } catch (error) {
-        const objectId = record[2] as number
+        const objectId = (record[0] === P.R_CASTS ? record[1] : record[2]) as number
         castErrors.set(objectId, {
           _tag: "InvalidArgumentError",
           argument: "value",
@@ -464,7 +476,11 @@ let nextCall = 1 /**
     for (const value of args as ReadonlyArray<unknown>) {
       if (typeof value === "object" && value !== null || typeof value === "function") structuredClone(value)
     }
-    postSoon([P.R_CALL, 0, objectId, method, args])
+    // Consecutive calls of one method on one object travel as one record.
+    const last = casts[casts.length - 1]
+    if (last !== undefined && last[0] === P.R_CASTS && last[1] === objectId && last[2] === method) last[3].push(args)
+    else postSoon([P.R_CASTS, objectId, method, [args]])
+    if (++castCount >= CASTS_PER_MESSAGE) flushCasts()
   }
 }
 
