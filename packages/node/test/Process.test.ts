@@ -1,8 +1,9 @@
 import { Errors } from "@corun/core"
-import { Process } from "@corun/node"
+import { Process, ProcessQueue } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -199,6 +200,22 @@ describe("Process", () => {
           while (isAlive(grandchild)) yield* Effect.sleep("20 millis")
         })
       )
+    }).pipe(Effect.scoped))
+
+  it.live("a queue handle passed on to a grandchild fails there with a clear error, not on another object", () =>
+    Effect.gen(function*() {
+      const dir = yield* makeDir
+      const report = join(dir, "report")
+      const q = yield* ProcessQueue.make(Schema.Number, { maxsize: 1 })
+      const child = yield* Process.make({
+        tasks: fixture("nested-tasks.ts"),
+        target: N.passQueueOn,
+        args: { q, report }
+      })
+      yield* child.start
+      yield* within(60, "the child and grandchild exit", child.join())
+      assert.match(readFileSync(report, "utf8"), /^QueueShutDown: .*handles reach direct children only/)
+      assert.strictEqual(yield* q.qsize, 0)
     }).pipe(Effect.scoped))
 
   for (const runtime of ["process", "thread"] as const) {

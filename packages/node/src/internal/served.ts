@@ -55,7 +55,13 @@ export const localContext: CallContext = {
 }
 
 const objects = new Map<number, Served>()
-let nextObjectId = 1
+/**
+ * Ids start at a random multiple of 2^21 in each process (below 2^52: exact
+ * as numbers), so a handle that reaches a process that does not serve it —
+ * a grandchild handed its grandparent's queue — names no object there,
+ * rather than one of that process's own.
+ */
+let nextObjectId = Math.floor(Math.random() * 2 ** 31) * 2 ** 21 + 1
 
 /** Serves `object` until the scope closes; returns its id (what handles carry). */
 export const serve = (object: Served): Effect.Effect<number, never, Scope.Scope> =>
@@ -139,7 +145,8 @@ export const onCall = (caller: Caller, callId: number, objectId: number, method:
   if (object === undefined) {
     caller.reply(callId, 0, {
       _tag: "QueueShutDown",
-      message: `the object this handle refers to is no longer served (its owner's scope closed)`
+      message: "the object this handle refers to is not served by this process's parent: its owner's scope closed, " +
+        "or the handle was passed on to a process its owner did not start itself (handles reach direct children only)"
     })
     return
   }
