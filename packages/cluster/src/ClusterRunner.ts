@@ -1,0 +1,232 @@
+/**
+ * `ClusterRunner`: one machine's share of a corun cluster — Python's
+ * `BaseManager` worker that takes tasks from the master's queue (its
+ * `task_worker.py`), on Effect Cluster. A runner joins the cluster through
+ * PostgreSQL, hosts the `corun/TaskBatch` entity, and runs every batch it is
+ * sent on its own local `NodePool` (all its cores, the tasks module it was
+ * started with). Start one per machine with the `corun-runner` command, or
+ * launch the layer yourself:
+ *
+ * ```ts
+ * Layer.launch(ClusterRunner.layer({
+ *   tasks: new URL("./tasks.ts", import.meta.url),
+ *   databaseUrl: "postgres://…",
+ *   secret: Redacted.make(process.env.CORUN_SECRET!),
+ *   listen: { host: "0.0.0.0", port: 34431 },
+ *   advertise: { host: "10.0.0.5", port: 34431 }
+ * })).pipe(NodeRuntime.runMain)
+ * ```
+ *
+ * Every connection to a runner — clients, other runners, health checks —
+ * must prove the shared secret first (a signed handshake; see the README's
+ * "Scaling out"), and every batch carries a signature a runner checks
+ * before it runs anything: the database alone does not let anyone submit
+ * work.
+ *
+ * Delivery is at least once: when a runner dies in the middle of a batch,
+ * the runner that takes its shards over runs the batch again (a task body
+ * may run twice); its caller still gets each result exactly once.
+ *
+ * @since 0.1.0
+ */
+import { Errors, Pool } from "@corun/core"
+import * as Backend from "@corun/core/Backend"
+import { NodePool } from "@corun/node"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import * as RunnerAddress from "effect/cluster/RunnerAddress"
+import type * as ShardingConfig from "effect/cluster/ShardingConfig"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as SocketServer from "effect/socket/SocketServer"
+import type * as SqlError from "effect/sql/SqlError"
+import * as Handshake from "./internal/handshake.ts"
+import * as Protocol from "./internal/protocol.ts"
+import * as Transport from "./internal/transport.ts"
+
+/** A host and port. */
+export interface Address {
+  readonly host: string
+  readonly port: number
+}
+
+/**
+ * The shard timings of a corun cluster, short enough that the shards of a
+ * runner that died (its lock in PostgreSQL gone with its connection, its
+ * heartbeat stale) are taken over within seconds, not Effect Cluster's
+ * default 35 s. Every runner and client of one cluster must agree on them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const shardingDefaults: Partial<ShardingConfig.ShardingConfig["Service"]> = {
+  shardLockExpiration: Duration.seconds(3),
+  shardLockRefreshInterval: Duration.seconds(1),
+  refreshAssignmentsInterval: Duration.millis(500),
+  runnerHealthCheckInterval: Duration.seconds(2),
+  entityMessagePollInterval: Duration.seconds(1),
+  entityReplyPollInterval: Duration.millis(50),
+  sendRetryInterval: Duration.millis(50),
+  shardsPerGroup: 60
+}
+
+/**
+ * Options of a runner.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The tasks module its pool runs (as `NodePool`'s `tasks`): the module the clients' tasks come from. */
+  readonly tasks: URL | string
+  /** The cluster's PostgreSQL (`postgres://user:password@host:port/database`). */
+  readonly databaseUrl: Redacted.Redacted<string> | string
+  /** The cluster's shared secret (Python's `authkey`). Never logged, never stored. */
+  readonly secret: Redacted.Redacted<string> | string
+  /** Where it listens. Default `127.0.0.1:34431`. */
+  readonly listen?: Address | undefined
+  /** The address other runners and clients reach it at. Default: `listen`. */
+  readonly advertise?: Address | undefined
+  /** Its pool's workers. Default: the machine's cores. */
+  readonly size?: number | undefined
+  /** Its pool's runtime. Default `"thread"`. */
+  readonly runtime?: "thread" | "process" | undefined
+}
+
+const reveal = (value: Redacted.Redacted<string> | string): string =>
+  Redacted.isRedacted(value) ? Redacted.value(value) : value
+
+/** Runs one batch's jobs on the local pool: each job's end, in order. */
+const runJobs = (
+  backend: Backend.PoolBackend.PoolBackend,
+  records: ReadonlyArray<Protocol.JobRecord>
+): Effect.Effect<Array<Protocol.EndRecord>> =>
+  Effect.callback<Array<Protocol.EndRecord>>((resume) => {
+    const ends: Array<Protocol.EndRecord | undefined> = new Array(records.length)
+    let left = records.length
+    if (left === 0) return resume(Effect.succeed([]))
+    const handles = records.map((record, i) => {
+      const job: Backend.PoolBackend.Job = {
+        task: record.task,
+        chunk: record.chunk,
+        payload: record.payload,
+        transfer: undefined,
+        timeoutMs: record.timeoutMs ?? undefined,
+        wantsProgress: false,
+        running: () => {},
+        progress: () => {},
+        end: (kind, value, partial) => {
+          if (ends[i] !== undefined) return
+          ends[i] = [kind, Protocol.encodeEndValue(kind, value), partial ?? null]
+          if (--left === 0) resume(Effect.succeed(ends as Array<Protocol.EndRecord>))
+        }
+      }
+      return backend.start(job)
+    })
+    // The batch is abandoned (its runner shuts down): its jobs stop here,
+    // and the runner that takes the shard over runs the batch again.
+    return Effect.sync(() => handles.forEach((handle) => backend.cancel(handle)))
+  })
+
+/** The `corun/TaskBatch` entity, on the local pool. */
+const entityLayer = (key: Buffer) =>
+  Protocol.TaskBatch.toLayer(
+    Effect.gen(function*() {
+      const pool = yield* Pool.Pool
+      const backend = Backend.PoolBackend.backendOf(pool)
+      if (backend === undefined) return yield* Effect.die(new Error("a runner's pool must be made by NodePool"))
+      return Protocol.TaskBatch.of({
+        Run: ({ payload }) =>
+          Effect.gen(function*() {
+            if (!Protocol.verify(key, "batch", payload.batchId, payload.body, payload.signature)) {
+              return yield* Effect.fail(
+                new Protocol.BadSignature({
+                  message: `batch ${payload.batchId} is not signed with this cluster's secret: refused`
+                })
+              )
+            }
+            const records = JSON.parse(payload.body) as Array<Protocol.JobRecord>
+            const ends = yield* runJobs(backend, records)
+            const body = JSON.stringify(ends)
+            return { body, signature: Protocol.sign(key, "ends", payload.batchId, body) }
+          })
+      })
+    }),
+    { concurrency: "unbounded", maxIdleTime: "1 minute" }
+  )
+
+/**
+ * A runner as a layer: launch it (`Layer.launch`) to join the cluster until
+ * the program is stopped. Fails at start with `InvalidArgumentError` for a
+ * bad option, and with the socket server's error when it cannot listen.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<never, Errors.InvalidArgumentError | SocketServer.SocketServerError | SqlError.SqlError> => {
+  const key = Handshake.deriveKey(reveal(options.secret))
+  const listen = options.listen ?? { host: "127.0.0.1", port: 34431 }
+  const advertise = options.advertise ?? listen
+  const config: Partial<ShardingConfig.ShardingConfig["Service"]> = {
+    ...shardingDefaults,
+    runnerAddress: Option.some(RunnerAddress.make(advertise.host, advertise.port)),
+    runnerListenAddress: Option.some(RunnerAddress.make(listen.host, listen.port))
+  }
+  const database = PgClient.layer({
+    url: Redacted.isRedacted(options.databaseUrl) ? options.databaseUrl : Redacted.make(options.databaseUrl),
+    maxConnections: 20
+  })
+  const pool = NodePool.layer({ tasks: options.tasks, size: options.size, runtime: options.runtime })
+  return entityLayer(key).pipe(
+    Layer.provide(Transport.runnerLayer(key, config)),
+    Layer.provide(database),
+    Layer.provide(pool)
+  )
+}
+
+/**
+ * A runner's options from configuration (environment variables by default;
+ * the `corun-runner` command maps its flags onto the same names):
+ * `CORUN_TASKS` (the tasks module: a path or URL), `DATABASE_URL`,
+ * `CORUN_SECRET`, `CORUN_LISTEN_HOST` (default `127.0.0.1`), `CORUN_PORT`
+ * (default 34431), `CORUN_ADVERTISE_HOST` (default: the listen host),
+ * `CORUN_POOL_SIZE` (default: the cores), `CORUN_RUNTIME` (`thread` or
+ * `process`).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Options> = Config.all({
+  tasks: Config.String("CORUN_TASKS"),
+  databaseUrl: Config.Redacted("DATABASE_URL"),
+  secret: Config.Redacted("CORUN_SECRET"),
+  listenHost: Config.String("CORUN_LISTEN_HOST").pipe(Config.withDefault("127.0.0.1")),
+  port: Config.Port("CORUN_PORT").pipe(Config.withDefault(34431)),
+  advertiseHost: Config.option(Config.String("CORUN_ADVERTISE_HOST")),
+  size: Config.option(Config.Int("CORUN_POOL_SIZE")),
+  runtime: Config.option(Config.Literals(["thread", "process"], "CORUN_RUNTIME"))
+}).pipe(Config.map((c): Options => ({
+  tasks: c.tasks,
+  databaseUrl: c.databaseUrl,
+  secret: c.secret,
+  listen: { host: c.listenHost, port: c.port },
+  advertise: { host: Option.getOrElse(c.advertiseHost, () => c.listenHost), port: c.port },
+  size: Option.getOrUndefined(c.size),
+  runtime: Option.getOrUndefined(c.runtime)
+})))
+
+/**
+ * `layer` with its options from `config`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: Layer.Layer<
+  never,
+  Errors.InvalidArgumentError | SocketServer.SocketServerError | SqlError.SqlError | Config.ConfigError
+> = Layer.unwrap(Effect.map(config, layer))

@@ -1,0 +1,120 @@
+/**
+ * What travels between a `ClusterPool` client and the runners: one Effect
+ * Cluster entity, `corun/TaskBatch`, whose one persisted RPC `Run` carries
+ * a batch of jobs (the pool's own `Job`s: task name, encoded input or chunk,
+ * timeout) and answers with each job's end (`PoolBackend` end kinds). A task
+ * is small and a cluster message is not: a batch per message is what makes
+ * the cluster fast (see bench/README.md).
+ *
+ * The batch id is the message's primary key: a batch sent twice (a retry
+ * after its runner died) is answered once, from storage. The batch and its
+ * answer are signed with the cluster's key (HMAC-SHA256 over the exact JSON
+ * text): a process that can write to the database but does not know the
+ * secret can neither submit work a runner would run nor forge a result a
+ * client would accept. Inputs and outputs cross as JSON (their schemas'
+ * encoded side).
+ *
+ * @internal
+ */
+import { Errors } from "@corun/core"
+import * as Backend from "@corun/core/Backend"
+import * as ClusterSchema from "effect/cluster/ClusterSchema"
+import * as Entity from "effect/cluster/Entity"
+import * as Rpc from "effect/rpc/Rpc"
+import * as Schema from "effect/Schema"
+import { createHmac, timingSafeEqual } from "node:crypto"
+
+/** A batch whose signature does not hold: refused by the runner (or its answer, by the client). */
+export class BadSignature extends Schema.TaggedError<BadSignature>()("BadSignature", {
+  message: Schema.String
+}) {}
+
+/** The `Run` RPC: a signed batch in, a signed list of ends out. */
+export const Run = Rpc.make("Run", {
+  payload: { batchId: Schema.String, body: Schema.String, signature: Schema.String },
+  success: Schema.Struct({ body: Schema.String, signature: Schema.String }),
+  error: BadSignature,
+  primaryKey: (payload) => payload.batchId
+}).annotate(ClusterSchema.Persisted, true)
+
+/** The entity runners host and clients send batches to. */
+export const TaskBatch = Entity.make("corun/TaskBatch", [Run])
+
+/** One job of a batch, as JSON. */
+export interface JobRecord {
+  readonly task: string
+  readonly chunk: boolean
+  readonly payload: unknown
+  readonly timeoutMs: number | null
+}
+
+/** How one job ended, as JSON: `[kind, value, partial]` (kinds of `Backend.PoolBackend`). */
+export type EndRecord = readonly [
+  kind: Backend.PoolBackend.EndKind,
+  value: unknown,
+  partial: ReadonlyArray<unknown> | null
+]
+
+/** Signs `body` (a batch or an answer) for batch `batchId`. */
+export const sign = (key: Buffer, kind: "batch" | "ends", batchId: string, body: string): string =>
+  createHmac("sha256", key).update(`${kind}\n${batchId}\n${body}`).digest("hex")
+
+/** Whether `signature` is `body`'s, in constant time. */
+export const verify = (key: Buffer, kind: "batch" | "ends", batchId: string, body: string, signature: string) => {
+  const expected = Buffer.from(sign(key, kind, batchId, body), "utf8")
+  const got = Buffer.from(signature, "utf8")
+  return expected.length === got.length && timingSafeEqual(expected, got)
+}
+
+// -----------------------------------------------------------------------------
+// The pool's own errors and defects, as JSON
+// -----------------------------------------------------------------------------
+
+const RunErrorSchema = Schema.Union([
+  Errors.WorkerCrashed,
+  Errors.TaskTimeout,
+  Errors.UnknownTask,
+  Errors.InputEncodingError
+])
+const encodeRunError = Schema.encodeUnknownSync(RunErrorSchema)
+const decodeRunError = Schema.decodeUnknownSync(RunErrorSchema)
+
+/** An end's value as JSON: a defect as its name, message and stack; a pool error through its schema. */
+export const encodeEndValue = (kind: Backend.PoolBackend.EndKind, value: unknown): unknown => {
+  if (kind === Backend.PoolBackend.Die) {
+    const error = value instanceof Error ? value : new Error(String(value))
+    return { name: error.name, message: error.message, stack: error.stack ?? null }
+  }
+  if (kind === Backend.PoolBackend.Error) {
+    try {
+      return encodeRunError(value)
+    } catch {
+      return { _tag: "WorkerCrashed", message: String((value as { message?: unknown })?.message ?? value) }
+    }
+  }
+  return value ?? null
+}
+
+/** The value `Job.end` expects back from its JSON form. */
+export const decodeEndValue = (kind: Backend.PoolBackend.EndKind, value: unknown, task: string): unknown => {
+  if (kind === Backend.PoolBackend.Die) {
+    const fields = value as { name?: string; message?: string; stack?: string | null }
+    const error = new Error(fields.message ?? "a task died on a runner")
+    error.name = fields.name ?? "Error"
+    if (typeof fields.stack === "string") error.stack = fields.stack
+    return error
+  }
+  if (kind === Backend.PoolBackend.Error) {
+    try {
+      return decodeRunError(value)
+    } catch {
+      return new Errors.WorkerCrashed({
+        task,
+        worker: -1,
+        reason: "exception",
+        message: `a runner reported an error corun does not know: ${JSON.stringify(value)}`
+      })
+    }
+  }
+  return value
+}

@@ -1,0 +1,48 @@
+import { ClusterPool } from "@corun/cluster"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { afterAll, beforeAll } from "vitest"
+import { type Postgres, startPostgres } from "../../../scripts/postgres.ts"
+import * as T from "./fixtures/tasks.ts"
+import { type RunnerProcess, startRunner, stopRunner } from "./helpers.ts"
+
+const secret = "the cluster's test secret"
+let pg: Postgres
+const runners: Array<RunnerProcess> = []
+
+beforeAll(async () => {
+  pg = await startPostgres()
+  runners.push(await startRunner({ databaseUrl: pg.url, secret }))
+  runners.push(await startRunner({ databaseUrl: pg.url, secret }))
+}, 120_000)
+
+afterAll(async () => {
+  await Promise.all(runners.map(stopRunner))
+  await pg?.stop()
+}, 120_000)
+
+describe("ClusterPool on two runner processes", () => {
+  it.live(
+    "map: ten numbers squared come back in order (the task_master / task_worker program)",
+    () =>
+      Effect.gen(function*() {
+        const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret })
+        const squares = yield* pool.map(T.square, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+        assert.deepStrictEqual(squares, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81])
+        const failed = yield* Effect.flip(pool.apply(T.root, -4))
+        assert.deepStrictEqual(failed, new T.Negative({ n: -4 }))
+        assert.strictEqual(yield* pool.apply(T.root, 16), 4)
+      }).pipe(Effect.scoped),
+    120_000
+  )
+
+  it.live("the jobs run in the runner processes' pools, spread over both runners", () =>
+    Effect.gen(function*() {
+      const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret })
+      const pids = new Set<number>()
+      // One batch per call (each call waits for the last), to entities of
+      // every shard: both runners get some once both have joined.
+      for (let i = 0; i < 400 && pids.size < 2; i++) pids.add(yield* pool.apply(T.whereAmI, i))
+      assert.deepStrictEqual([...pids].sort(), runners.map((runner) => runner.child.pid!).sort())
+    }).pipe(Effect.scoped), 120_000)
+})

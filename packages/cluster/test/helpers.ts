@@ -1,0 +1,57 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:net"
+import { fileURLToPath } from "node:url"
+
+export const binPath = fileURLToPath(new URL("../src/bin/corun-runner.ts", import.meta.url))
+export const tasksPath = fileURLToPath(new URL("./fixtures/tasks.ts", import.meta.url))
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()))
+    })
+  })
+
+/** A runner process (`corun-runner`), its output kept for failure messages. */
+export interface RunnerProcess {
+  readonly child: ChildProcess
+  readonly port: number
+  output: string
+}
+
+export const startRunner = async (options: {
+  readonly databaseUrl: string
+  readonly secret: string
+  readonly size?: number
+}): Promise<RunnerProcess> => {
+  const port = await freePort()
+  const child = spawn(process.execPath, [
+    binPath,
+    "--tasks",
+    tasksPath,
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--size",
+    String(options.size ?? 1)
+  ], {
+    env: { ...process.env, DATABASE_URL: options.databaseUrl, CORUN_SECRET: options.secret },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const runner: RunnerProcess = { child, port, output: "" }
+  child.stdout!.on("data", (chunk) => (runner.output += chunk))
+  child.stderr!.on("data", (chunk) => (runner.output += chunk))
+  return runner
+}
+
+/** Stops a runner (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
+export const stopRunner = async (runner: RunnerProcess): Promise<void> => {
+  if (runner.child.exitCode !== null || runner.child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => runner.child.once("exit", () => resolve()))
+  runner.child.kill("SIGTERM")
+  const timer = setTimeout(() => runner.child.kill("SIGKILL"), 10_000)
+  await exited
+  clearTimeout(timer)
+}
