@@ -44,6 +44,7 @@ import type * as SqlError from "effect/sql/SqlError"
 import { randomUUID } from "node:crypto"
 import { shardingDefaults } from "./ClusterRunner.ts"
 import * as Handshake from "./internal/handshake.ts"
+import * as Membership from "./internal/membership.ts"
 import * as Protocol from "./internal/protocol.ts"
 import * as Transport from "./internal/transport.ts"
 
@@ -263,15 +264,44 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
 /**
  * A pool on the cluster, for the scope: its jobs go to the runners through
  * PostgreSQL and authenticated connections. Fails with
- * `InvalidArgumentError` for a bad option, with `SqlError` when the
- * database cannot be reached.
+ * `InvalidArgumentError` for a bad option, with `ClusterAuthError` when its
+ * secret is not the cluster's, with `SqlError` when the database cannot be
+ * reached.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (
   options: Options
+): Effect.Effect<
+  Pool.PoolService,
+  Errors.InvalidArgumentError | SqlError.SqlError | Membership.ClusterAuthError,
+  Scope.Scope
+> => makeWith(options, false)
+
+/**
+ * `make` without the membership check: a client whose batches the runners
+ * must refuse by their signature alone (the tests of that defence).
+ *
+ * @internal
+ */
+export const makeUnchecked = (
+  options: Options
 ): Effect.Effect<Pool.PoolService, Errors.InvalidArgumentError | SqlError.SqlError, Scope.Scope> =>
+  makeWith(options, true) as Effect.Effect<
+    Pool.PoolService,
+    Errors.InvalidArgumentError | SqlError.SqlError,
+    Scope.Scope
+  >
+
+const makeWith = (
+  options: Options,
+  unchecked: boolean
+): Effect.Effect<
+  Pool.PoolService,
+  Errors.InvalidArgumentError | SqlError.SqlError | Membership.ClusterAuthError,
+  Scope.Scope
+> =>
   Effect.gen(function*() {
     const size = Validation.positiveCount(options.size ?? 8, "size")
     if (size instanceof Errors.InvalidArgumentError) return yield* size
@@ -283,15 +313,16 @@ export const make = (
     if (timeout instanceof Errors.InvalidArgumentError) return yield* timeout
     const key = Handshake.deriveKey(reveal(options.secret))
     const config: Partial<ShardingConfig.ShardingConfig["Service"]> = shardingDefaults
+    const database = yield* Layer.build(
+      PgClient.layer({
+        url: Redacted.isRedacted(options.databaseUrl) ? options.databaseUrl : Redacted.make(options.databaseUrl),
+        maxConnections: 10
+      })
+    )
+    // A client with another secret stops here, before it sends anything.
+    if (!unchecked) yield* Effect.provide(Membership.checkMembership(key, "client"), database)
     const services = yield* Layer.build(
-      Transport.clientLayer(key, config).pipe(
-        Layer.provide(
-          PgClient.layer({
-            url: Redacted.isRedacted(options.databaseUrl) ? options.databaseUrl : Redacted.make(options.databaseUrl),
-            maxConnections: 10
-          })
-        )
-      )
+      Transport.clientLayer(key, config).pipe(Layer.provide(Layer.succeedContext(database)))
     )
     const clientFor = yield* Effect.provide(Protocol.TaskBatch.client, services)
     const send: Send = (entityId, payload) => clientFor(entityId).Run(payload)
@@ -307,7 +338,9 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<Pool.Pool, Errors.InvalidArgumentError | SqlError.SqlError> =>
+export const layer = (
+  options: Options
+): Layer.Layer<Pool.Pool, Errors.InvalidArgumentError | SqlError.SqlError | Membership.ClusterAuthError> =>
   Layer.effect(Pool.Pool, make(options))
 
 /**
@@ -339,5 +372,5 @@ export const config: Config.Config<Options> = Config.all({
  */
 export const layerConfig: Layer.Layer<
   Pool.Pool,
-  Errors.InvalidArgumentError | SqlError.SqlError | Config.ConfigError
+  Errors.InvalidArgumentError | SqlError.SqlError | Membership.ClusterAuthError | Config.ConfigError
 > = Layer.unwrap(Effect.map(config, layer))

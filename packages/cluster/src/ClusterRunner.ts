@@ -44,6 +44,7 @@ import * as Redacted from "effect/Redacted"
 import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Handshake from "./internal/handshake.ts"
+import * as Membership from "./internal/membership.ts"
 import * as Protocol from "./internal/protocol.ts"
 import * as Transport from "./internal/transport.ts"
 
@@ -168,7 +169,10 @@ const entityLayer = (key: Buffer) =>
  */
 export const layer = (
   options: Options
-): Layer.Layer<never, Errors.InvalidArgumentError | SocketServer.SocketServerError | SqlError.SqlError> => {
+): Layer.Layer<
+  never,
+  Errors.InvalidArgumentError | SocketServer.SocketServerError | SqlError.SqlError | Membership.ClusterAuthError
+> => {
   const key = Handshake.deriveKey(reveal(options.secret))
   const listen = options.listen ?? { host: "127.0.0.1", port: 34431 }
   const advertise = options.advertise ?? listen
@@ -182,8 +186,10 @@ export const layer = (
     maxConnections: 20
   })
   const pool = NodePool.layer({ tasks: options.tasks, size: options.size, runtime: options.runtime })
+  // The secret is checked against the cluster's before the runner registers.
+  const member = Layer.effectDiscard(Membership.checkMembership(key, "runner"))
   return entityLayer(key).pipe(
-    Layer.provide(Transport.runnerLayer(key, config)),
+    Layer.provide(Transport.runnerLayer(key, config).pipe(Layer.provide(member))),
     Layer.provide(database),
     Layer.provide(pool)
   )
@@ -228,5 +234,9 @@ export const config: Config.Config<Options> = Config.all({
  */
 export const layerConfig: Layer.Layer<
   never,
-  Errors.InvalidArgumentError | SocketServer.SocketServerError | SqlError.SqlError | Config.ConfigError
+  | Errors.InvalidArgumentError
+  | SocketServer.SocketServerError
+  | SqlError.SqlError
+  | Membership.ClusterAuthError
+  | Config.ConfigError
 > = Layer.unwrap(Effect.map(config, layer))

@@ -24,3 +24,12 @@ export * as ClusterPool from "./ClusterPool.ts"
  * @since 0.1.0
  */
 export * as ClusterRunner from "./ClusterRunner.ts"
+
+/**
+ * Raised when a runner or client's secret is not the cluster's: it may not
+ * join (Python's `multiprocessing.AuthenticationError`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export { ClusterAuthError } from "./internal/membership.ts"

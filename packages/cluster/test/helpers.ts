@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 
@@ -55,3 +55,21 @@ export const stopRunner = async (runner: RunnerProcess): Promise<void> => {
   await exited
   clearTimeout(timer)
 }
+
+/** One query through psql (PostgreSQL's own client): its rows, tab-separated. */
+export const psql = (url: string, sql: string): string => {
+  const result = spawnSync("psql", [url, "-tAc", sql], { encoding: "utf8" })
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`)
+  return result.stdout.trim()
+}
+
+/** Waits until a process exits (at most `ms`): its exit code, or `undefined` if still running. */
+export const exited = (child: ChildProcess, ms: number): Promise<number | null | undefined> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode)
+    const timer = setTimeout(() => resolve(undefined), ms)
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      resolve(code)
+    })
+  })
