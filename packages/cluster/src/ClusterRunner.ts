@@ -46,7 +46,10 @@ import type * as SqlError from "effect/sql/SqlError"
 import * as Handshake from "./internal/handshake.ts"
 import * as Membership from "./internal/membership.ts"
 import * as Protocol from "./internal/protocol.ts"
+import * as Retention from "./internal/retention.ts"
 import * as Transport from "./internal/transport.ts"
+
+const Validation = Backend.Validation
 
 /** A host and port. */
 export interface Address {
@@ -95,6 +98,14 @@ export interface Options {
   readonly size?: number | undefined
   /** Its pool's runtime. Default `"thread"`. */
   readonly runtime?: "thread" | "process" | undefined
+  /**
+   * How long processed messages and their replies stay in the database
+   * (Effect Cluster keeps them forever; runners sweep them). Default 10
+   * minutes: longer than any caller takes to read its reply.
+   */
+  readonly retention?: Duration.Input | undefined
+  /** How often it sweeps. Default 1 minute. */
+  readonly sweepInterval?: Duration.Input | undefined
 }
 
 const reveal = (value: Redacted.Redacted<string> | string): string =>
@@ -172,28 +183,42 @@ export const layer = (
 ): Layer.Layer<
   never,
   Errors.InvalidArgumentError | SocketServer.SocketServerError | SqlError.SqlError | Membership.ClusterAuthError
-> => {
-  const key = Handshake.deriveKey(reveal(options.secret))
-  const listen = options.listen ?? { host: "127.0.0.1", port: 34431 }
-  const advertise = options.advertise ?? listen
-  const config: Partial<ShardingConfig.ShardingConfig["Service"]> = {
-    ...shardingDefaults,
-    runnerAddress: Option.some(RunnerAddress.make(advertise.host, advertise.port)),
-    runnerListenAddress: Option.some(RunnerAddress.make(listen.host, listen.port))
-  }
-  const database = PgClient.layer({
-    url: Redacted.isRedacted(options.databaseUrl) ? options.databaseUrl : Redacted.make(options.databaseUrl),
-    maxConnections: 20
-  })
-  const pool = NodePool.layer({ tasks: options.tasks, size: options.size, runtime: options.runtime })
-  // The secret is checked against the cluster's before the runner registers.
-  const member = Layer.effectDiscard(Membership.checkMembership(key, "runner"))
-  return entityLayer(key).pipe(
-    Layer.provide(Transport.runnerLayer(key, config).pipe(Layer.provide(member))),
-    Layer.provide(database),
-    Layer.provide(pool)
-  )
-}
+> =>
+  Layer.unwrap(Effect.gen(function*() {
+    // Every option is checked before the runner joins.
+    const retention = Validation.durationMillis(options.retention ?? "10 minutes", "retention")
+    if (retention instanceof Errors.InvalidArgumentError) return yield* retention
+    const sweepInterval = Validation.durationMillis(options.sweepInterval ?? "1 minute", "sweepInterval")
+    if (sweepInterval instanceof Errors.InvalidArgumentError) return yield* sweepInterval
+    const key = Handshake.deriveKey(reveal(options.secret))
+    const listen = options.listen ?? { host: "127.0.0.1", port: 34431 }
+    const advertise = options.advertise ?? listen
+    const config: Partial<ShardingConfig.ShardingConfig["Service"]> = {
+      ...shardingDefaults,
+      runnerAddress: Option.some(RunnerAddress.make(advertise.host, advertise.port)),
+      runnerListenAddress: Option.some(RunnerAddress.make(listen.host, listen.port))
+    }
+    const database = PgClient.layer({
+      url: Redacted.isRedacted(options.databaseUrl) ? options.databaseUrl : Redacted.make(options.databaseUrl),
+      maxConnections: 20
+    })
+    const pool = NodePool.layer({ tasks: options.tasks, size: options.size, runtime: options.runtime })
+    // The secret is checked against the cluster's before the runner registers.
+    const member = Layer.effectDiscard(Membership.checkMembership(key, "runner"))
+    const sweeper = Layer.effectDiscard(
+      Effect.forkScoped(
+        Retention.sweepEvery(
+          Duration.millis(retention ?? Number.MAX_SAFE_INTEGER),
+          Duration.millis(sweepInterval ?? Number.MAX_SAFE_INTEGER)
+        )
+      )
+    )
+    return Layer.merge(entityLayer(key), sweeper).pipe(
+      Layer.provide(Transport.runnerLayer(key, config).pipe(Layer.provide(member))),
+      Layer.provide(database),
+      Layer.provide(pool)
+    )
+  }))
 
 /**
  * A runner's options from configuration (environment variables by default;
@@ -202,7 +227,8 @@ export const layer = (
  * `CORUN_SECRET`, `CORUN_LISTEN_HOST` (default `127.0.0.1`), `CORUN_PORT`
  * (default 34431), `CORUN_ADVERTISE_HOST` (default: the listen host),
  * `CORUN_POOL_SIZE` (default: the cores), `CORUN_RUNTIME` (`thread` or
- * `process`).
+ * `process`), `CORUN_RETENTION` and `CORUN_SWEEP_INTERVAL` (durations, such
+ * as `10 minutes`).
  *
  * @since 0.1.0
  * @category config
@@ -215,7 +241,9 @@ export const config: Config.Config<Options> = Config.all({
   port: Config.Port("CORUN_PORT").pipe(Config.withDefault(34431)),
   advertiseHost: Config.option(Config.String("CORUN_ADVERTISE_HOST")),
   size: Config.option(Config.Int("CORUN_POOL_SIZE")),
-  runtime: Config.option(Config.Literals(["thread", "process"], "CORUN_RUNTIME"))
+  runtime: Config.option(Config.Literals(["thread", "process"], "CORUN_RUNTIME")),
+  retention: Config.option(Config.Duration("CORUN_RETENTION")),
+  sweepInterval: Config.option(Config.Duration("CORUN_SWEEP_INTERVAL"))
 }).pipe(Config.map((c): Options => ({
   tasks: c.tasks,
   databaseUrl: c.databaseUrl,
@@ -223,7 +251,9 @@ export const config: Config.Config<Options> = Config.all({
   listen: { host: c.listenHost, port: c.port },
   advertise: { host: Option.getOrElse(c.advertiseHost, () => c.listenHost), port: c.port },
   size: Option.getOrUndefined(c.size),
-  runtime: Option.getOrUndefined(c.runtime)
+  runtime: Option.getOrUndefined(c.runtime),
+  retention: Option.getOrUndefined(c.retention),
+  sweepInterval: Option.getOrUndefined(c.sweepInterval)
 })))
 
 /**

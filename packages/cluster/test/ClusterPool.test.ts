@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import { afterAll, beforeAll } from "vitest"
 import { type Postgres, startPostgres } from "../../../scripts/postgres.ts"
 import * as T from "./fixtures/tasks.ts"
-import { type RunnerProcess, startRunner, stopRunner } from "./helpers.ts"
+import { psql, type RunnerProcess, startRunner, stopRunner } from "./helpers.ts"
 
 const secret = "the cluster's test secret"
 let pg: Postgres
@@ -12,8 +12,10 @@ const runners: Array<RunnerProcess> = []
 
 beforeAll(async () => {
   pg = await startPostgres()
-  runners.push(await startRunner({ databaseUrl: pg.url, secret }))
-  runners.push(await startRunner({ databaseUrl: pg.url, secret }))
+  // Processed messages are swept after 3 s here (10 minutes by default).
+  const env = { CORUN_RETENTION: "3 seconds", CORUN_SWEEP_INTERVAL: "500 millis" }
+  runners.push(await startRunner({ databaseUrl: pg.url, secret, env }))
+  runners.push(await startRunner({ databaseUrl: pg.url, secret, env }))
 }, 120_000)
 
 afterAll(async () => {
@@ -45,4 +47,19 @@ describe("ClusterPool on two runner processes", () => {
       for (let i = 0; i < 400 && pids.size < 2; i++) pids.add(yield* pool.apply(T.whereAmI, i))
       assert.deepStrictEqual([...pids].sort(), runners.map((runner) => runner.child.pid!).sort())
     }).pipe(Effect.scoped), 120_000)
+
+  it.live(
+    "processed messages and their replies are swept from the database after the retention",
+    () =>
+      Effect.gen(function*() {
+        const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret })
+        assert.strictEqual(yield* pool.apply(T.square, 5), 25)
+        assert.notStrictEqual(psql(pg.url, "select count(*) from cluster_messages"), "0")
+        const left = () =>
+          psql(pg.url, "select (select count(*) from cluster_messages) + (select count(*) from cluster_replies)")
+        for (let i = 0; i < 300 && left() !== "0"; i++) yield* Effect.sleep("100 millis")
+        assert.strictEqual(left(), "0")
+      }).pipe(Effect.scoped),
+    120_000
+  )
 })

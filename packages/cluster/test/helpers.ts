@@ -26,6 +26,7 @@ export const startRunner = async (options: {
   readonly databaseUrl: string
   readonly secret: string
   readonly size?: number
+  readonly env?: Readonly<Record<string, string>>
 }): Promise<RunnerProcess> => {
   const port = await freePort()
   const child = spawn(process.execPath, [
@@ -37,7 +38,7 @@ export const startRunner = async (options: {
     "--size",
     String(options.size ?? 1)
   ], {
-    env: { ...process.env, DATABASE_URL: options.databaseUrl, CORUN_SECRET: options.secret },
+    env: { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, CORUN_SECRET: options.secret },
     stdio: ["ignore", "pipe", "pipe"]
   })
   const runner: RunnerProcess = { child, port, output: "" }
