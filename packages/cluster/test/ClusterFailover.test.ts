@@ -34,6 +34,16 @@ const starts = (log: string) =>
     ? readFileSync(log, "utf8").split("\n").filter((line) => line !== "").map((line) => line.split(" ").map(Number))
     : []
 
+/** Waits until the tasks logged at least `count` starts. */
+const startsReach = (log: string, count: number) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 600; i++) {
+      if (starts(log).length >= count) return
+      yield* Effect.sleep("50 millis")
+    }
+    return yield* Effect.die(new Error(`fewer than ${count} tasks started within 30 s`))
+  })
+
 describe("a runner SIGKILLed in the middle of a batch", () => {
   it.live(
     "every task of the batch completes, and the caller gets each result exactly once",
@@ -87,4 +97,31 @@ describe("a runner SIGKILLed in the middle of a batch", () => {
       }).pipe(Effect.scoped),
     180_000
   )
+})
+
+describe("PostgreSQL restarted in the middle of a batch", () => {
+  it.live("the batch is delayed, nothing is lost, each result arrives once", () =>
+    Effect.gen(function*() {
+      const log = join(dir, "restart-starts")
+      const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret, batchSize: 10 })
+      const inputs = Array.from({ length: 100 }, (_, n) => ({ n, log, ms: 40 }))
+      let deliveries = 0
+      const results = new Map<number, number>()
+      const fiber = yield* Effect.forkChild(
+        Effect.forEach(inputs, (input) =>
+          Effect.map(pool.apply(T.slowSquare, input), (square) => {
+            deliveries++
+            results.set(input.n, square)
+          }), { concurrency: "unbounded" })
+      )
+      yield* startsReach(log, 10)
+      const restartedAt = Date.now()
+      yield* Effect.promise(() => pg.restart())
+      yield* Fiber.join(fiber)
+      assert.strictEqual(deliveries, 100, "each result delivered once")
+      for (const { n } of inputs) assert.strictEqual(results.get(n), n * n)
+      const alive = runners.filter((runner) => runner.child.exitCode === null && runner.child.signalCode === null)
+      assert.isAbove(alive.length, 0, "a runner survived the database restart")
+      console.log(`database restart: all results in ${Date.now() - restartedAt} ms after the restart began`)
+    }).pipe(Effect.scoped), 180_000)
 })
