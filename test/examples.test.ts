@@ -7,17 +7,24 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { readdirSync } from "node:fs"
+import { type AddressInfo, createServer } from "node:net"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { startPostgres } from "../scripts/postgres.ts"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs")
-const examples = readdirSync(join(root, "examples")).filter((file) => file.endsWith(".ts")).sort()
+// The cluster's worker runs until stopped: the master starts it (alone), or
+// the two-command test below does.
+const servers = new Set(["cluster-task-worker.ts"])
+const examples = readdirSync(join(root, "examples")).filter((file) => file.endsWith(".ts") && !servers.has(file))
+  .sort()
 
-const run = (file: string) =>
+const run = (file: string, env: Record<string, string> = {}) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [tsx, join("examples", file)], {
       cwd: root,
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = ""
@@ -41,3 +48,42 @@ describe("examples", () => {
     })
   }
 })
+
+describe("the cluster's master and worker as two commands (the README's \"Scaling out\")", () => {
+  it(
+    "cluster-task-worker.ts in one process, cluster-task-master.ts in another: ten results",
+    { timeout: 180_000 },
+    async () => {
+      const postgres = await startPostgres()
+      const env = { DATABASE_URL: postgres.url, CORUN_SECRET: "abc", CORUN_PORT: String(await freePort()) }
+      const worker = spawn(process.execPath, [tsx, join("examples", "cluster-task-worker.ts")], {
+        cwd: root,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let workerOutput = ""
+      worker.stdout.on("data", (chunk) => (workerOutput += chunk))
+      worker.stderr.on("data", (chunk) => (workerOutput += chunk))
+      try {
+        const { code, stderr, stdout } = await run("cluster-task-master.ts", env)
+        expect(stderr + stdout).not.toMatch(/FAILED CHECK/)
+        expect({ code, stderr: code === 0 ? "" : stderr + workerOutput }).toEqual({ code: 0, stderr: "" })
+        expect(stdout.match(/^Result: (\d+) \* \1 = \d+$/gm)?.length).toBe(10)
+        expect(workerOutput).toMatch(/joining the cluster/)
+      } finally {
+        const exited = new Promise((resolve) => worker.once("exit", resolve))
+        worker.kill("SIGTERM")
+        await exited
+        await postgres.stop()
+      }
+    }
+  )
+})
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
