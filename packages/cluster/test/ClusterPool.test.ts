@@ -1,10 +1,16 @@
 import { ClusterPool } from "@corun/cluster"
+import { asCompleted, Future, Pool, wait } from "@corun/core"
+import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { pathToFileURL } from "node:url"
 import { afterAll, beforeAll } from "vitest"
 import { type Postgres, startPostgres } from "../../../scripts/postgres.ts"
 import * as T from "./fixtures/tasks.ts"
-import { psql, type RunnerProcess, startRunner, stopRunner } from "./helpers.ts"
+import { psql, type RunnerProcess, startRunner, stopRunner, tasksPath } from "./helpers.ts"
+
+const tasksUrl = pathToFileURL(tasksPath).href
 
 const secret = "the cluster's test secret"
 let pg: Postgres
@@ -47,6 +53,48 @@ describe("ClusterPool on two runner processes", () => {
       for (let i = 0; i < 400 && pids.size < 2; i++) pids.add(yield* pool.apply(T.whereAmI, i))
       assert.deepStrictEqual([...pids].sort(), runners.map((runner) => runner.child.pid!).sort())
     }).pipe(Effect.scoped), 120_000)
+
+  it.live(
+    "one program, local or on the cluster: a change of Layer (map, imap, imapUnordered, the executor, wait, asCompleted)",
+    () =>
+      Effect.gen(function*() {
+        const program = Effect.scoped(Effect.gen(function*() {
+          const pool = yield* Pool.Pool
+          const inputs = Array.from({ length: 30 }, (_, i) => i)
+          const mapped = yield* pool.map(T.square, inputs, { chunksize: 4 })
+          const ordered = yield* Stream.runCollect(pool.imap(T.square, inputs))
+          const unordered = yield* Stream.runCollect(pool.imapUnordered(T.square, inputs, { chunksize: 3 }))
+          const executor = yield* Pool.makeExecutor
+          const futures = yield* Effect.forEach([2, 3, 4], (n) => executor.submit(T.square, n))
+          const { done } = yield* wait(futures)
+          const completed = yield* Stream.runCollect(
+            asCompleted(futures).pipe(Stream.mapEffect((future) => Future.result(future)))
+          )
+          const viaExecutor = yield* Stream.runCollect(executor.map(T.root, [1, 4, 9]))
+          return {
+            mapped,
+            ordered: Array.from(ordered),
+            unordered: Array.from(unordered).sort((a, b) => a - b),
+            done: done.length,
+            completed: Array.from(completed).sort((a, b) => a - b),
+            viaExecutor: Array.from(viaExecutor)
+          }
+        }))
+        const local = yield* program.pipe(Effect.provide(NodePool.layer({ tasks: new URL(tasksUrl), size: 2 })))
+        const onCluster = yield* program.pipe(Effect.provide(ClusterPool.layer({ databaseUrl: pg.url, secret })))
+        const squares = Array.from({ length: 30 }, (_, i) => i * i)
+        assert.deepStrictEqual(local, {
+          mapped: squares,
+          ordered: squares,
+          unordered: squares,
+          done: 3,
+          completed: [4, 9, 16],
+          viaExecutor: [1, 2, 3]
+        })
+        assert.deepStrictEqual(onCluster, local)
+      }),
+    120_000
+  )
 
   it.live(
     "processed messages and their replies are swept from the database after the retention",

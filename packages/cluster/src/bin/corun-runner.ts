@@ -22,7 +22,7 @@ import * as ClusterRunner from "../ClusterRunner.ts"
 const usage = `usage: corun-runner --tasks MODULE [--database-url URL] [--listen HOST:PORT]
                     [--advertise-host HOST] [--size N] [--runtime thread|process]
 environment: CORUN_SECRET (required), DATABASE_URL, CORUN_TASKS, CORUN_LISTEN_HOST, CORUN_PORT,
-             CORUN_ADVERTISE_HOST, CORUN_POOL_SIZE, CORUN_RUNTIME`
+             CORUN_ADVERTISE_HOST, CORUN_POOL_SIZE, CORUN_RUNTIME, CORUN_RETENTION, CORUN_SWEEP_INTERVAL`
 
 const { values } = parseArgs({
   options: {
