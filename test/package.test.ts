@@ -1,5 +1,5 @@
 /**
- * Both packages are usable as libraries outside the workspace: build them
+ * The packages are usable as libraries outside the workspace: build them
  * (their `build` scripts: tsc, then the bundling of `dist/`), `pnpm pack`
  * them, install the tarballs into a throwaway project in the system's temp
  * folder, then (1) run a task there under plain Node (no tsx), (2) run tasks
@@ -34,13 +34,13 @@ describe("packed packages", () => {
   it("install outside the workspace and run under plain Node", { timeout: 300_000 }, () => {
     const work = mkdtempSync(join(tmpdir(), "corun-pack-"))
     try {
-      for (const pkg of ["core", "node"]) {
+      for (const pkg of ["core", "node", "cluster"]) {
         const dir = join(root, "packages", pkg)
         pnpm(["run", "build"], dir)
         pnpm(["pack", "--pack-destination", work], dir)
       }
       const tarballs = readdirSync(work).filter((file) => file.endsWith(".tgz")).sort()
-      expect(tarballs).toEqual(["corun-core-0.1.0.tgz", "corun-node-0.1.0.tgz"])
+      expect(tarballs).toEqual(["corun-cluster-0.1.0.tgz", "corun-core-0.1.0.tgz", "corun-node-0.1.0.tgz"])
 
       // The packed manifests point at the built files, not the sources.
       const manifest = JSON.parse(
@@ -85,6 +85,7 @@ describe("packed packages", () => {
           dependencies: {
             "@corun/core": `file:../corun-core-0.1.0.tgz`,
             "@corun/node": `file:../corun-node-0.1.0.tgz`,
+            "@corun/cluster": `file:../corun-cluster-0.1.0.tgz`,
             "effect": rootManifest.devDependencies.effect,
             "@effect/platform-node": rootManifest.devDependencies["@effect/platform-node"]
           }
@@ -109,6 +110,23 @@ const program = Effect.scoped(Effect.gen(function*() {
 console.log(await Effect.runPromise(program))
 `
       )
+      // @corun/cluster: its entry and its command, from the built files.
+      const clusterManifest = JSON.parse(
+        run("tar", ["-xOzf", join(work, "corun-cluster-0.1.0.tgz"), "package/package.json"], work)
+      )
+      expect(clusterManifest.bin).toEqual({ "corun-runner": "./dist/bin/corun-runner.js" })
+      expect(
+        run(process.execPath, [
+          "--input-type=module",
+          "-e",
+          "console.log(Object.keys(await import('@corun/cluster')).sort().join())"
+        ], project)
+          .trim()
+      ).toBe("ClusterAuthError,ClusterPool,ClusterRunner")
+      expect(run(join(project, "node_modules", ".bin", "corun-runner"), ["--help"], project)).toMatch(
+        /^usage: corun-runner --tasks MODULE/
+      )
+
       const output = run(process.execPath, ["main.mjs"], project).trim()
       expect(JSON.parse(output)).toEqual({ doubled: 42, mapped: [10, 20, 30], both: ["a", "b"], cores: true })
 
