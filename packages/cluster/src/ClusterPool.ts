@@ -36,6 +36,7 @@ import type * as ShardingConfig from "effect/cluster/ShardingConfig"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -101,6 +102,8 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
   private completed = 0
   private nextEntity = 0
   private readonly idle: Array<() => void> = []
+  /** The batches on their way: interrupted when the pool is terminated. */
+  private readonly sending = new Set<Fiber.Fiber<unknown, unknown>>()
   private readonly key: Buffer
   private readonly send: Send
   private readonly batchSize: number
@@ -190,7 +193,10 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
     const body = JSON.stringify(records)
     const signature = Protocol.sign(this.key, "batch", batchId, body)
     const entityId = `b${this.nextEntity++ % this.spread}`
-    Effect.runFork(this.send(entityId, { batchId, body, signature })).addObserver((exit) => {
+    const fiber = Effect.runFork(this.send(entityId, { batchId, body, signature }))
+    this.sending.add(fiber)
+    fiber.addObserver((exit) => {
+      this.sending.delete(fiber)
       if (Exit.isSuccess(exit)) {
         const answer = exit.value
         if (!Protocol.verify(this.key, "ends", batchId, answer.body, answer.signature)) {
@@ -231,10 +237,14 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
     this.closed = true
   })
 
-  readonly terminate = Effect.sync(() => {
+  readonly terminate = Effect.suspend(() => {
     this.closed = true
     for (const handle of [...this.queued, ...this.running]) this.end(handle, End.Interrupted, undefined, undefined)
     this.queued.length = 0
+    // The batches still on their way are abandoned here (a runner that got
+    // one finishes it; its answer stays in the database until swept).
+    const sending = [...this.sending]
+    return Effect.asVoid(Effect.forEach(sending, (fiber) => Fiber.interrupt(fiber), { discard: true }))
   })
 
   readonly join: Effect.Effect<void, Errors.PoolStillRunning> = Effect.suspend(() => {
