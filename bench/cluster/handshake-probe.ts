@@ -11,11 +11,12 @@ import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import * as Effect from "effect/Effect"
 import type * as Socket from "effect/socket/Socket"
 import type * as SocketServer from "effect/socket/SocketServer"
+import { randomBytes } from "node:crypto"
 import * as Handshake from "../../packages/cluster/src/internal/handshake.ts"
 import { median, quantile } from "../lib/stats.ts"
 
 const N = Number(process.env.N ?? 500)
-const key = Handshake.deriveKey("probe secret")
+const key = randomBytes(32)
 
 /** Echoes whatever a connection sends. */
 const echo = (socket: Socket.Socket) =>

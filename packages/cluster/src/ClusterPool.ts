@@ -25,7 +25,12 @@
  *
  * Cancelling a job that has left (a `timeout` of `apply`, a cancelled
  * future) ends it here at once; the runner finishes it and its result is
- * dropped. A job's `timeout` is enforced by the runner's pool.
+ * dropped. A job's `timeout` is enforced by the runner's pool (from the
+ * job's start); the client gives up on it itself 10 s after the timeout
+ * when no answer comes (no runner alive), with `TaskTimeout`. Values cross
+ * as between the pool's workers (V8's structured clone). Progress values
+ * (`onProgress`, `pool.progress`) do not cross the cluster: a cluster
+ * pool's futures report none.
  *
  * @since 0.1.0
  */
@@ -44,7 +49,6 @@ import type * as Scope from "effect/Scope"
 import type * as SqlError from "effect/sql/SqlError"
 import { randomUUID } from "node:crypto"
 import { shardingDefaults } from "./ClusterRunner.ts"
-import * as Handshake from "./internal/handshake.ts"
 import * as Membership from "./internal/membership.ts"
 import * as Protocol from "./internal/protocol.ts"
 import * as Transport from "./internal/transport.ts"
@@ -90,6 +94,14 @@ type Send = (
   payload: { readonly batchId: string; readonly body: string; readonly signature: string }
 ) => Effect.Effect<{ readonly body: string; readonly signature: string }, unknown>
 
+/**
+ * How long past a job's own timeout the client waits for its answer before
+ * it ends the job with `TaskTimeout` itself (no runner alive, a runner cut
+ * off): the runner's pool counts the timeout from the job's start, the
+ * client from its sending.
+ */
+const CLIENT_GRACE_MS = 10_000
+
 class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
   readonly size: number
   readonly window: number
@@ -99,9 +111,11 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
   private readonly queued: Array<Handle> = []
   private flushScheduled = false
   private readonly running = new Set<Handle>()
+  /** Jobs started and not ended: `join` waits for none. */
+  private outstanding = 0
   private completed = 0
   private nextEntity = 0
-  private readonly idle: Array<() => void> = []
+  private readonly idle = new Set<() => void>()
   /** The batches on their way: interrupted when the pool is terminated. */
   private readonly sending = new Set<Fiber.Fiber<unknown, unknown>>()
   private readonly key: Buffer
@@ -131,6 +145,7 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
   readonly start = (job: Backend.PoolBackend.Job): Handle => {
     const handle: Handle = { job, state: "queued" }
     this.queued.push(handle)
+    this.outstanding++
     if (!this.flushScheduled) {
       this.flushScheduled = true
       setImmediate(this.flush)
@@ -153,64 +168,120 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
     handle.state = "done"
     this.running.delete(handle)
     this.completed++
+    this.outstanding--
     handle.job.end(kind, value, partial)
-    if (this.running.size === 0 && this.queued.length === 0) this.idle.splice(0).forEach((wake) => wake())
+    if (this.outstanding === 0) { for (const wake of this.idle) wake() }
   }
 
   private sendBatch(handles: Array<Handle>) {
-    const records: Array<Protocol.JobRecord> = []
-    const sent: Array<Handle> = []
-    for (const handle of handles) {
-      const { job } = handle
-      const record: Protocol.JobRecord = {
-        task: job.task,
-        chunk: job.chunk,
-        payload: job.payload,
-        timeoutMs: job.timeoutMs ?? null
+    // A job may have ended since it was queued (cancelled, or stopped by a
+    // sibling's failure in `map`): only the ones still queued leave.
+    const record = ({ job }: Handle): Protocol.JobRecord => ({
+      task: job.task,
+      chunk: job.chunk,
+      payload: job.payload,
+      timeoutMs: job.timeoutMs ?? null
+    })
+    let live = handles.filter((handle) => handle.state === "queued")
+    let body: string
+    try {
+      body = Protocol.pack(live.map(record))
+    } catch {
+      // One of them cannot be copied (a function, a symbol): it fails alone.
+      // Ending it may stop others (`map` stops at its first failure): the
+      // batch is what is still queued after that.
+      const bad: Array<[Handle, unknown]> = []
+      for (const handle of live) {
+        try {
+          Protocol.pack(record(handle))
+        } catch (error) {
+          bad.push([handle, error])
+        }
       }
-      try {
-        JSON.stringify(record)
-      } catch (error) {
+      for (const [handle, error] of bad) {
         this.end(
           handle,
           End.Error,
           new Errors.InputEncodingError({
-            task: job.task,
-            message: `the encoded input of "${job.task}" cannot go to the cluster as JSON: ${String(error)}`
+            task: handle.job.task,
+            message: `the encoded input of "${handle.job.task}" cannot be sent to the cluster: ${String(error)}`
           }),
           undefined
         )
-        continue
       }
+      live = live.filter((handle) => handle.state === "queued")
+      body = Protocol.pack(live.map(record))
+    }
+    const sent = live
+    if (sent.length === 0) return
+    for (const handle of sent) {
       handle.state = "sent"
       this.running.add(handle)
-      job.running()
-      records.push(record)
-      sent.push(handle)
+      handle.job.running()
     }
-    if (sent.length === 0) return
     const batchId = randomUUID()
-    const body = JSON.stringify(records)
-    const signature = Protocol.sign(this.key, "batch", batchId, body)
     const entityId = `b${this.nextEntity++ % this.spread}`
+    const signature = Protocol.sign(this.key, "batch", batchId, entityId, body)
     const fiber = Effect.runFork(this.send(entityId, { batchId, body, signature }))
     this.sending.add(fiber)
+    const deadline = this.deadline(sent, batchId)
     fiber.addObserver((exit) => {
       this.sending.delete(fiber)
-      if (Exit.isSuccess(exit)) {
-        const answer = exit.value
-        if (!Protocol.verify(this.key, "ends", batchId, answer.body, answer.signature)) {
-          return this.failAll(sent, `the answer to batch ${batchId} is not signed with this cluster's secret`)
-        }
-        const ends = JSON.parse(answer.body) as Array<Protocol.EndRecord>
-        sent.forEach((handle, i) => {
-          const [kind, value, partial] = ends[i] ?? [End.Error, undefined, null]
-          this.end(handle, kind, Protocol.decodeEndValue(kind, value, handle.job.task), partial ?? undefined)
-        })
-        return
+      if (deadline !== undefined) clearTimeout(deadline)
+      if (Exit.isFailure(exit)) {
+        return this.failAll(sent, `the cluster could not run batch ${batchId}: ${String(exit.cause)}`)
       }
-      this.failAll(sent, `the cluster could not run batch ${batchId}: ${String(exit.cause)}`)
+      const answer = exit.value
+      if (!Protocol.verify(this.key, "ends", batchId, entityId, answer.body, answer.signature)) {
+        return this.failAll(sent, `the answer to batch ${batchId} is not signed with this cluster's secret`)
+      }
+      let ends: Array<Protocol.EndRecord>
+      try {
+        ends = Protocol.unpack(answer.body) as Array<Protocol.EndRecord>
+        if (!Array.isArray(ends) || ends.length !== sent.length) throw new Error(`${sent.length} ends expected`)
+      } catch (error) {
+        return this.failAll(sent, `the answer to batch ${batchId} is malformed: ${String(error)}`)
+      }
+      sent.forEach((handle, i) => {
+        const [kind, value, partial] = ends[i]!
+        let decoded: unknown
+        try {
+          decoded = Protocol.decodeEndValue(kind, value, handle.job.task)
+        } catch (error) {
+          return this.failAll([handle], `the end of a job of batch ${batchId} is malformed: ${String(error)}`)
+        }
+        this.end(handle, kind, decoded, partial ?? undefined)
+      })
     })
+  }
+
+  /**
+   * The client's own deadline of a batch whose jobs have timeouts: their
+   * longest, plus `CLIENT_GRACE_MS`; a job still unanswered then ends with
+   * `TaskTimeout` (its runner, if any, goes on; its answer is dropped).
+   */
+  private deadline(sent: ReadonlyArray<Handle>, batchId: string) {
+    let longest = 0
+    for (const { job } of sent) {
+      if (job.timeoutMs === undefined) return undefined
+      longest = Math.max(longest, job.timeoutMs)
+    }
+    return setTimeout(() => {
+      for (const handle of sent) {
+        this.end(
+          handle,
+          End.Error,
+          new Errors.TaskTimeout({
+            task: handle.job.task,
+            timeoutMillis: handle.job.timeoutMs!,
+            message: `task "${handle.job.task}" got no answer from the cluster within its timeout ` +
+              `(${handle.job.timeoutMs} ms) and ${CLIENT_GRACE_MS} ms more (batch ${batchId}: no runner took it, ` +
+              `or its runner was cut off)`
+          }),
+          undefined
+        )
+      }
+    }, Math.min(longest + CLIENT_GRACE_MS, 2 ** 31 - 1))
   }
 
   private failAll(handles: ReadonlyArray<Handle>, message: string) {
@@ -241,10 +312,9 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
     this.closed = true
     for (const handle of [...this.queued, ...this.running]) this.end(handle, End.Interrupted, undefined, undefined)
     this.queued.length = 0
-    // The batches still on their way are abandoned here (a runner that got
-    // one finishes it; its answer stays in the database until swept).
-    const sending = [...this.sending]
-    return Effect.asVoid(Effect.forEach(sending, (fiber) => Fiber.interrupt(fiber), { discard: true }))
+    // The batches on their way are interrupted: Effect Cluster records an
+    // interruption for each, and a runner that had it stops it.
+    return Fiber.interruptAll([...this.sending])
   })
 
   readonly join: Effect.Effect<void, Errors.PoolStillRunning> = Effect.suspend(() => {
@@ -253,9 +323,14 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
         new Errors.PoolStillRunning({ message: "join() needs close() or terminate() first (Python's rule)" })
       )
     }
-    if (this.running.size === 0 && this.queued.length === 0) return Effect.void
+    if (this.outstanding === 0) return Effect.void
     return Effect.callback<void>((resume) => {
-      this.idle.push(() => resume(Effect.void))
+      const wake = () => {
+        this.idle.delete(wake)
+        resume(Effect.void)
+      }
+      this.idle.add(wake)
+      return Effect.sync(() => this.idle.delete(wake))
     })
   })
 
@@ -321,7 +396,6 @@ const makeWith = (
     if (spread instanceof Errors.InvalidArgumentError) return yield* spread
     const timeout = options.taskTimeout === undefined ? undefined : Validation.timeoutMillis(options.taskTimeout)
     if (timeout instanceof Errors.InvalidArgumentError) return yield* timeout
-    const key = Handshake.deriveKey(reveal(options.secret))
     const config: Partial<ShardingConfig.ShardingConfig["Service"]> = shardingDefaults
     const database = yield* Layer.build(
       PgClient.layer({
@@ -330,7 +404,7 @@ const makeWith = (
       })
     )
     // A client with another secret stops here, before it sends anything.
-    if (!unchecked) yield* Effect.provide(Membership.checkMembership(key, "client"), database)
+    const key = yield* Effect.provide(Membership.join(reveal(options.secret), "client", !unchecked), database)
     const services = yield* Layer.build(
       Transport.clientLayer(key, config).pipe(Layer.provide(Layer.succeedContext(database)))
     )

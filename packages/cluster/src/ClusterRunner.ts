@@ -43,7 +43,6 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlError from "effect/sql/SqlError"
-import * as Handshake from "./internal/handshake.ts"
 import * as Membership from "./internal/membership.ts"
 import * as Protocol from "./internal/protocol.ts"
 import * as Retention from "./internal/retention.ts"
@@ -143,6 +142,29 @@ const runJobs = (
     return Effect.sync(() => handles.forEach((handle) => backend.cancel(handle)))
   })
 
+/** The ends of a batch as a body; an end whose value cannot be serialized becomes a defect of its own. */
+const packEnds = (ends: Array<Protocol.EndRecord>): string => {
+  try {
+    return Protocol.pack(ends)
+  } catch {
+    return Protocol.pack(ends.map((end): Protocol.EndRecord => {
+      try {
+        Protocol.pack(end)
+        return end
+      } catch (error) {
+        return [
+          Backend.PoolBackend.Die,
+          Protocol.encodeEndValue(
+            Backend.PoolBackend.Die,
+            new Error(`the task's result cannot be sent back from the runner: ${String(error)}`)
+          ),
+          null
+        ]
+      }
+    }))
+  }
+}
+
 /** The `corun/TaskBatch` entity, on the local pool. */
 const entityLayer = (key: Buffer) =>
   Protocol.TaskBatch.toLayer(
@@ -151,19 +173,22 @@ const entityLayer = (key: Buffer) =>
       const backend = Backend.PoolBackend.backendOf(pool)
       if (backend === undefined) return yield* Effect.die(new Error("a runner's pool must be made by NodePool"))
       return Protocol.TaskBatch.of({
-        Run: ({ payload }) =>
+        Run: ({ address, payload }) =>
           Effect.gen(function*() {
-            if (!Protocol.verify(key, "batch", payload.batchId, payload.body, payload.signature)) {
+            const entityId = address.entityId
+            if (!Protocol.verify(key, "batch", payload.batchId, entityId, payload.body, payload.signature)) {
               return yield* Effect.fail(
                 new Protocol.BadSignature({
-                  message: `batch ${payload.batchId} is not signed with this cluster's secret: refused`
+                  message: `batch ${payload.batchId} is not signed with this cluster's secret for entity ` +
+                    `${entityId}: refused`
                 })
               )
             }
-            const records = JSON.parse(payload.body) as Array<Protocol.JobRecord>
+            const records = Protocol.unpack(payload.body) as Array<Protocol.JobRecord>
             const ends = yield* runJobs(backend, records)
-            const body = JSON.stringify(ends)
-            return { body, signature: Protocol.sign(key, "ends", payload.batchId, body) }
+            // An output V8 cannot copy fails its own job, not the batch.
+            const body = packEnds(ends)
+            return { body, signature: Protocol.sign(key, "ends", payload.batchId, entityId, body) }
           })
       })
     }),
@@ -190,7 +215,6 @@ export const layer = (
     if (retention instanceof Errors.InvalidArgumentError) return yield* retention
     const sweepInterval = Validation.durationMillis(options.sweepInterval ?? "1 minute", "sweepInterval")
     if (sweepInterval instanceof Errors.InvalidArgumentError) return yield* sweepInterval
-    const key = Handshake.deriveKey(reveal(options.secret))
     const listen = options.listen ?? { host: "127.0.0.1", port: 34431 }
     const advertise = options.advertise ?? listen
     const config: Partial<ShardingConfig.ShardingConfig["Service"]> = {
@@ -203,8 +227,6 @@ export const layer = (
       maxConnections: 20
     })
     const pool = NodePool.layer({ tasks: options.tasks, size: options.size, runtime: options.runtime })
-    // The secret is checked against the cluster's before the runner registers.
-    const member = Layer.effectDiscard(Membership.checkMembership(key, "runner"))
     const sweeper = Layer.effectDiscard(
       Effect.forkScoped(
         Retention.sweepEvery(
@@ -213,11 +235,13 @@ export const layer = (
         )
       )
     )
-    return Layer.merge(entityLayer(key), sweeper).pipe(
-      Layer.provide(Transport.runnerLayer(key, config).pipe(Layer.provide(member))),
-      Layer.provide(database),
-      Layer.provide(pool)
+    // The secret is checked against the cluster's (and its key derived)
+    // before the runner registers or listens.
+    const member = Layer.unwrap(
+      Effect.map(Membership.join(reveal(options.secret), "runner"), (key) =>
+        Layer.merge(entityLayer(key), sweeper).pipe(Layer.provide(Transport.runnerLayer(key, config))))
     )
+    return member.pipe(Layer.provide(database), Layer.provide(pool))
   }))
 
 /**

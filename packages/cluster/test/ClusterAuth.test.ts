@@ -69,7 +69,7 @@ describe("the cluster's secret (Python's authkey)", () => {
         const pool = yield* ClusterPool.makeUnchecked({ databaseUrl: pg.url, secret: wrong })
         const error = yield* Effect.flip(pool.apply(T.touch, marker))
         assert.instanceOf(error, Errors.WorkerCrashed)
-        assert.match(error.message, /BadSignature.*is not signed with this cluster's secret: refused/s)
+        assert.match(error.message, /BadSignature.*is not signed with this cluster's secret for entity b\d+: refused/s)
         assert.isFalse(existsSync(marker))
       }).pipe(Effect.scoped),
     120_000

@@ -1,9 +1,12 @@
 import { ClusterPool } from "@corun/cluster"
-import { asCompleted, Future, Pool, wait } from "@corun/core"
+import { asCompleted, Errors, Future, Pool, wait } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { afterAll, beforeAll } from "vitest"
 import { type Postgres, startPostgres } from "../../../scripts/postgres.ts"
@@ -93,6 +96,46 @@ describe("ClusterPool on two runner processes", () => {
         })
         assert.deepStrictEqual(onCluster, local)
       }),
+    120_000
+  )
+
+  it.live(
+    "values cross as between the pool's workers: NaN, -0, undefined, dates, maps, bytes, bigints",
+    () =>
+      Effect.gen(function*() {
+        const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret })
+        const values = [
+          NaN,
+          -0,
+          undefined,
+          new Date(0),
+          new Map([[1, "one"]]),
+          new Uint8Array([1, 2, 3]),
+          10n,
+          Infinity
+        ]
+        const back = yield* pool.map(T.echo, values.map((value) => ({ value })), { chunksize: 1 })
+        assert.deepStrictEqual(back, values)
+        assert.isTrue(Object.is(back[1], -0))
+      }).pipe(Effect.scoped),
+    120_000
+  )
+
+  it.live(
+    "an input that cannot be sent fails map with InputEncodingError, and the rest of its batch never runs",
+    () =>
+      Effect.gen(function*() {
+        const dir = mkdtempSync(join(tmpdir(), "corun-cluster-"))
+        const log = join(dir, "ran")
+        const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret })
+        const inputs = [{ value: 1, log }, { value: () => 2, log }, { value: 3, log }]
+        const error = yield* Effect.flip(pool.map(T.echo, inputs, { chunksize: 1 }))
+        assert.instanceOf(error, Errors.InputEncodingError)
+        // What was sent in the same batch was stopped with the failure: nothing ran.
+        yield* Effect.sleep("1 second")
+        assert.isFalse(existsSync(log))
+        rmSync(dir, { recursive: true, force: true })
+      }).pipe(Effect.scoped),
     120_000
   )
 

@@ -1,4 +1,5 @@
 import { ClusterPool } from "@corun/cluster"
+import { Errors } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { randomUUID } from "node:crypto"
@@ -62,4 +63,17 @@ describe("a clean shutdown", () => {
       assert.strictEqual(psql(pg.url, "select count(*) from pg_locks where locktype = 'advisory'"), "0")
       assert.strictEqual(psql(pg.url, "select count(*) from cluster_runners"), "0")
     }), 180_000)
+
+  it.live(
+    "with no runner left, a job with a timeout ends with TaskTimeout instead of waiting forever",
+    () =>
+      Effect.gen(function*() {
+        assert.strictEqual(psql(pg.url, "select count(*) from cluster_runners"), "0")
+        const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret })
+        const error = yield* Effect.flip(pool.apply(T.square, 3, { timeout: "500 millis" }))
+        assert.instanceOf(error, Errors.TaskTimeout)
+        assert.include(error.message, "no answer from the cluster")
+      }).pipe(Effect.scoped),
+    120_000
+  )
 })

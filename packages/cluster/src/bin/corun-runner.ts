@@ -7,8 +7,9 @@
  *   corun-runner --tasks ./tasks.ts --database-url postgres://… --listen 0.0.0.0:34431 \
  *     --advertise-host 10.0.0.5 --size 4
  *
- * The secret comes from `CORUN_SECRET` (a flag would show in `ps`); every
- * flag also has an environment variable (`ClusterRunner.config`).
+ * The secret comes from `CORUN_SECRET` (a flag would show in `ps`; so would
+ * a password in `--database-url`: prefer `DATABASE_URL`); every flag also
+ * has an environment variable (`ClusterRunner.config`).
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
@@ -49,7 +50,8 @@ if (values.tasks !== undefined) {
 if (values["database-url"] !== undefined) env.DATABASE_URL = values["database-url"]
 if (values.listen !== undefined) {
   const at = values.listen.lastIndexOf(":")
-  env.CORUN_LISTEN_HOST = at < 0 ? values.listen : values.listen.slice(0, at)
+  // `[::]:34431`: an IPv6 host is written in brackets, which are not part of it.
+  env.CORUN_LISTEN_HOST = (at < 0 ? values.listen : values.listen.slice(0, at)).replace(/^\[(.*)\]$/, "$1")
   if (at >= 0) env.CORUN_PORT = values.listen.slice(at + 1)
 }
 if (values["advertise-host"] !== undefined) env.CORUN_ADVERTISE_HOST = values["advertise-host"]

@@ -8,7 +8,7 @@
  *   caller → `<nonceC> <HMAC-SHA256(key, "caller" nonceR nonceC)>\n`
  *   runner → `<HMAC-SHA256(key, "runner" nonceC nonceR)>\n`   (only when the caller's proof holds)
  *
- * The key is derived from the shared secret (`deriveKey`); neither is ever
+ * The key is derived from the shared secret (`membership.ts`); neither is ever
  * sent, logged or stored, only proofs over fresh random nonces, compared in
  * constant time. A connection whose proof is wrong, missing or slower than
  * `HANDSHAKE_TIMEOUT` is closed before anything reaches the cluster; a
@@ -20,6 +20,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Latch from "effect/Latch"
+import * as Semaphore from "effect/Semaphore"
 import * as Socket from "effect/socket/Socket"
 import * as SocketServer from "effect/socket/SocketServer"
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
@@ -33,10 +34,6 @@ const MAX_LINE = 512
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-/** The key proofs are signed with: a hash of the shared secret, never the secret itself. */
-export const deriveKey = (secret: string): Buffer =>
-  createHmac("sha256", "corun cluster key v1").update(secret, "utf8").digest()
-
 const prove = (key: Buffer, role: "caller" | "runner", first: string, second: string): string =>
   createHmac("sha256", key).update(`${role} ${first} ${second}`).digest("hex")
 
@@ -46,10 +43,24 @@ const sameProof = (expected: string, got: string): boolean => {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
+/** The caller's side: the connection could not be opened (Effect Cluster retries, and says why). */
 const refused = (why: string) =>
   new Socket.SocketError({
     reason: new Socket.SocketOpenError({ kind: "Unknown", cause: new Error(`corun cluster handshake: ${why}`) })
   })
+
+/**
+ * The runner's side: the connection is closed (1008, policy violation) —
+ * quietly, as a client that hangs up is: a port scanner or a health probe
+ * that cannot prove the secret must not fill the runner's log.
+ */
+const turnedAway = (why: string) =>
+  new Socket.SocketError({
+    reason: new Socket.SocketCloseError({ code: 1008, closeReason: `corun cluster handshake: ${why}` })
+  })
+
+/** Handshakes a runner runs at once: more wait (each for at most `HANDSHAKE_TIMEOUT`). */
+const MAX_PENDING = 64
 
 const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   const out = new Uint8Array(a.length + b.length)
@@ -92,26 +103,31 @@ const lineReader = (reader: Socket.Reader) => {
 }
 
 /** The runner's side of a connection it accepted: it proves nothing to whom proves nothing. */
-export const acceptSocket = (socket: Socket.Socket, key: Buffer): Socket.Socket =>
+export const acceptSocket = (socket: Socket.Socket, key: Buffer, pending: Semaphore.Semaphore): Socket.Socket =>
   Socket.make({
     writer: socket.writer,
-    reader: Effect.gen(function*() {
-      const inner = yield* socket.reader
-      const writer = yield* socket.writer
-      const lines = lineReader(inner)
-      const nonceR = randomBytes(16).toString("hex")
-      yield* writer.write(encoder.encode(`${GREETING} ${nonceR}\n`))
-      const [nonceC = "", proof = ""] = (yield* lines.line).split(" ")
-      if (!/^[0-9a-f]{32}$/.test(nonceC) || !sameProof(prove(key, "caller", nonceR, nonceC), proof)) {
-        return yield* Effect.fail(refused("the caller could not prove the shared secret"))
-      }
-      yield* writer.write(encoder.encode(`${prove(key, "runner", nonceC, nonceR)}\n`))
-      return lines.rest()
-    }).pipe(
-      Effect.timeoutOrElse({
-        duration: HANDSHAKE_TIMEOUT,
-        orElse: () => Effect.fail(refused("the caller did not complete the handshake in time"))
-      })
+    reader: pending.withPermits(1)(
+      Effect.gen(function*() {
+        const inner = yield* socket.reader
+        const writer = yield* socket.writer
+        const lines = lineReader(inner)
+        const nonceR = randomBytes(16).toString("hex")
+        yield* writer.write(encoder.encode(`${GREETING} ${nonceR}\n`))
+        const [nonceC = "", proof = ""] = (yield* lines.line).split(" ")
+        if (!/^[0-9a-f]{32}$/.test(nonceC) || !sameProof(prove(key, "caller", nonceR, nonceC), proof)) {
+          return yield* Effect.fail(turnedAway("the caller could not prove the shared secret"))
+        }
+        yield* writer.write(encoder.encode(`${prove(key, "runner", nonceC, nonceR)}\n`))
+        return lines.rest()
+      }).pipe(
+        Effect.mapError((error) =>
+          error.reason._tag === "SocketCloseError" ? error : turnedAway(`the connection failed: ${error.message}`)
+        ),
+        Effect.timeoutOrElse({
+          duration: HANDSHAKE_TIMEOUT,
+          orElse: () => Effect.fail(turnedAway("the caller did not complete the handshake in time"))
+        })
+      )
     )
   })
 
@@ -121,6 +137,9 @@ export const connectSocket = (socket: Socket.Socket, key: Buffer): Socket.Socket
   return Socket.make({
     reader: Effect.gen(function*() {
       ready.closeUnsafe()
+      // A connection that ends (the RPC client reconnects after a backoff)
+      // holds the cluster's writes back again until the next handshake.
+      yield* Effect.addFinalizer(() => Effect.sync(() => ready.closeUnsafe()))
       const inner = yield* socket.reader
       const writer = yield* socket.writer
       const lines = lineReader(inner)
@@ -154,8 +173,10 @@ export const connectSocket = (socket: Socket.Socket, key: Buffer): Socket.Socket
 export const acceptingServer = (
   inner: SocketServer.SocketServer["Service"],
   key: Buffer
-): SocketServer.SocketServer["Service"] =>
-  SocketServer.SocketServer.of({
+): SocketServer.SocketServer["Service"] => {
+  const pending = Semaphore.makeUnsafe(MAX_PENDING)
+  return SocketServer.SocketServer.of({
     address: inner.address,
-    run: (handler) => inner.run((socket) => handler(acceptSocket(socket, key)))
+    run: (handler) => inner.run((socket) => handler(acceptSocket(socket, key, pending)))
   })
+}

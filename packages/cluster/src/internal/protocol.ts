@@ -8,11 +8,15 @@
  *
  * The batch id is the message's primary key: a batch sent twice (a retry
  * after its runner died) is answered once, from storage. The batch and its
- * answer are signed with the cluster's key (HMAC-SHA256 over the exact JSON
- * text): a process that can write to the database but does not know the
- * secret can neither submit work a runner would run nor forge a result a
- * client would accept. Inputs and outputs cross as JSON (their schemas'
- * encoded side).
+ * answer are signed with the cluster's key (HMAC-SHA256 over the batch id,
+ * the entity it is addressed to and the exact bytes): a process that can
+ * write to the database but does not know the secret can neither make up
+ * work a runner would run nor forge a result a client would accept; it can
+ * replay a batch it has seen, to the same entity (tasks run at least once:
+ * they must bear running again). Values cross as the pool's workers get
+ * them, with V8's serializer (structured clone: `NaN`, `-0`, `undefined`,
+ * dates, maps, typed arrays and bigints come through as they went), base64
+ * in the message.
  *
  * @internal
  */
@@ -23,6 +27,7 @@ import * as Entity from "effect/cluster/Entity"
 import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
 import { createHmac, timingSafeEqual } from "node:crypto"
+import { deserialize, serialize } from "node:v8"
 
 /** A batch whose signature does not hold: refused by the runner (or its answer, by the client). */
 export class BadSignature extends Schema.TaggedError<BadSignature>()("BadSignature", {
@@ -40,7 +45,7 @@ export const Run = Rpc.make("Run", {
 /** The entity runners host and clients send batches to. */
 export const TaskBatch = Entity.make("corun/TaskBatch", [Run])
 
-/** One job of a batch, as JSON. */
+/** One job of a batch. */
 export interface JobRecord {
   readonly task: string
   readonly chunk: boolean
@@ -48,26 +53,39 @@ export interface JobRecord {
   readonly timeoutMs: number | null
 }
 
-/** How one job ended, as JSON: `[kind, value, partial]` (kinds of `Backend.PoolBackend`). */
+/** How one job ended: `[kind, value, partial]` (kinds of `Backend.PoolBackend`). */
 export type EndRecord = readonly [
   kind: Backend.PoolBackend.EndKind,
   value: unknown,
   partial: ReadonlyArray<unknown> | null
 ]
 
-/** Signs `body` (a batch or an answer) for batch `batchId`. */
-export const sign = (key: Buffer, kind: "batch" | "ends", batchId: string, body: string): string =>
-  createHmac("sha256", key).update(`${kind}\n${batchId}\n${body}`).digest("hex")
+/** Signs `body` (a batch or an answer) for batch `batchId` to entity `entityId`. */
+export const sign = (key: Buffer, kind: "batch" | "ends", batchId: string, entityId: string, body: string): string =>
+  createHmac("sha256", key).update(`${kind}\n${batchId}\n${entityId}\n${body}`).digest("hex")
 
 /** Whether `signature` is `body`'s, in constant time. */
-export const verify = (key: Buffer, kind: "batch" | "ends", batchId: string, body: string, signature: string) => {
-  const expected = Buffer.from(sign(key, kind, batchId, body), "utf8")
+export const verify = (
+  key: Buffer,
+  kind: "batch" | "ends",
+  batchId: string,
+  entityId: string,
+  body: string,
+  signature: string
+) => {
+  const expected = Buffer.from(sign(key, kind, batchId, entityId, body), "utf8")
   const got = Buffer.from(signature, "utf8")
   return expected.length === got.length && timingSafeEqual(expected, got)
 }
 
+/** A value as a message body: V8's serializer (what a worker's input goes through), base64. */
+export const pack = (value: unknown): string => serialize(value).toString("base64")
+
+/** A body back to its value (only once its signature held). */
+export const unpack = (body: string): unknown => deserialize(Buffer.from(body, "base64"))
+
 // -----------------------------------------------------------------------------
-// The pool's own errors and defects, as JSON
+// The pool's own errors and defects, as plain data
 // -----------------------------------------------------------------------------
 
 const RunErrorSchema = Schema.Union([
@@ -79,7 +97,7 @@ const RunErrorSchema = Schema.Union([
 const encodeRunError = Schema.encodeUnknownSync(RunErrorSchema)
 const decodeRunError = Schema.decodeUnknownSync(RunErrorSchema)
 
-/** An end's value as JSON: a defect as its name, message and stack; a pool error through its schema. */
+/** An end's value as plain data: a defect as its name, message and stack; a pool error through its schema. */
 export const encodeEndValue = (kind: Backend.PoolBackend.EndKind, value: unknown): unknown => {
   if (kind === Backend.PoolBackend.Die) {
     const error = value instanceof Error ? value : new Error(String(value))
@@ -92,10 +110,10 @@ export const encodeEndValue = (kind: Backend.PoolBackend.EndKind, value: unknown
       return { _tag: "WorkerCrashed", message: String((value as { message?: unknown })?.message ?? value) }
     }
   }
-  return value ?? null
+  return value
 }
 
-/** The value `Job.end` expects back from its JSON form. */
+/** The value `Job.end` expects back from its plain form. */
 export const decodeEndValue = (kind: Backend.PoolBackend.EndKind, value: unknown, task: string): unknown => {
   if (kind === Backend.PoolBackend.Die) {
     const fields = value as { name?: string; message?: string; stack?: string | null }
