@@ -18,8 +18,8 @@
  * (b) the 8-slice sum of 1..100,000,000: the single-thread time in this
  *     process, then `pool.map(sum, slices, { chunksize: 1 })`.
  * (c) where a task's time goes: a lone task's round trip (one message to a
- *     runner and its persisted answer, sequential, p50), and what the
- *     client spends per task on a 256-job batch (JSON, signature).
+ *     runner and its persisted answer, sequential, p50), and what packing,
+ *     signing and unpacking cost per task of a 256-job batch.
  * (d) takeover: a runner is SIGKILLed while one-job batches go to every
  *     shard; the time until the last of them is answered (the dead
  *     runner's shards taken over by the other), TAKEOVERS times (a new
@@ -35,9 +35,10 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { createHmac } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
+import * as Protocol from "../packages/cluster/src/internal/protocol.ts"
 import { startPostgres } from "../scripts/postgres.ts"
 import * as Raw from "./cluster/raw.ts"
 import { load, machine, markdownTable, median, ms, quantile, ratio, revision } from "./lib/stats.ts"
@@ -201,15 +202,15 @@ const program = Effect.gen(function*() {
     yield* cluster.apply(noop, i)
     lone.push(performance.now() - start)
   }
-  const batch = JSON.stringify(
-    Array.from({ length: 256 }, (_, i) => ({ task: "noop", chunk: false, payload: i, timeoutMs: null }))
-  )
-  const signStart = performance.now()
+  const records = Array.from({ length: 256 }, (_, i) => ({ task: "noop", chunk: false, payload: i, timeoutMs: null }))
+  const key = randomBytes(32)
+  const packStart = performance.now()
   for (let i = 0; i < 200; i++) {
-    createHmac("sha256", "k").update(batch).digest("hex")
-    JSON.parse(batch)
+    const body = Protocol.pack(records)
+    Protocol.sign(key, "batch", "b", "e", body)
+    Protocol.unpack(body)
   }
-  const clientPerTaskUs = ((performance.now() - signStart) * 1000) / (200 * 256)
+  const clientPerTaskUs = ((performance.now() - packStart) * 1000) / (200 * 256)
 
   // (d) takeover.
   const takeovers: Array<number> = []
@@ -272,7 +273,9 @@ const program = Effect.gen(function*() {
     } ms (speed-up ${(median(samples.single) / median(samples.localSum)).toFixed(2)})`,
     `- A lone task's round trip (one persisted message and its answer): p50 ${ms(quantile(lone, 0.5))} ms, p99 ${
       ms(quantile(lone, 0.99))
-    } ms; the client's JSON and signature per task of a 256-job batch: ${clientPerTaskUs.toFixed(2)} µs`,
+    } ms; packing (V8's serializer, base64), signing and unpacking a 256-job batch, per task: ${
+      clientPerTaskUs.toFixed(2)
+    } µs`,
     `- Takeover after a SIGKILL (until every shard answers again): ${
       takeovers.map((t) => `${(t / 1000).toFixed(2)} s`).join(", ")
     }; median **${(median(takeovers) / 1000).toFixed(2)} s** (target ≤ 5 s: **${
