@@ -2,7 +2,7 @@ import { ClusterAuthError, ClusterPool } from "@corun/cluster"
 import { Errors } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -19,8 +19,11 @@ let dir: string
 
 beforeAll(async () => {
   pg = await startPostgres()
-  runner = await startRunner({ databaseUrl: pg.url, secret })
   dir = mkdtempSync(join(tmpdir(), "corun-auth-"))
+  // This runner reads its secret from a file (`--secret-file`), not its environment.
+  const secretFile = join(dir, "secret")
+  writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 })
+  runner = await startRunner({ databaseUrl: pg.url, secret, secretFile })
 }, 120_000)
 
 afterAll(async () => {

@@ -25,6 +25,8 @@ export interface RunnerProcess {
 export const startRunner = async (options: {
   readonly databaseUrl: string
   readonly secret: string
+  /** Pass the secret in this file (`--secret-file`) rather than in `CORUN_SECRET`. */
+  readonly secretFile?: string
   readonly size?: number
   readonly env?: Readonly<Record<string, string>>
 }): Promise<RunnerProcess> => {
@@ -36,9 +38,15 @@ export const startRunner = async (options: {
     "--listen",
     `127.0.0.1:${port}`,
     "--size",
-    String(options.size ?? 1)
+    String(options.size ?? 1),
+    ...(options.secretFile === undefined ? [] : ["--secret-file", options.secretFile])
   ], {
-    env: { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, CORUN_SECRET: options.secret },
+    env: {
+      ...process.env,
+      ...options.env,
+      DATABASE_URL: options.databaseUrl,
+      ...(options.secretFile === undefined ? { CORUN_SECRET: options.secret } : {})
+    },
     stdio: ["ignore", "pipe", "pipe"]
   })
   const runner: RunnerProcess = { child, port, output: "" }

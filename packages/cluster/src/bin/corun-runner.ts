@@ -7,7 +7,8 @@
  *   corun-runner --tasks ./tasks.ts --database-url postgres://… --listen 0.0.0.0:34431 \
  *     --advertise-host 10.0.0.5 --size 4
  *
- * The secret comes from `CORUN_SECRET` (a flag would show in `ps`; so would
+ * The secret comes from `CORUN_SECRET` or the file `--secret-file` names (a
+ * flag holding the secret itself would show in `ps`; so would
  * a password in `--database-url`: prefer `DATABASE_URL`); every flag also
  * has an environment variable (`ClusterRunner.config`).
  */
@@ -16,13 +17,14 @@ import * as Cause from "effect/Cause"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { readFileSync } from "node:fs"
 import { pathToFileURL } from "node:url"
 import { parseArgs } from "node:util"
 import * as ClusterRunner from "../ClusterRunner.ts"
 
 const usage = `usage: corun-runner --tasks MODULE [--database-url URL] [--listen HOST:PORT]
-                    [--advertise-host HOST] [--size N] [--runtime thread|process]
-environment: CORUN_SECRET (required), DATABASE_URL, CORUN_TASKS, CORUN_LISTEN_HOST, CORUN_PORT,
+                    [--advertise-host HOST] [--size N] [--runtime thread|process] [--secret-file PATH]
+environment: CORUN_SECRET (required unless --secret-file), DATABASE_URL, CORUN_TASKS, CORUN_LISTEN_HOST, CORUN_PORT,
              CORUN_ADVERTISE_HOST, CORUN_POOL_SIZE, CORUN_RUNTIME, CORUN_RETENTION, CORUN_SWEEP_INTERVAL`
 
 const { values } = parseArgs({
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     "advertise-host": { type: "string" },
     size: { type: "string" },
     runtime: { type: "string" },
+    "secret-file": { type: "string" },
     help: { type: "boolean" }
   }
 })
@@ -57,6 +60,10 @@ if (values.listen !== undefined) {
 if (values["advertise-host"] !== undefined) env.CORUN_ADVERTISE_HOST = values["advertise-host"]
 if (values.size !== undefined) env.CORUN_POOL_SIZE = values.size
 if (values.runtime !== undefined) env.CORUN_RUNTIME = values.runtime
+if (values["secret-file"] !== undefined) {
+  // The secret's file, not the secret: a flag's value shows in `ps`.
+  env.CORUN_SECRET = readFileSync(values["secret-file"], "utf8").trim()
+}
 if (env.CORUN_TASKS !== undefined && !/^[a-z]+:/.test(env.CORUN_TASKS)) {
   env.CORUN_TASKS = pathToFileURL(env.CORUN_TASKS).href
 }
