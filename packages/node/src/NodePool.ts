@@ -60,12 +60,13 @@
  */
 import { Errors, Pool, type Task } from "@corun/core"
 import { PoolBackend } from "@corun/core/Backend"
+import * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { NodeBackend } from "./internal/backend.ts"
-import * as Config from "./internal/config.ts"
+import * as PoolConfig from "./internal/config.ts"
 import { describeError, loadPlatform } from "./internal/runtime.ts"
 import { replenish, terminateNow } from "./internal/workerSet.ts"
 
@@ -98,7 +99,7 @@ export interface ResourceLimits {
  * @since 0.1.0
  * @category constants
  */
-export const maxSize: number = Config.maxSize
+export const maxSize: number = PoolConfig.maxSize
 
 /**
  * What `Options.initializer` takes: any task, whatever its types. Not
@@ -240,7 +241,7 @@ export const make: <Init extends Initializer | undefined = undefined>(
     return yield* Effect.acquireRelease(
       Effect.suspend(() => {
         // Every option is checked before anything starts.
-        const parsed = Config.parseOptions(options)
+        const parsed = PoolConfig.parseOptions(options)
         if (parsed instanceof Errors.InvalidArgumentError) return Effect.fail(parsed)
         const backend = new NodeBackend(parsed)
         // Node itself may refuse to start the workers (a bad `execArgv`…):
@@ -275,6 +276,59 @@ export const make: <Init extends Initializer | undefined = undefined>(
 export const layer = <Init extends Initializer | undefined = undefined>(
   options: Options<Init>
 ): Layer.Layer<Pool.Pool, Errors.InvalidArgumentError> => Layer.effect(Pool.Pool, make(options))
+
+/**
+ * A layer providing the `Pool` service, its options read from `Config` —
+ * each option a `Config` of its own, or one `Config` of them all — as
+ * `NodeHttpServer.layerConfig` does:
+ *
+ * ```ts
+ * NodePool.layerConfig({
+ *   tasks: Config.succeed(new URL("./tasks.ts", import.meta.url)),
+ *   size: Config.Int("POOL_SIZE").pipe(Config.withDefault(4))
+ * })
+ * NodePool.layerConfig(NodePool.config(new URL("./tasks.ts", import.meta.url))) // the CORUN_* variables
+ * ```
+ *
+ * Fails with `ConfigError` when the configuration cannot be read, and with
+ * `InvalidArgumentError` when an option read is invalid, before any worker
+ * starts.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Wrap<Options>
+): Layer.Layer<Pool.Pool, Errors.InvalidArgumentError | Config.ConfigError> =>
+  Layer.effect(Pool.Pool, Effect.flatMap(Config.unwrap<Options>(options), (read) => make(read)))
+
+/**
+ * The options of a pool of `tasks` from the environment (or whatever
+ * `ConfigProvider` is current), every one optional: `CORUN_POOL_SIZE`,
+ * `CORUN_RUNTIME` (`thread` / `process`), `CORUN_TASK_TIMEOUT`,
+ * `CORUN_IDLE_TIMEOUT`, `CORUN_STARTUP_TIMEOUT`, `CORUN_CANCEL_GRACE_PERIOD`
+ * (durations such as `30 seconds`), `CORUN_MAX_TASKS_PER_CHILD`,
+ * `CORUN_MAX_IN_FLIGHT_PER_WORKER` (Python's `maxtasksperchild`). For
+ * `layerConfig`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config = (tasks: URL | string): Config.Config<Options> =>
+  Config.all({
+    size: Config.option(Config.Int("CORUN_POOL_SIZE")),
+    runtime: Config.option(Config.Literals(["thread", "process"], "CORUN_RUNTIME")),
+    taskTimeout: Config.option(Config.Duration("CORUN_TASK_TIMEOUT")),
+    idleTimeout: Config.option(Config.Duration("CORUN_IDLE_TIMEOUT")),
+    startupTimeout: Config.option(Config.Duration("CORUN_STARTUP_TIMEOUT")),
+    cancelGracePeriod: Config.option(Config.Duration("CORUN_CANCEL_GRACE_PERIOD")),
+    maxTasksPerChild: Config.option(Config.Int("CORUN_MAX_TASKS_PER_CHILD")),
+    maxInFlightPerWorker: Config.option(Config.Int("CORUN_MAX_IN_FLIGHT_PER_WORKER"))
+  }).pipe(Config.map((read): Options => {
+    const options: Record<string, unknown> = { tasks }
+    for (const [name, value] of Object.entries(read)) if (value._tag === "Some") options[name] = value.value
+    return options as unknown as Options
+  }))
 
 /**
  * The live workers of a pool made by `NodePool` — the pool's worker ids and
