@@ -165,6 +165,22 @@ export interface MapOptions {
 }
 
 /**
+ * Options of `stream`, the pool as a stage of a `Stream` pipeline.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamOptions extends MapOptions {
+  /**
+   * How many jobs (chunks) may be in flight at once; the stream reads no
+   * further input meanwhile (back-pressure). Default: twice the pool's size.
+   */
+  readonly concurrency?: number | undefined
+  /** `true` (default): results in input order; `false`: as they complete. */
+  readonly ordered?: boolean | undefined
+}
+
+/**
  * Options of `mapAsync` / `starmapAsync`.
  *
  * @since 0.1.0
@@ -289,6 +305,19 @@ export interface PoolService {
     inputs: Iterable<I>,
     options?: MapOptions
   ): Stream.Stream<O, E | SubmitError | RunError>
+  /**
+   * The pool as a stage of a `Stream` pipeline: runs `task` on every
+   * element of `inputs` — a stream, from a file or a socket, as long as it
+   * is — `chunksize` elements per job, at most `concurrency` jobs in flight
+   * (the input is not read further meanwhile), the results in input order
+   * (`ordered: false`: as they complete). A failure ends the stream and
+   * cancels the jobs in flight. Python has none; it is `imap` over an
+   * iterator that never ends.
+   */
+  stream<I, O, E, P>(
+    task: Task<string, I, O, E, P>,
+    options?: StreamOptions
+  ): <E2, R>(inputs: Stream.Stream<I, E2, R>) => Stream.Stream<O, E | E2 | SubmitError | RunError, R>
   /**
    * The progress values a task reports, as a stream that ends when the task
    * completes: what a progress bar needs. Values reported before the stream

@@ -873,6 +873,33 @@ class DerivedPool implements Pool.PoolService {
     return this.streamMap(task, inputs, options, false)
   }
 
+  stream<I, O, E, P>(
+    task: Task.Task<string, I, O, E, P>,
+    options?: Pool.StreamOptions
+  ): <E2, R>(inputs: Stream.Stream<I, E2, R>) => Stream.Stream<O, E | E2 | Pool.SubmitError | Pool.RunError, R> {
+    // Checked when the stage is made, before any input is read.
+    const chunksize = chunksizeOf(options?.chunksize, () => 1)
+    const concurrency = options?.concurrency === undefined
+      ? 2 * this.backend.size
+      : Validation.positiveCount(options.concurrency, "concurrency")
+    const timeout = Validation.timeoutMillis(options?.timeout)
+    const invalid = [chunksize, concurrency, timeout].find((value) => value instanceof InvalidArgumentError)
+    if (invalid !== undefined) return () => Stream.fail(invalid as InvalidArgumentError)
+    const size = chunksize as number
+    const jobOptions = { timeout: options?.timeout }
+    const run = (chunk: ReadonlyArray<I>): Effect.Effect<ReadonlyArray<O>, E | Pool.SubmitError | Pool.RunError> =>
+      size === 1
+        ? Effect.map(this.apply(task, chunk[0]!, jobOptions), (output) => [output])
+        : this.map(task, chunk, { chunksize: size, timeout: options?.timeout })
+    return (inputs) =>
+      Stream.flattenIterable(
+        Stream.mapEffect(Stream.grouped(inputs, size), run, {
+          concurrency: concurrency as number,
+          unordered: options?.ordered === false
+        })
+      )
+  }
+
   /**
    * `imap` / `imapUnordered`: the shared result window
    * (`Backend.ResultWindow`), driven by `startEachSync`, one window item per
