@@ -8,8 +8,9 @@
  * type-check a TypeScript consumer against the packed declarations.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -27,11 +28,19 @@ const pnpm = (args: Array<string>, cwd: string) => {
   return execFileSync("npx", ["-y", rootManifest.packageManager, ...args], { cwd, encoding: "utf8" })
 }
 
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
+
 const run = (command: string, args: Array<string>, cwd: string) =>
   execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
 
 describe("packed packages", () => {
-  it("install outside the workspace and run under plain Node", { timeout: 300_000 }, () => {
+  it("install outside the workspace and run under plain Node", { timeout: 300_000 }, async () => {
     const work = mkdtempSync(join(tmpdir(), "corun-pack-"))
     try {
       for (const pkg of ["core", "node", "cluster"]) {
@@ -41,6 +50,14 @@ describe("packed packages", () => {
       }
       const tarballs = readdirSync(work).filter((file) => file.endsWith(".tgz")).sort()
       expect(tarballs).toEqual(["corun-cluster-0.1.0.tgz", "corun-core-0.1.0.tgz", "corun-node-0.1.0.tgz"])
+
+      // Each tarball carries its README and the licence.
+      for (const tarball of tarballs) {
+        const files = run("tar", ["-tzf", join(work, tarball)], work).split("\n")
+        expect(files).toEqual(expect.arrayContaining(["package/README.md", "package/LICENSE"]))
+        const manifest = JSON.parse(run("tar", ["-xOzf", join(work, tarball), "package/package.json"], work))
+        expect(manifest.engines).toEqual({ node: ">=22.19" })
+      }
 
       // The packed manifests point at the built files, not the sources.
       const manifest = JSON.parse(
@@ -87,6 +104,7 @@ describe("packed packages", () => {
             "@corun/node": `file:../corun-node-0.1.0.tgz`,
             "@corun/cluster": `file:../corun-cluster-0.1.0.tgz`,
             "effect": rootManifest.devDependencies.effect,
+            "@types/node": rootManifest.devDependencies["@types/node"],
             "@effect/platform-node": rootManifest.devDependencies["@effect/platform-node"]
           }
         })
@@ -220,6 +238,44 @@ export const wrong: Future.Future<string, never> = null as unknown as Future.Fut
         })
       )
       run(process.execPath, [tsc, "-p", "tsconfig.json"], project)
+
+      // The README's recipe ("Using corun in your project"), as written
+      // there: its tsconfig.json type-checks its two files, and the service
+      // answers, its work on the pool, then stops on SIGTERM.
+      const service = join(project, "service")
+      run("mkdir", ["-p", service], project)
+      writeFileSync(join(service, "package.json"), JSON.stringify({ type: "module" }))
+      const readme = readFileSync(join(root, "README.md"), "utf8")
+      const recipe = [...readme.matchAll(/<!-- recipe: (\S+) -->\n```\w*\n([\s\S]*?)```/g)]
+      expect(recipe.map(([, file]) => file)).toEqual(["tsconfig.json", "tasks.ts", "server.ts"])
+      for (const [, file, text] of recipe) writeFileSync(join(service, file!), text!)
+      run(process.execPath, [tsc, "-p", "tsconfig.json"], service)
+      const port = await freePort()
+      const server = spawn(process.execPath, ["server.ts"], {
+        cwd: service,
+        env: { ...process.env, PORT: String(port), CORUN_POOL_SIZE: "2" },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let serverOutput = ""
+      server.stdout.on("data", (chunk) => (serverOutput += chunk))
+      server.stderr.on("data", (chunk) => (serverOutput += chunk))
+      try {
+        let answer: string | undefined
+        for (let attempt = 0; attempt < 300 && answer === undefined; attempt++) {
+          answer = await fetch(`http://127.0.0.1:${port}/fib/20`).then((response) => response.text(), () => undefined)
+          if (answer === undefined) await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+        expect({ answer, output: answer === "6765" ? "" : serverOutput }).toEqual({ answer: "6765", output: "" })
+      } finally {
+        const exited = new Promise((resolve) => server.once("exit", resolve))
+        server.kill("SIGTERM")
+        const stopped = await Promise.race([
+          exited.then(() => true),
+          new Promise((r) => setTimeout(() => r(false), 30_000))
+        ])
+        if (!stopped) server.kill("SIGKILL")
+        expect(stopped).toBe(true)
+      }
     } finally {
       rmSync(work, { recursive: true, force: true })
     }
