@@ -129,6 +129,16 @@ const runJobs = (
         wantsProgress: false,
         running: () => {},
         progress: () => {},
+        // The runner's own loggers get the task's records (they do not cross back to the client).
+        log: (level, message, annotations, cause) => {
+          const parts = Array.isArray(message) ? message : [message]
+          Effect.runFork(
+            Effect.annotateLogs(Effect.logWithLevel(level)(...parts, ...(cause === undefined ? [] : [cause])), {
+              ...annotations,
+              "corun.task": record.task
+            })
+          )
+        },
         end: (kind, value, partial) => {
           if (ends[i] !== undefined) return
           ends[i] = [kind, Protocol.encodeEndValue(kind, value), partial ?? null]

@@ -216,6 +216,14 @@ export interface Options<Init extends Initializer | undefined = undefined> {
    * pool.
    */
   readonly bundle?: boolean | undefined
+  /**
+   * `Effect.log` in a task reaches the caller's loggers (JSON loggers stay
+   * JSON), with the caller's annotations, the task's own, and
+   * `corun.task` / `corun.worker`. Default `true`; `false` leaves a task's
+   * log records in its worker (printed there by the default logger) and
+   * saves the forwarding logger on the hot path.
+   */
+  readonly logs?: boolean | undefined
   /** Environment of child-process workers; default: the parent's. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined
 }

@@ -29,6 +29,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import type * as LogLevel from "effect/LogLevel"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
@@ -152,6 +153,17 @@ export interface Job {
   running(): void
   /** One encoded progress value (decoded with the task's `progress` schema; a mismatch is dropped). */
   progress(encoded: unknown): void
+  /**
+   * A log record of the task (`Effect.log` in the worker): delivered to the
+   * caller's loggers, with the caller's annotations, the task's own
+   * (`annotations`) and its name. `cause`: a failure logged with it, as text.
+   */
+  log(
+    level: LogLevel.Severity,
+    message: unknown,
+    annotations: Readonly<Record<string, unknown>> | undefined,
+    cause: string | undefined
+  ): void
   /**
    * The job ended: exactly once (later calls are ignored). For a chunk that
    * ended part-way (any kind but `Success`), `partial` holds the encoded
@@ -305,6 +317,8 @@ class PoolJob implements Job {
   progressState: ProgressState | undefined = undefined
   /** For chunks that ended part-way: the decoded outputs computed before the end. */
   partial: Array<unknown> | undefined = undefined
+  /** The fiber that submitted it: its loggers and annotations get the task's log records. */
+  caller: Fiber.Fiber<unknown, unknown> | undefined = undefined
 
   constructor(
     task: string,
@@ -343,6 +357,24 @@ class PoolJob implements Job {
       // Amortized: the oldest values go once the buffer holds twice the bound.
       if (buffer.length >= 2 * state.bound) state.buffer = buffer.slice(-state.bound)
     } else for (const subscriber of state.subscribers) subscriber.value(decoded.value)
+  }
+
+  log(
+    level: LogLevel.Severity,
+    message: unknown,
+    annotations: Readonly<Record<string, unknown>> | undefined,
+    cause: string | undefined
+  ): void {
+    const caller = this.caller
+    if (caller === undefined) return
+    // Logged as the caller would log it (its loggers, its annotations),
+    // marked with the task; a fiber of its own, so the caller's is not
+    // disturbed. Only tasks that log pay for it.
+    const parts = Array.isArray(message) ? message : [message]
+    const record = Effect.logWithLevel(level)(...(cause === undefined ? parts : [...parts, cause]))
+    Effect.runForkWith(caller.context)(
+      Effect.annotateLogs(record, { ...annotations, "corun.task": this.task })
+    )
   }
 
   end(kind: EndKind, value: unknown, partial: ReadonlyArray<unknown> | undefined): void {
@@ -652,22 +684,25 @@ class DerivedPool implements Pool.PoolService {
     input: I,
     options?: Pool.ApplyOptions<P>
   ): Effect.Effect<O, E | Pool.SubmitError | Pool.RunError> {
-    return Effect.callback<O, E | Pool.SubmitError | Pool.RunError>((resume) => {
-      const job = this.prepare(task, input, options as Pool.ApplyOptions<unknown>)
-      if (!(job instanceof PoolJob)) return resume(Effect.fail(job))
-      job.onExit = resume as (exit: Exit.Exit<any, any>) => void
-      if (options?.onProgress !== undefined) {
-        job.onProgress = options.onProgress as (value: unknown) => void
-        job.wantsProgress = job.codecs.hasProgress
-      }
-      this.startJob(job)
-      // Interrupted: stop the task and wait until it has stopped.
-      return Effect.callback<void>((resumeStopped) => {
-        if (job.ended) return resumeStopped(Effect.void)
-        job.onExit = () => resumeStopped(Effect.void)
-        this.cancelJob(job)
+    return Effect.withFiber((fiber) =>
+      Effect.callback<O, E | Pool.SubmitError | Pool.RunError>((resume) => {
+        const job = this.prepare(task, input, options as Pool.ApplyOptions<unknown>)
+        if (!(job instanceof PoolJob)) return resume(Effect.fail(job))
+        job.caller = fiber
+        job.onExit = resume as (exit: Exit.Exit<any, any>) => void
+        if (options?.onProgress !== undefined) {
+          job.onProgress = options.onProgress as (value: unknown) => void
+          job.wantsProgress = job.codecs.hasProgress
+        }
+        this.startJob(job)
+        // Interrupted: stop the task and wait until it has stopped.
+        return Effect.callback<void>((resumeStopped) => {
+          if (job.ended) return resumeStopped(Effect.void)
+          job.onExit = () => resumeStopped(Effect.void)
+          this.cancelJob(job)
+        })
       })
-    })
+    )
   }
 
   applyAsync<I, O, E, P>(
@@ -678,6 +713,7 @@ class DerivedPool implements Pool.PoolService {
     return Effect.withFiber((fiber) => {
       const job = this.prepare(task, input, options as Pool.ApplyOptions<unknown>)
       if (!(job instanceof PoolJob)) return Effect.fail(job)
+      job.caller = fiber
       if (options?.onProgress !== undefined) job.onProgress = options.onProgress as (value: unknown) => void
       const future = FutureInternal.makeUnsafe<any, any>({ name: job.task, cancel: () => this.cancelJob(job) })
       job.future = future
@@ -708,7 +744,8 @@ class DerivedPool implements Pool.PoolService {
     task: Task.Any,
     inputs: Iterable<unknown>,
     options: Pool.MapOptions | undefined,
-    onDone: (exit: Exit.Exit<Array<unknown>, unknown>) => void
+    onDone: (exit: Exit.Exit<Array<unknown>, unknown>) => void,
+    caller: Fiber.Fiber<unknown, unknown> | undefined
   ): (() => void) | Pool.SubmitError {
     if (this.backend.isClosed()) return poolClosed(task.name)
     // The options are checked before the inputs are read.
@@ -755,6 +792,7 @@ class DerivedPool implements Pool.PoolService {
         undefined,
         timeoutMs
       )
+      job.caller = caller
       const offset = start
       job.onExit = (exit) => {
         remaining--
@@ -785,29 +823,31 @@ class DerivedPool implements Pool.PoolService {
     inputs: Iterable<I>,
     options?: Pool.MapOptions
   ): Effect.Effect<Array<O>, E | Pool.SubmitError | Pool.RunError> {
-    return Effect.callback<Array<O>, E | Pool.SubmitError | Pool.RunError>((resume) => {
-      let done = false
-      let onStopped: (() => void) | undefined
-      let cancel: (() => void) | Pool.SubmitError
-      try {
-        cancel = this.mapJobs(task, inputs, options, (exit) => {
-          done = true
-          if (onStopped !== undefined) onStopped()
-          else resume(exit as Exit.Exit<Array<O>, E>)
+    return Effect.withFiber((fiber) =>
+      Effect.callback<Array<O>, E | Pool.SubmitError | Pool.RunError>((resume) => {
+        let done = false
+        let onStopped: (() => void) | undefined
+        let cancel: (() => void) | Pool.SubmitError
+        try {
+          cancel = this.mapJobs(task, inputs, options, (exit) => {
+            done = true
+            if (onStopped !== undefined) onStopped()
+            else resume(exit as Exit.Exit<Array<O>, E>)
+          }, fiber)
+        } catch (error) {
+          // iterating the inputs threw: a defect, as in the caller's own code
+          return resume(Effect.die(error))
+        }
+        if (typeof cancel !== "function") return resume(Effect.fail(cancel))
+        const stop = cancel
+        // Interrupted: stop every job and wait until they have all stopped.
+        return Effect.callback<void>((resumeStopped) => {
+          if (done) return resumeStopped(Effect.void)
+          onStopped = () => resumeStopped(Effect.void)
+          stop()
         })
-      } catch (error) {
-        // iterating the inputs threw: a defect, as in the caller's own code
-        return resume(Effect.die(error))
-      }
-      if (typeof cancel !== "function") return resume(Effect.fail(cancel))
-      const stop = cancel
-      // Interrupted: stop every job and wait until they have all stopped.
-      return Effect.callback<void>((resumeStopped) => {
-        if (done) return resumeStopped(Effect.void)
-        onStopped = () => resumeStopped(Effect.void)
-        stop()
       })
-    })
+    )
   }
 
   mapAsync<I, O, E, P>(
@@ -827,7 +867,8 @@ class DerivedPool implements Pool.PoolService {
           task,
           inputs,
           options,
-          (exit) => FutureInternal.completeUnsafe(future, exit as Exit.Exit<Array<O>, E | Pool.RunError>)
+          (exit) => FutureInternal.completeUnsafe(future, exit as Exit.Exit<Array<O>, E | Pool.RunError>),
+          fiber
         )
       } catch (error) {
         // iterating the inputs threw: a defect, as in the caller's own code
@@ -937,7 +978,7 @@ class DerivedPool implements Pool.PoolService {
       ordered,
       window: backend.window,
       drive: (window, scope) =>
-        Effect.suspend((): Effect.Effect<void, Pool.SubmitError> => {
+        Effect.withFiber((caller): Effect.Effect<void, Pool.SubmitError> => {
           // The options are checked before any input is read.
           if (backend.isClosed()) return Effect.fail(poolClosed(task.name))
           if (chunksize instanceof InvalidArgumentError) return Effect.fail(chunksize)
@@ -975,6 +1016,7 @@ class DerivedPool implements Pool.PoolService {
                 return
               }
               const job = new PoolJob(task.name, codecs, !single, item, undefined, timeoutMs)
+              job.caller = caller
               job.onExit = single
                 ? (exit) => {
                   complete(exit)

@@ -58,6 +58,8 @@ export interface PoolConfig {
   readonly resourceLimits: ResourceLimits | undefined
   /** Workers start from a bundle of the tasks module when one is cached (`internal/bundle.ts`). */
   readonly bundle: boolean
+  /** Tasks' log records go to their callers' loggers (`Options.logs`). */
+  readonly forwardLogs: boolean
   /** Flags added to the ones workers inherit. */
   readonly execArgv: ReadonlyArray<string>
   /** Child processes' environment; `undefined`: this process's. */
@@ -126,6 +128,9 @@ export const parseOptions = (options: Options<any>): PoolConfig | Errors.Invalid
       if (limit instanceof Errors.InvalidArgumentError) return limit
     }
   }
+  if (options.logs !== undefined && typeof options.logs !== "boolean") {
+    return Validation.invalidArgument("logs", options.logs, "true or false")
+  }
   if (options.bundle !== undefined && typeof options.bundle !== "boolean") {
     return Validation.invalidArgument("bundle", options.bundle, "true or false")
   }
@@ -157,6 +162,7 @@ export const parseOptions = (options: Options<any>): PoolConfig | Errors.Invalid
     initializer,
     resourceLimits: options.resourceLimits,
     bundle: options.bundle !== false,
+    forwardLogs: options.logs !== false,
     execArgv: options.execArgv ?? [],
     env: options.env
   }

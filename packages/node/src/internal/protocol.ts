@@ -144,6 +144,15 @@ export const R_BATCH = 13
  * arguments of each call in order.
  */
 export const R_CASTS = 14
+/**
+ * `[R_LOG, id, level, message, annotations, cause]`: a log record of the
+ * running task (`Effect.log` in the worker), for the caller's loggers; only
+ * from workers started with `forwardLogs`.
+ */
+export const R_LOG = 15
+
+/** A log record's level (Effect's `LogLevel.Severity`). */
+export type LogSeverity = "Fatal" | "Error" | "Warn" | "Info" | "Debug" | "Trace"
 
 /** `R_CHUNK`'s failTag when every input of the chunk succeeded. */
 export const CHUNK_DONE = -1
@@ -172,6 +181,14 @@ export type Reply =
   | readonly [op: typeof R_CANCEL_CALL, callId: number]
   | readonly [op: typeof R_BATCH, replies: ReadonlyArray<Reply>]
   | readonly [op: typeof R_CASTS, objectId: number, method: string, argsList: Array<unknown>]
+  | readonly [
+    op: typeof R_LOG,
+    id: number,
+    level: LogSeverity,
+    message: unknown,
+    annotations: Readonly<Record<string, unknown>> | undefined,
+    cause: string | undefined
+  ]
 
 /** What a worker learns at start (`workerData`, or an environment variable for child processes). */
 export interface WorkerInit {
@@ -193,6 +210,8 @@ export interface WorkerInit {
   readonly bundle?: string | undefined
   /** The name of a `Process`'s worker (`Process.current`). */
   readonly name?: string | undefined
+  /** Send the running task's log records to the parent (`R_LOG`) instead of logging them here (`NodePool`'s `logs`). */
+  readonly forwardLogs?: boolean | undefined
   /** A worker thread's parent's `ProcessSync` memory (`internal/syncMemory`); threads only. */
   readonly syncArena?: { readonly id: number; readonly buffer: SharedArrayBuffer } | undefined
 }

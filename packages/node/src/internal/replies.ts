@@ -59,6 +59,11 @@ export const onMessage = (pool: PoolState, w: WorkerHandle, message: P.Reply) =>
     case P.R_PROGRESS:
       if (job.state !== "done") job.client.progress(message[2])
       return
+    case P.R_LOG:
+      if (job.state !== "done") {
+        job.client.log(message[2], message[3], { ...message[4], "corun.worker": w.id }, message[5])
+      }
+      return
     case P.R_CHUNK: {
       const values = message[2]
       if (message[3] === P.CHUNK_DONE) return finish(pool, job, PoolBackend.Success, values)

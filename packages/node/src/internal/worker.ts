@@ -20,9 +20,13 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as References from "effect/References"
 import * as Schema from "effect/Schema"
 import * as WorkerThreads from "node:worker_threads"
 import * as P from "./protocol.ts"
@@ -317,6 +321,43 @@ const runChunk = (entry: Entry, id: number, inputs: Array<unknown>) =>
     return [values, undefined] as const
   })
 
+/**
+ * A value as it can cross to the parent: itself when it clones, else its
+ * text (a log message may hold anything).
+ */
+const crossable = (value: unknown): unknown => {
+  if (typeof value !== "object" || value === null) return typeof value === "function" ? String(value) : value
+  try {
+    return structuredClone(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/**
+ * Runs a task's effect: with `forwardLogs`, under a logger that sends each
+ * record to the parent for the running task's caller (one context made
+ * once: nothing per task), else as Effect's default runtime does.
+ */
+const runTask: (effect: Effect.Effect<unknown, unknown>) => Fiber.Fiber<unknown, unknown> = init.forwardLogs === true
+  ? Effect.runForkWith(Context.make(
+    Logger.CurrentLoggers,
+    new Set([Logger.make((options) => {
+      if (currentId < 0) return
+      const message = Array.isArray(options.message) ? options.message.map(crossable) : crossable(options.message)
+      const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
+      postSoon([
+        P.R_LOG,
+        currentId,
+        options.logLevel as P.LogSeverity,
+        message,
+        Object.keys(annotations).length === 0 ? undefined : crossable(annotations) as Record<string, unknown>,
+        options.cause.reasons.length === 0 ? undefined : Cause.pretty(options.cause)
+      ])
+    })])
+  ))
+  : Effect.runFork
+
 const drain = (): void => {
   while (head < queue.length) {
     const op = queue[head]
@@ -347,13 +388,15 @@ const drain = (): void => {
     } else {
       effect = runChunk(entry, id, payload as Array<unknown>)
     }
-    const fiber = Effect.runFork(effect)
+    // The task's log records name it (`currentId`) while it runs.
+    currentId = id
+    const fiber = runTask(effect)
     const exit = fiber.pollUnsafe()
     if (exit !== undefined) {
+      currentId = -1
       reply(entry, op, id, exit)
       continue
     }
-    currentId = id
     currentFiber = fiber
     fiber.addObserver((exit) => {
       currentId = -1

@@ -33,7 +33,8 @@ export const spawn = (pool: PoolState): WorkerHandle => {
     workerId: id,
     initializer: pool.config.initializer,
     tsxApi: tsxApi(),
-    bundle: pool.config.bundle ? Bundle.forWorker(pool.config.tasksUrl.href) : undefined
+    bundle: pool.config.bundle ? Bundle.forWorker(pool.config.tasksUrl.href) : undefined,
+    forwardLogs: pool.config.forwardLogs
   }
   let handle!: WorkerHandle
   const rt = pool.runtime.spawn({

@@ -177,6 +177,7 @@ const fakeClient = (id: number, overrides: Partial<PoolBackend.Job> = {}): FakeC
     transfer: undefined,
     timeoutMs: undefined,
     wantsProgress: false,
+    log: () => {},
     ...overrides,
     runningCalls: 0,
     ends: [],

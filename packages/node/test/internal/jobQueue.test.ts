@@ -17,6 +17,9 @@ const client: PoolBackend.Job = {
   progress: () => {
     throw new Error("the queue must not report progress")
   },
+  log: () => {
+    throw new Error("the queue must not log")
+  },
   end: () => {
     throw new Error("the queue must not end a job")
   }

@@ -54,9 +54,10 @@ describe("protocol", () => {
         P.R_ACK,
         P.R_CANCEL_CALL,
         P.R_BATCH,
-        P.R_CASTS
+        P.R_CASTS,
+        P.R_LOG
       ],
-      Array.from({ length: 15 }, (_, i) => i)
+      Array.from({ length: 16 }, (_, i) => i)
     )
     // The chunk's "no failure" tag is none of the reply codes it could be confused with.
     assert.notInclude([P.R_FAIL, P.R_DIE, P.R_INTERRUPTED], P.CHUNK_DONE)

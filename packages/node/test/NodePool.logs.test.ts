@@ -1,0 +1,58 @@
+import { NodePool } from "@corun/node"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as References from "effect/References"
+import * as T from "./fixtures/tasks.ts"
+import { tasks } from "./helpers.ts"
+
+interface Record {
+  readonly level: string
+  readonly message: ReadonlyArray<unknown>
+  readonly annotations: Readonly<globalThis.Record<string, unknown>>
+}
+
+/** Runs `chatty` on a pool made with `options`, with a logger of the caller's that keeps what reaches it. */
+const run = (options: Partial<NodePool.Options>) =>
+  Effect.gen(function*() {
+    const records: Array<Record> = []
+    const logger = Logger.make((options) => {
+      records.push({
+        level: options.logLevel,
+        message: Array.isArray(options.message) ? options.message : [options.message],
+        annotations: { ...options.fiber.getRef(References.CurrentLogAnnotations) }
+      })
+    })
+    const value = yield* Effect.scoped(Effect.gen(function*() {
+      const pool = yield* NodePool.make({ tasks, size: 1, ...options })
+      return yield* pool.apply(T.chatty, 7).pipe(Effect.annotateLogs({ request: "r-1" }))
+    })).pipe(Effect.provide(Logger.layer([logger])))
+    return { value, records }
+  })
+
+describe("a task's log records reach the caller's logger", () => {
+  for (const runtime of ["thread", "process"] as const) {
+    it.live(`with the caller's annotations, the task's own, the task and the worker (${runtime})`, () =>
+      Effect.gen(function*() {
+        const { records, value } = yield* run({ runtime })
+        assert.strictEqual(value, 7)
+        const fromTask = records.filter((record) => record.annotations["corun.task"] === "chatty")
+        assert.deepStrictEqual(fromTask.map((record) => record.level), ["Info", "Warn", "Error"])
+        const [hello, careful, broke] = fromTask
+        assert.deepStrictEqual(hello!.message, ["hello from the worker", 7])
+        assert.strictEqual(hello!.annotations.request, "r-1")
+        assert.strictEqual(hello!.annotations.step, "one")
+        assert.strictEqual(typeof hello!.annotations["corun.worker"], "number")
+        assert.deepStrictEqual(careful!.message, ["careful"])
+        assert.strictEqual(broke!.message[0], "it broke")
+        assert.include(String(broke!.message[1]), "the reason")
+      }))
+  }
+
+  it.live("logs: false keeps them in the worker", () =>
+    Effect.gen(function*() {
+      const { records, value } = yield* run({ logs: false })
+      assert.strictEqual(value, 7)
+      assert.deepStrictEqual(records.filter((record) => record.annotations["corun.task"] === "chatty"), [])
+    }))
+})
