@@ -1,141 +1,198 @@
 /**
- * corun's demo (`pnpm demo`): the I/O fan-out that the Python tutorials use
- * threads and coroutines for, on Effect fibers.
+ * corun's demo (`pnpm demo`): the "multiprocess plus coroutine" design of
+ * the Python tutorials in one program. Pages are fetched on fibers (I/O:
+ * many at once, at most 8 in flight) and each is processed on the worker
+ * pool (CPU: a checksum of a few tens of milliseconds, on every core); the
+ * results stream out in input order as they are ready, with a live
+ * progress line.
  *
- * 20 simulated downloads, each a real `Effect.sleep` of 50–150 ms (random,
- * the same durations for every run below), fetched:
+ * The same 16 pages (simulated downloads, a real `Effect.sleep` of
+ * 40–120 ms each; sizes 4–10 kB) go through four pipelines:
  *
- * 1. one after the other (what a single-threaded Python loop does);
- * 2. all at once with `executor.map` — Python's
- *    `ThreadPoolExecutor(20).map(download, urls)`: results in input order;
- * 3. all at once with `executor.submit` + `asCompleted` — Python's
- *    `as_completed([executor.submit(download, url) for url in urls])`:
- *    results in completion order, shortest first;
- * 4. with `Executor.make({ maxWorkers: 5 })`: at most five at a time.
+ * 1. sequential: fetch, process, next — one thread, one thing at a time;
+ * 2. fibers only: every fetch at once (bounded), the processing still on
+ *    the main thread, one page after the other;
+ * 3. pool only: one fetch at a time, the processing on the pool;
+ * 4. both: fetches on fibers feeding `pool.stream` — I/O and CPU overlap,
+ *    on all cores.
  *
- * It prints each time and the speed-up over the sequential run. It checks
- * what does not depend on how busy the machine is: how many downloads were
- * in flight at once in each run (1, all 20, 20, at most 5 and at least 5),
- * that `map` kept the input order, and that `asCompleted` yielded every
- * page once, in the order the downloads completed.
+ * It prints each wall time with its speed-up over the sequential run, and
+ * the cores the pool used. It checks what does not depend on how busy the
+ * machine is: every page's checksum equals the one computed on the main
+ * thread, the results came in input order, the processing ran on worker
+ * threads (not the main one) and on more than one of them, and fetches
+ * overlapped (at most 8 at once) in the pipelines that fetch on fibers.
  *
  * Run: `pnpm demo` (or `pnpm tsx examples/demo.ts`)
  */
-import { asCompleted, Executor, Future } from "@corun/core"
+import { Pool } from "@corun/core"
+import { NodePool } from "@corun/node"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect, Random, Stream } from "effect"
+import { threadId } from "node:worker_threads"
 import { type Gauge, makeGauge } from "./support/concurrency.ts"
 import { check } from "./support/report.ts"
+import { checksum, crunch } from "./tasks/crunch.ts"
 
-const FILES = 20
-
-interface File {
-  readonly url: string
-  readonly millis: number // how long its download takes
-}
+const PAGES = 16
+const FETCHES_AT_ONCE = 8
 
 interface Page {
   readonly url: string
-  readonly bytes: number
-  readonly millis: number
+  readonly fetchMillis: number
+  readonly kilobytes: number
 }
 
-// A simulated download: waits (I/O, not CPU) and returns the page. The gauge
-// counts the downloads in flight.
-const downloader = (inFlight: Gauge) => (file: File): Effect.Effect<Page> =>
-  Effect.as(inFlight.track(Effect.sleep(file.millis)), {
-    url: file.url,
-    bytes: file.millis * 1024,
-    millis: file.millis
-  })
+interface Result {
+  readonly url: string
+  readonly checksum: number
+  readonly thread: number
+}
 
-const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+/** A simulated download: waits (I/O, not CPU); the gauge counts fetches in flight. */
+const fetcher = (inFlight: Gauge) => (page: Page): Effect.Effect<Page> =>
+  Effect.as(inFlight.track(Effect.sleep(page.fetchMillis)), page)
+
+/** The processing on this thread (what a single-threaded program does). */
+const processHere = (page: Page): Effect.Effect<Result> =>
+  Effect.sync(() => ({ url: page.url, checksum: checksum(page.url, page.kilobytes), thread: threadId }))
+
+/** A progress line: redrawn in place on a terminal, a line per quarter elsewhere (CI, log files). */
+const progress = (label: string) => {
+  let done = 0
+  const tty = process.stdout.isTTY === true
+  return {
+    step: Effect.sync(() => {
+      done++
+      if (tty) {
+        const width = 24
+        const filled = Math.round((done / PAGES) * width)
+        process.stdout.write(
+          `\r  ${label.padEnd(40)} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${PAGES}`
+        )
+      } else if (done % (PAGES / 4) === 0) console.log(`  ${label}: ${done}/${PAGES} pages`)
+    }),
+    end: Effect.sync(() => {
+      if (tty) process.stdout.write("\r\x1b[2K")
+    })
+  }
+}
+
+const timed = <A, E, R>(label: string, effect: (step: Effect.Effect<void>) => Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
+    const bar = progress(label)
     const start = yield* Clock.currentTimeMillis
-    const value = yield* effect
-    return { value, millis: (yield* Clock.currentTimeMillis) - start }
+    const value = yield* effect(bar.step)
+    const millis = (yield* Clock.currentTimeMillis) - start
+    yield* bar.end
+    return { value, millis }
   })
 
 const program = Effect.gen(function*() {
-  const files: Array<File> = []
-  for (let i = 1; i <= FILES; i++) {
-    files.push({
-      url: `https://example.com/file-${String(i).padStart(2, "0")}`,
-      millis: yield* Random.nextIntBetween(50, 150)
+  const pool = yield* Pool.Pool
+  yield* pool.awaitReady // the workers' start-up is not part of any run
+  const pages: Array<Page> = []
+  for (let i = 1; i <= PAGES; i++) {
+    pages.push({
+      url: `https://example.com/page-${String(i).padStart(2, "0")}`,
+      fetchMillis: yield* Random.nextIntBetween(40, 120),
+      kilobytes: yield* Random.nextIntBetween(4, 10)
     })
   }
-  const total = files.reduce((sum, file) => sum + file.millis, 0)
-  const longest = Math.max(...files.map((file) => file.millis))
-  const byUrl = (pages: ReadonlyArray<Page>) => pages.map((page) => page.url).join(",")
-  const inputOrder = files.map((file) => file.url).join(",")
+  console.log(`corun demo: ${PAGES} pages fetched (I/O, 40–120 ms each) and processed (CPU, a checksum each)`)
+  console.log(`  the pool has ${pool.size} workers; fetches run on fibers, at most ${FETCHES_AT_ONCE} at once\n`)
 
-  console.log(`corun demo: ${FILES} simulated downloads of 50–150 ms each (Effect.sleep)`)
-  console.log(`  the downloads add up to ${total} ms; the longest takes ${longest} ms\n`)
-
-  // 1. One after the other.
+  // 1. Sequential.
   const sequentialGauge = makeGauge()
-  const sequential = yield* timed(Effect.forEach(files, downloader(sequentialGauge)))
-  console.log(`  sequential (one after the other)              ${String(sequential.millis).padStart(5)} ms`)
-
+  const sequential = yield* timed(
+    "sequential",
+    (step) =>
+      Effect.forEach(
+        pages,
+        (page) => fetcher(sequentialGauge)(page).pipe(Effect.flatMap(processHere), Effect.tap(() => step))
+      )
+  )
   const row = (label: string, millis: number) =>
     console.log(
-      `  ${label.padEnd(46)}${String(millis).padStart(5)} ms   ${(sequential.millis / millis).toFixed(1)}× faster`
+      `  ${label.padEnd(60)}${String(millis).padStart(5)} ms   ${(sequential.millis / millis).toFixed(1)}×`
     )
+  console.log(`  ${"sequential (fetch, process, next)".padEnd(60)}${String(sequential.millis).padStart(5)} ms   1.0×`)
 
-  // 2. All at once, results in input order: ThreadPoolExecutor.map.
-  const mappedGauge = makeGauge()
-  const mapped = yield* timed(Effect.scoped(Effect.gen(function*() {
-    const executor = yield* Executor.make({ maxWorkers: FILES })
-    return yield* Stream.runCollect(executor.map(files, downloader(mappedGauge)))
-  })))
-  row(`Executor.map, maxWorkers: ${FILES} (input order)`, mapped.millis)
+  // 2. Fibers only: the fetches overlap, the processing does not.
+  const fibersGauge = makeGauge()
+  const fibersOnly = yield* timed("fibers only", (step) =>
+    Stream.fromIterable(pages).pipe(
+      Stream.mapEffect(fetcher(fibersGauge), { concurrency: FETCHES_AT_ONCE }),
+      Stream.mapEffect((page) => Effect.tap(processHere(page), () => step)),
+      Stream.runCollect
+    ))
+  row(`fibers only (${FETCHES_AT_ONCE} fetches at once, processing here)`, fibersOnly.millis)
 
-  // 3. All at once, results as they complete: submit + as_completed.
-  const completedGauge = makeGauge()
-  const completionOrder: Array<string> = [] // as the futures' done-callbacks see it
-  const download = downloader(completedGauge)
-  const completed = yield* timed(Effect.scoped(Effect.gen(function*() {
-    const executor = yield* Executor.make({ maxWorkers: FILES })
-    const futures = yield* Effect.forEach(files, (file) => executor.submit(download(file), { name: file.url }))
-    yield* Effect.forEach(
-      futures,
-      (future) => Future.addDoneCallback(future, () => Effect.sync(() => completionOrder.push(future.name ?? "")))
+  // 3. Pool only: one fetch at a time, the processing on the pool.
+  const poolGauge = makeGauge()
+  const poolOnly = yield* timed("pool only", (step) =>
+    Stream.fromIterable(pages).pipe(
+      Stream.mapEffect(fetcher(poolGauge)),
+      Stream.map((page) => ({ url: page.url, kilobytes: page.kilobytes })),
+      pool.stream(crunch, { concurrency: pool.size }),
+      Stream.tap(() => step),
+      Stream.runCollect
+    ))
+  row(`pool only (one fetch at a time, processing on ${pool.size} workers)`, poolOnly.millis)
+
+  // 4. Both: fibers fetch, the pool processes, results in input order.
+  const bothGauge = makeGauge()
+  const both = yield* timed("fibers + pool", (step) =>
+    Stream.fromIterable(pages).pipe(
+      Stream.mapEffect(fetcher(bothGauge), { concurrency: FETCHES_AT_ONCE }),
+      Stream.map((page) => ({ url: page.url, kilobytes: page.kilobytes })),
+      pool.stream(crunch, { concurrency: 2 * pool.size }),
+      Stream.tap(() => step),
+      Stream.runCollect
+    ))
+  row("fibers + pool (the design: I/O and CPU overlap)", both.millis)
+
+  const results = Array.from(both.value)
+  const workerThreads = new Set(results.map((result) => result.thread))
+  console.log(
+    `\n  processed on ${workerThreads.size} worker threads; first result: ${results[0]!.url} → ${results[0]!.checksum}`
+  )
+
+  // Checks: what ran where, at once and in what order, never how long it took.
+  // The sequential run computed every checksum on this thread.
+  const expected = Array.from(sequential.value, (result) => result.checksum)
+  for (
+    const [name, run] of [["fibers only", fibersOnly.value], ["pool only", poolOnly.value], [
+      "fibers + pool",
+      results
+    ]] as const
+  ) {
+    const got = Array.from(run)
+    yield* check(
+      got.map((result) => result.url).join(",") === pages.map((page) => page.url).join(","),
+      `${name}: the results should come in input order`
     )
-    return yield* Stream.runCollect(asCompleted(futures).pipe(Stream.mapEffect(Future.join)))
-  })))
-  row("submit + asCompleted (completion order)", completed.millis)
-
-  // 4. At most five at a time.
-  const boundedGauge = makeGauge()
-  const bounded = yield* timed(Effect.scoped(Effect.gen(function*() {
-    const executor = yield* Executor.make({ maxWorkers: 5 })
-    return yield* Stream.runCollect(executor.map(files, downloader(boundedGauge)))
-  })))
-  row("Executor.map, maxWorkers: 5", bounded.millis)
-
-  const first = completed.value[0]
-  const last = completed.value[completed.value.length - 1]
-  console.log(`\n  as completed: ${first.url} came first (${first.millis} ms), ${last.url} last (${last.millis} ms)`)
-
-  // Checks: what ran at once and in what order, never how long it took.
-  const peaks = [sequentialGauge.peak, mappedGauge.peak, completedGauge.peak, boundedGauge.peak]
+    yield* check(
+      got.every((result, i) => result.checksum === expected[i]),
+      `${name}: every checksum should equal the one computed on the main thread`
+    )
+  }
   yield* check(
-    peaks.join(",") === `1,${FILES},${FILES},5`,
-    `downloads in flight at once should be 1 (sequential), ${FILES} (map), ${FILES} (submit) and 5 (maxWorkers: 5), got ${peaks}`
-  )
-  yield* check(byUrl(mapped.value) === inputOrder, "Executor.map should return the pages in input order")
-  yield* check(
-    byUrl(bounded.value) === inputOrder,
-    "Executor.map (maxWorkers: 5) should return the pages in input order"
+    [...Array.from(poolOnly.value), ...results].every((result) => result.thread !== threadId),
+    "the pool's processing should run on worker threads, not the main thread"
   )
   yield* check(
-    completed.value.length === FILES && new Set(completed.value.map((page) => page.url)).size === FILES,
-    "asCompleted should return every page once"
+    workerThreads.size > 1 || pool.size === 1,
+    `the processing should use more than one worker, got ${workerThreads.size}`
   )
+  const peaks = [sequentialGauge.peak, fibersGauge.peak, poolGauge.peak, bothGauge.peak]
   yield* check(
-    byUrl(completed.value) === completionOrder.join(","),
-    "asCompleted should return the pages in the order their futures completed"
+    peaks[0] === 1 && peaks[2] === 1 && peaks[1]! > 1 && peaks[1]! <= FETCHES_AT_ONCE && peaks[3]! > 1 &&
+      peaks[3]! <= FETCHES_AT_ONCE,
+    `fetches in flight at once should be 1 (sequential, pool only) and 2–${FETCHES_AT_ONCE} (on fibers), got ${peaks}`
   )
 })
 
-NodeRuntime.runMain(program)
+NodeRuntime.runMain(
+  program.pipe(Effect.provide(NodePool.layer({ tasks: new URL("./tasks/crunch.ts", import.meta.url) })))
+)
