@@ -62,6 +62,7 @@ import type {
 } from "./Errors.ts"
 import type { ExecutorShutdownError, PoolClosed } from "./Errors.ts"
 import type * as Future from "./Future.ts"
+import type * as Progress from "./Progress.ts"
 import * as Lifecycle from "./internal/executorLifecycle.ts"
 import type { Task } from "./Task.ts"
 
@@ -162,6 +163,12 @@ export interface MapOptions {
    * checked before any input is read.
    */
   readonly timeout?: Duration.Input | undefined
+  /**
+   * A tracker that counts the items as they end (`Progress.make`): done,
+   * failed, total, rate and ETA, as a value and a stream — what a progress
+   * bar needs.
+   */
+  readonly progress?: Progress.Progress | undefined
 }
 
 /**

@@ -81,6 +81,14 @@ export * as Task from "./Task.ts"
 export * as Pool from "./Pool.ts"
 
 /**
+ * How far a batch of work has got (done, failed, total, rate, ETA), as a
+ * value and a `Stream`: pass one to a pool's `map`, `imap` or `stream`.
+ *
+ * @since 0.1.0
+ */
+export * as Progress from "./Progress.ts"
+
+/**
  * `Lock`: a mutual-exclusion lock owned by the fiber that holds it (Python's
  * `threading.Lock`).
  *

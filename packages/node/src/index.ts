@@ -91,3 +91,12 @@ export * as Manager from "./Manager.ts"
  * @since 0.1.0
  */
 export * as SharedMemory from "./SharedMemory.ts"
+
+/**
+ * A `Progress` (`@corun/core`) rendered: a bar redrawn in place on a
+ * terminal, a log line now and then elsewhere (what `tqdm` does around
+ * Python's `imap`).
+ *
+ * @since 0.1.0
+ */
+export * as ProgressBar from "./ProgressBar.ts"

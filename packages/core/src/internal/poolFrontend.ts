@@ -38,6 +38,7 @@ import { InputEncodingError, InvalidArgumentError, PoolClosed } from "../Errors.
 import type { PoolStillRunning, WorkerCrashed } from "../Errors.ts"
 import type * as Future from "../Future.ts"
 import * as Pool from "../Pool.ts"
+import type * as Progress from "../Progress.ts"
 import type * as Task from "../Task.ts"
 import * as FutureInternal from "./future.ts"
 import * as ResultWindow from "./resultWindow.ts"
@@ -271,6 +272,12 @@ const chunksizeOf = (chunksize: number | undefined, fallback: () => number): num
   chunksize === undefined ? fallback() : Validation.positiveCount(chunksize, "chunksize")
 
 const interruptExit: Exit.Exit<never, never> = Exit.interrupt()
+
+/** A job's items, counted by how it ended (a job stopped by the caller counts neither way). */
+const countEnd = (progress: Progress.Progress, exit: Exit.Exit<unknown, unknown>, items: number) => {
+  if (Exit.isSuccess(exit)) progress.record(items, 0)
+  else if (!Cause.hasInterruptsOnly(exit.cause)) progress.record(0, items)
+}
 
 // -----------------------------------------------------------------------------
 // Jobs
@@ -771,10 +778,13 @@ class DerivedPool implements Pool.PoolService {
       }
       encoded[i] = exit.value
     }
+    const progress = options?.progress
     if (n === 0) {
+      progress?.finish()
       onDone(Exit.succeed([]))
       return () => {}
     }
+    progress?.addTotal(n)
     const results: Array<unknown> = new Array(n)
     const jobs: Array<PoolJob> = []
     let remaining = 0
@@ -794,8 +804,10 @@ class DerivedPool implements Pool.PoolService {
       )
       job.caller = caller
       const offset = start
+      const items = single ? 1 : Math.min(chunksize, n - start)
       job.onExit = (exit) => {
         remaining--
+        if (progress !== undefined) countEnd(progress, exit, items)
         if (Exit.isSuccess(exit)) {
           if (single) results[offset] = exit.value
           else {
@@ -806,7 +818,10 @@ class DerivedPool implements Pool.PoolService {
           failure = exit
           stopAll()
         }
-        if (remaining === 0) onDone(failure ?? Exit.succeed(results))
+        if (remaining === 0) {
+          progress?.finish()
+          onDone(failure ?? Exit.succeed(results))
+        }
       }
       jobs.push(job)
       remaining++
@@ -928,17 +943,25 @@ class DerivedPool implements Pool.PoolService {
     if (invalid !== undefined) return () => Stream.fail(invalid as InvalidArgumentError)
     const size = chunksize as number
     const jobOptions = { timeout: options?.timeout }
-    const run = (chunk: ReadonlyArray<I>): Effect.Effect<ReadonlyArray<O>, E | Pool.SubmitError | Pool.RunError> =>
+    const progress = options?.progress
+    const apply = (chunk: ReadonlyArray<I>): Effect.Effect<ReadonlyArray<O>, E | Pool.SubmitError | Pool.RunError> =>
       size === 1
         ? Effect.map(this.apply(task, chunk[0]!, jobOptions), (output) => [output])
         : this.map(task, chunk, { chunksize: size, timeout: options?.timeout })
-    return (inputs) =>
-      Stream.flattenIterable(
+    const run = progress === undefined ? apply : (chunk: ReadonlyArray<I>) =>
+      Effect.suspend(() => {
+        progress.addTotal(chunk.length)
+        return Effect.onExit(apply(chunk), (exit) => Effect.sync(() => countEnd(progress, exit, chunk.length)))
+      })
+    return (inputs) => {
+      const results = Stream.flattenIterable(
         Stream.mapEffect(Stream.grouped(inputs, size), run, {
           concurrency: concurrency as number,
           unordered: options?.ordered === false
         })
       )
+      return progress === undefined ? results : Stream.ensuring(results, Effect.sync(() => progress.finish()))
+    }
   }
 
   /**
@@ -972,6 +995,7 @@ class DerivedPool implements Pool.PoolService {
     const chunksize = chunksizeOf(options?.chunksize, () => 1)
     const timeoutMs = pool.timeoutOf(options)
     const codecs = codecsOf(task)
+    const progress = options?.progress
     return ResultWindow.stream<unknown, unknown, any, Pool.SubmitError, never>({
       // Iterated only once `drive` has checked the options.
       items: { [Symbol.iterator]: () => new JobInputs(backend, task.name, codecs, chunksize as number, inputs) },
@@ -1006,7 +1030,7 @@ class DerivedPool implements Pool.PoolService {
               Effect.callback<void>((resume) => {
                 if (jobs === 0) return resume(Effect.void)
                 onDrained = () => resume(Effect.void)
-              })
+              }).pipe(Effect.ensuring(Effect.sync(() => progress?.finish())))
             ),
             ResultWindow.startEachSync(window, scope, (item, _index, complete, completeAll) => {
               if (item instanceof Refused) {
@@ -1017,12 +1041,16 @@ class DerivedPool implements Pool.PoolService {
               }
               const job = new PoolJob(task.name, codecs, !single, item, undefined, timeoutMs)
               job.caller = caller
+              const items = single ? 1 : (item as ReadonlyArray<unknown>).length
+              progress?.addTotal(items)
               job.onExit = single
                 ? (exit) => {
+                  if (progress !== undefined) countEnd(progress, exit, 1)
                   complete(exit)
                   jobEnded()
                 }
                 : (exit) => {
+                  if (progress !== undefined) countEnd(progress, exit, items)
                   if (Exit.isSuccess(exit)) completeAll(exit.value as Array<unknown>)
                   else if (ordered && job.partial !== undefined && job.partial.length > 0) {
                     completeAll(job.partial, exit.cause)
