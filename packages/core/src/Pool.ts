@@ -62,8 +62,8 @@ import type {
 } from "./Errors.ts"
 import type { ExecutorShutdownError, PoolClosed } from "./Errors.ts"
 import type * as Future from "./Future.ts"
-import type * as Progress from "./Progress.ts"
 import * as Lifecycle from "./internal/executorLifecycle.ts"
+import type * as Progress from "./Progress.ts"
 import type { Task } from "./Task.ts"
 
 const TypeId = "~@corun/core/Pool" as const
