@@ -67,6 +67,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { NodeBackend } from "./internal/backend.ts"
 import * as PoolConfig from "./internal/config.ts"
+import * as Metrics from "./internal/metrics.ts"
 import { describeError, loadPlatform } from "./internal/runtime.ts"
 import { replenish, terminateNow } from "./internal/workerSet.ts"
 
@@ -246,12 +247,15 @@ export const make: <Init extends Initializer | undefined = undefined>(
 ) => Effect.Effect<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> = Effect.fn("NodePool.make")(
   function*(options: Options<any>): Effect.fn.Return<Pool.PoolService, Errors.InvalidArgumentError, Scope.Scope> {
     yield* loadPlatform
+    // The pool's metrics go to the registry of the fiber that makes it.
+    const context = yield* Effect.context<never>()
     return yield* Effect.acquireRelease(
       Effect.suspend(() => {
         // Every option is checked before anything starts.
         const parsed = PoolConfig.parseOptions(options)
         if (parsed instanceof Errors.InvalidArgumentError) return Effect.fail(parsed)
         const backend = new NodeBackend(parsed)
+        backend.metrics = Metrics.recorder(context)
         // Node itself may refuse to start the workers (a bad `execArgv`…):
         // that throws from Node's API, so it is caught here.
         return Effect.try({

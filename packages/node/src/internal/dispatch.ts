@@ -8,6 +8,7 @@
  */
 import type { Job } from "./job.ts"
 import { finish } from "./jobs.ts"
+import * as Metrics from "./metrics.ts"
 import { markDirty } from "./outbox.ts"
 import type { PoolState } from "./poolState.ts"
 import * as P from "./protocol.ts"
@@ -76,6 +77,10 @@ export const assign = (pool: PoolState, w: WorkerHandle, job: Job) => {
   job.state = "sent"
   job.worker = w
   job.sentAt = performance.now()
+  if (job.queuedAt > 0) {
+    Metrics.record(pool.metrics, Metrics.queueWait, job.sentAt - job.queuedAt)
+    job.queuedAt = 0
+  }
   const client = job.client
   client.running()
   w.inflight.push(job)

@@ -36,6 +36,8 @@ export class Job {
   state: JobState = "queued"
   worker: WorkerHandle | undefined = undefined
   sentAt = 0
+  /** When the pool accepted it (0 once its queue wait is recorded: a job given back waits again unrecorded). */
+  queuedAt = 0
   /** Why the pool stopped it (a cancel, its timeout): how it ends once its worker has let go of it. */
   stop: Outcome | undefined = undefined
   cancelSent = false

@@ -6,9 +6,11 @@
  *
  * @internal
  */
-import type { PoolBackend } from "@corun/core/Backend"
+import { Errors } from "@corun/core"
+import { PoolBackend } from "@corun/core/Backend"
 import { jobLeftWorker, schedule } from "./dispatch.ts"
 import type { Job } from "./job.ts"
+import * as Metrics from "./metrics.ts"
 import type { PoolState } from "./poolState.ts"
 import { closeAllIdle, replenish } from "./workerSet.ts"
 
@@ -30,13 +32,32 @@ export const finish = (
   if (job.killTimer !== undefined) job.killTimer.clear()
   if (wasQueued) pool.queue.forget()
   if (w !== undefined && !w.exited) jobLeftWorker(pool, w, job)
+  if (pool.metrics !== undefined) recordEnd(pool, job, kind, value)
   job.client.end(kind, value, partial)
   if (pool.closed && pool.pending.size === 0) closeAllIdle(pool)
   else if (w !== undefined) schedule(pool)
 }
 
+/** A job's end in the pool's metrics: how long it ran, how it ended, the workers busy now. */
+const recordEnd = (pool: PoolState, job: Job, kind: PoolBackend.EndKind, value: unknown) => {
+  const metrics = pool.metrics
+  if (job.sentAt > 0) Metrics.record(metrics, Metrics.runTime, performance.now() - job.sentAt)
+  const counter = kind === PoolBackend.Success
+    ? Metrics.completed
+    : kind === PoolBackend.Interrupted
+    ? Metrics.cancelled
+    : value instanceof Errors.TaskTimeout
+    ? Metrics.timedOut
+    : Metrics.failed
+  Metrics.record(metrics, counter, 1)
+  let busy = 0
+  for (const w of pool.workers) if (w.inflightCount > 0) busy++
+  Metrics.record(metrics, Metrics.busy, busy)
+}
+
 /** Accepts a job: it waits in the queue for a worker (workers are started if missing). */
 export const start = (pool: PoolState, job: Job) => {
+  if (pool.metrics !== undefined) job.queuedAt = performance.now()
   pool.pending.set(job.id, job)
   pool.queue.push(job)
   if (pool.startupBlocked) replenish(pool, true)

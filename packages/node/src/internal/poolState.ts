@@ -11,6 +11,7 @@ import type { Errors } from "@corun/core"
 import type { PoolConfig } from "./config.ts"
 import type { Job } from "./job.ts"
 import { JobQueue } from "./jobQueue.ts"
+import type * as Metrics from "./metrics.ts"
 import { flush } from "./outbox.ts"
 import type { Runtime } from "./runtime.ts"
 import { processRuntime } from "./runtime/process.ts"
@@ -19,6 +20,8 @@ import type { WorkerHandle } from "./workerHandle.ts"
 
 export class PoolState {
   readonly config: PoolConfig
+  /** Where the pool's Effect metrics go (`metrics.ts`): set by `NodePool.make`. */
+  metrics: Metrics.Recorder | undefined = undefined
   /** How workers are started and spoken to. */
   readonly runtime: Runtime
   readonly workers = new Set<WorkerHandle>()

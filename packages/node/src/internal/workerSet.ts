@@ -16,6 +16,7 @@ import { schedule, steal } from "./dispatch.ts"
 import { tsxApi } from "./environment.ts"
 import { failedWith, interrupted, type Job, type Outcome } from "./job.ts"
 import { finish } from "./jobs.ts"
+import * as Metrics from "./metrics.ts"
 import type { PoolState } from "./poolState.ts"
 import * as P from "./protocol.ts"
 import { onMessage } from "./replies.ts"
@@ -70,6 +71,7 @@ export const spawn = (pool: PoolState): WorkerHandle => {
   }
   pool.workers.add(handle)
   pool.spawned++
+  Metrics.record(pool.metrics, Metrics.spawned, 1)
   return handle
 }
 
@@ -217,6 +219,7 @@ export const onExit = (
   }
   if (!deliberate && !pool.terminated) {
     w.rt.crash = classify(death)
+    Metrics.record(pool.metrics, Metrics.crashed, 1)
     if (w.ready) {
       // Only the job at the head had started: the worker runs its jobs in order.
       crashed = jobs.find((job) => job.stop === undefined)
