@@ -64,10 +64,13 @@ import * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { NodeBackend } from "./internal/backend.ts"
 import * as PoolConfig from "./internal/config.ts"
 import * as Metrics from "./internal/metrics.ts"
+import type * as PoolStateModule from "./internal/poolState.ts"
 import { describeError, loadPlatform } from "./internal/runtime.ts"
 import { replenish, terminateNow } from "./internal/workerSet.ts"
 
@@ -273,7 +276,15 @@ export const make: <Init extends Initializer | undefined = undefined>(
           }
         })
       }),
-      (pool) => pool.terminate
+      // The workers' events end with the pool.
+      (pool) =>
+        Effect.ensuring(
+          pool.terminate,
+          Effect.sync(() => {
+            const backend = PoolBackend.backendOf(pool)
+            if (backend instanceof NodeBackend) { for (const listener of backend.eventListeners) listener.end() }
+          })
+        )
     )
   }
 )
@@ -341,6 +352,41 @@ export const config = (tasks: URL | string): Config.Config<Options> =>
     for (const [name, value] of Object.entries(read)) if (value._tag === "Some") options[name] = value.value
     return options as unknown as Options
   }))
+
+/**
+ * What happens to a pool's workers, as it happens (`Started`, `Crashed`
+ * with its reason, `Exited` recycled / idle / closed), until the pool's
+ * scope closes: for health checks and dashboards. Events before the stream
+ * is run are not replayed; a pool not made by `NodePool` has none.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const events = (pool: Pool.PoolService): Stream.Stream<WorkerEvent> => {
+  const backend = PoolBackend.backendOf(pool)
+  if (!(backend instanceof NodeBackend)) return Stream.empty
+  return Stream.callback<WorkerEvent>((queue) =>
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const listener = {
+          event: (event: WorkerEvent) => void Queue.offerUnsafe(queue, event),
+          end: () => Queue.endUnsafe(queue)
+        }
+        backend.eventListeners.add(listener)
+        return listener
+      }),
+      (listener) => Effect.sync(() => backend.eventListeners.delete(listener))
+    )
+  )
+}
+
+/**
+ * What happened to one of a pool's workers (`events`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WorkerEvent = PoolStateModule.WorkerEvent
 
 /**
  * The live workers of a pool made by `NodePool` — the pool's worker ids and

@@ -18,10 +18,28 @@ import { processRuntime } from "./runtime/process.ts"
 import { threadRuntime } from "./runtime/thread.ts"
 import type { WorkerHandle } from "./workerHandle.ts"
 
+/**
+ * What happened to one of a pool's workers (`NodePool.events`): it started
+ * (loaded the tasks module, ran its initializer), died unexpectedly (and
+ * how), or exited as asked — recycled after `maxTasksPerChild`, closed when
+ * idle, or with the pool.
+ */
+export type WorkerEvent =
+  | { readonly _tag: "Started"; readonly worker: number; readonly pid: number; readonly threadId: number }
+  | { readonly _tag: "Crashed"; readonly worker: number; readonly reason: string; readonly detail: string }
+  | { readonly _tag: "Exited"; readonly worker: number; readonly why: "recycled" | "idle" | "closed" }
+
+/** Tells every listener. */
+export const emit = (pool: PoolState, event: WorkerEvent): void => {
+  for (const listener of pool.eventListeners) listener.event(event)
+}
+
 export class PoolState {
   readonly config: PoolConfig
   /** Where the pool's Effect metrics go (`metrics.ts`): set by `NodePool.make`. */
   metrics: Metrics.Recorder | undefined = undefined
+  /** Who listens to the workers' events (`NodePool.events`); `end` once the pool is gone. */
+  readonly eventListeners = new Set<{ readonly event: (event: WorkerEvent) => void; readonly end: () => void }>()
   /** How workers are started and spoken to. */
   readonly runtime: Runtime
   readonly workers = new Set<WorkerHandle>()

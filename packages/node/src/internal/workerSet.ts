@@ -17,7 +17,7 @@ import { tsxApi } from "./environment.ts"
 import { failedWith, interrupted, type Job, type Outcome } from "./job.ts"
 import { finish } from "./jobs.ts"
 import * as Metrics from "./metrics.ts"
-import type { PoolState } from "./poolState.ts"
+import { emit, type PoolState } from "./poolState.ts"
 import * as P from "./protocol.ts"
 import { onMessage } from "./replies.ts"
 import { describeError } from "./runtime.ts"
@@ -120,6 +120,7 @@ export const onReady = (pool: PoolState, w: WorkerHandle) => {
   pool.startupBlocked = false
   pool.startupFailure = undefined
   pool.unexplainedStartupDeaths = 0
+  if (pool.eventListeners.size > 0) emit(pool, { _tag: "Started", worker: w.id, pid: w.pid, threadId: w.threadId })
   if (w.retiring) closeWorker(w)
   else {
     schedule(pool)
@@ -220,10 +221,20 @@ export const onExit = (
   if (!deliberate && !pool.terminated) {
     w.rt.crash = classify(death)
     Metrics.record(pool.metrics, Metrics.crashed, 1)
+    if (pool.eventListeners.size > 0) {
+      emit(pool, { _tag: "Crashed", worker: w.id, reason: w.rt.crash.reason, detail: w.rt.crash.detail ?? "" })
+    }
     if (w.ready) {
       // Only the job at the head had started: the worker runs its jobs in order.
       crashed = jobs.find((job) => job.stop === undefined)
     }
+  } else if (pool.eventListeners.size > 0) {
+    const recycled = pool.config.maxTasksPerChild !== undefined && w.dispatched >= pool.config.maxTasksPerChild
+    emit(pool, {
+      _tag: "Exited",
+      worker: w.id,
+      why: pool.closed || pool.terminated ? "closed" : recycled ? "recycled" : "idle"
+    })
   }
   // Bookkeeping first, completions last: completing a job can resume its
   // caller synchronously, which must find the pool consistent.
