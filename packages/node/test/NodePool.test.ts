@@ -69,6 +69,12 @@ for (const runtime of ["thread", "process"] as const) {
         const defect = Cause.squash((exit as Exit.Failure<void, unknown>).cause) as Error
         assert.strictEqual(defect.name, "RangeError")
         assert.strictEqual(defect.message, "kaput")
+        // It names the task and its worker, and keeps the worker-side stack.
+        assert.strictEqual((defect as Error & { task: string }).task, "boom")
+        assert.strictEqual(typeof (defect as Error & { worker: number }).worker, "number")
+        assert.match(defect.stack ?? "", /^RangeError: kaput\n    at corun task "boom" \(pool worker \d+\)\n/)
+        // …then the frames of the worker where it was thrown.
+        assert.isAtLeast((defect.stack ?? "").split("\n").length, 3)
         // the pool goes on
         assert.strictEqual(yield* pool.apply(T.sqrt, 9), 3)
       }))

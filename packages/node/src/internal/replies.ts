@@ -18,6 +18,19 @@ import { describeUncaught } from "./runtime.ts"
 import * as Served from "./served.ts"
 import type { WorkerHandle } from "./workerHandle.ts"
 
+/**
+ * A task's defect as it reaches its caller: the worker's error (its name,
+ * message and the worker-side stack), naming the task and the worker —
+ * as properties (`task`, `worker`) and as a frame of its stack.
+ */
+const defectOf = (defect: P.SerializedDefect, task: string, worker: number): Error => {
+  const error = Object.assign(P.reviveDefect(defect), { task, worker })
+  if (error.stack !== undefined) {
+    error.stack = error.stack.replace(/^(.*)$/m, `$1\n    at corun task "${task}" (pool worker ${worker})`)
+  }
+  return error
+}
+
 /** Handles one record from worker `w`. */
 export const onMessage = (pool: PoolState, w: WorkerHandle, message: P.Reply) => {
   if (message[0] === P.R_STARTUP_FAILED) {
@@ -51,7 +64,7 @@ export const onMessage = (pool: PoolState, w: WorkerHandle, message: P.Reply) =>
     case P.R_FAIL:
       return finish(pool, job, PoolBackend.Failure, message[2])
     case P.R_DIE:
-      return finish(pool, job, PoolBackend.Die, P.reviveDefect(message[2]))
+      return finish(pool, job, PoolBackend.Die, defectOf(message[2], job.name, w.id))
     case P.R_INTERRUPTED: {
       const stop = job.stop ?? interrupted
       return finish(pool, job, stop.kind, stop.value)
@@ -68,7 +81,9 @@ export const onMessage = (pool: PoolState, w: WorkerHandle, message: P.Reply) =>
       const values = message[2]
       if (message[3] === P.CHUNK_DONE) return finish(pool, job, PoolBackend.Success, values)
       if (message[3] === P.R_FAIL) return finish(pool, job, PoolBackend.Failure, message[4], values)
-      if (message[3] === P.R_DIE) return finish(pool, job, PoolBackend.Die, P.reviveDefect(message[4]), values)
+      if (message[3] === P.R_DIE) {
+        return finish(pool, job, PoolBackend.Die, defectOf(message[4], job.name, w.id), values)
+      }
       const stop = job.stop ?? interrupted
       return finish(pool, job, stop.kind, stop.value, values)
     }
