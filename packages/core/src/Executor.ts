@@ -30,6 +30,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
@@ -509,3 +510,24 @@ export const shutdown = (self: Executor, options?: ShutdownOptions): Effect.Effe
  * @category guards
  */
 export const isExecutor = (u: unknown): u is Executor => typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * The `Executor` as a service, for code that takes its executor from the
+ * context rather than making one (a service's handlers sharing one bounded
+ * executor): `yield* Executor.ExecutorService`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class ExecutorService extends Context.Service<ExecutorService, Executor>()("@corun/core/Executor") {}
+
+/**
+ * A layer providing `ExecutorService`: an executor made with `options`
+ * that lives as long as the layer; its release waits for the submitted
+ * tasks (Python's `with ThreadPoolExecutor(...)`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: MakeOptions): Layer.Layer<ExecutorService, InvalidArgumentError> =>
+  Layer.effect(ExecutorService, make(options))

@@ -50,6 +50,7 @@ import type * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type {
@@ -637,3 +638,26 @@ export const makeExecutor: Effect.Effect<PoolExecutor, never, Pool | Scope.Scope
   }
   return executor
 })
+
+/**
+ * The pool's `ProcessPoolExecutor` as a service (`yield* Pool.PoolExecutorService`).
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class PoolExecutorService extends Context.Service<PoolExecutorService, PoolExecutor>()(
+  "@corun/core/Pool/PoolExecutor"
+) {}
+
+/**
+ * A layer providing `PoolExecutorService` over the `Pool` service
+ * (`makeExecutor` for the layer's lifetime): `NodePool.layer(...)` or
+ * `ClusterPool.layer(...)` beneath it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerExecutor: Layer.Layer<PoolExecutorService, never, Pool> = Layer.effect(
+  PoolExecutorService,
+  makeExecutor
+)
