@@ -23,12 +23,17 @@
  * threads (not the main one) and on more than one of them, and fetches
  * overlapped (at most 8 at once) in the pipelines that fetch on fibers.
  *
- * Run: `pnpm demo` (or `pnpm tsx examples/demo.ts`)
+ * `--timeline FILE.html` also writes the picture of the whole demo: one
+ * lane per worker and per fetching fiber, the main thread's own work, bars
+ * coloured by outcome, the utilization underneath (`Timeline.toHtml`).
+ *
+ * Run: `pnpm demo` (or `pnpm tsx examples/demo.ts`; `pnpm demo --timeline run.html`)
  */
-import { Pool } from "@corun/core"
+import { Pool, Timeline } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { NodeRuntime } from "@effect/platform-node"
 import { Clock, Effect, Random, Stream } from "effect"
+import { writeFileSync } from "node:fs"
 import { threadId } from "node:worker_threads"
 import { type Gauge, makeGauge } from "./support/concurrency.ts"
 import { check } from "./support/report.ts"
@@ -36,6 +41,25 @@ import { checksum, crunch } from "./tasks/crunch.ts"
 
 const PAGES = 16
 const FETCHES_AT_ONCE = 8
+
+// `--timeline FILE.html`: the run recorded (the pool's jobs, the fetches, the main thread's work).
+const timelineAt = process.argv.indexOf("--timeline")
+const timelineFile = timelineAt < 0 ? undefined : process.argv[timelineAt + 1]
+const timeline = timelineFile === undefined ? undefined : Effect.runSync(Timeline.make())
+
+/** Records `effect` in `lane` when the run is recorded. */
+const recorded = (lane: string, name: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  timeline === undefined ? effect : Timeline.span(timeline, lane, name)(effect)
+
+/** Fetching fibers are drawn in slots (the lowest free one): at most `FETCHES_AT_ONCE` lanes. */
+const slots: Array<boolean> = []
+const inSlot = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.suspend(() => {
+    let slot = slots.indexOf(false)
+    if (slot < 0) slot = slots.push(false) - 1
+    slots[slot] = true
+    return recorded(`fetch ${slot + 1}`, name)(effect).pipe(Effect.ensuring(Effect.sync(() => (slots[slot] = false))))
+  })
 
 interface Page {
   readonly url: string
@@ -51,11 +75,13 @@ interface Result {
 
 /** A simulated download: waits (I/O, not CPU); the gauge counts fetches in flight. */
 const fetcher = (inFlight: Gauge) => (page: Page): Effect.Effect<Page> =>
-  Effect.as(inFlight.track(Effect.sleep(page.fetchMillis)), page)
+  Effect.as(inFlight.track(inSlot(page.url, Effect.sleep(page.fetchMillis))), page)
 
 /** The processing on this thread (what a single-threaded program does). */
 const processHere = (page: Page): Effect.Effect<Result> =>
-  Effect.sync(() => ({ url: page.url, checksum: checksum(page.url, page.kilobytes), thread: threadId }))
+  recorded("main thread", page.url)(
+    Effect.sync(() => ({ url: page.url, checksum: checksum(page.url, page.kilobytes), thread: threadId }))
+  )
 
 /** A progress line: redrawn in place on a terminal, a line per quarter elsewhere (CI, log files). */
 const progress = (label: string) => {
@@ -186,6 +212,10 @@ const program = Effect.gen(function*() {
     `the processing should use more than one worker, got ${workerThreads.size}`
   )
   const peaks = [sequentialGauge.peak, fibersGauge.peak, poolGauge.peak, bothGauge.peak]
+  if (timeline !== undefined && timelineFile !== undefined) {
+    writeFileSync(timelineFile, Timeline.toHtml(timeline, { title: "corun demo: fibers fetch, the pool crunches" }))
+    console.log(`  the timeline of the run is in ${timelineFile}`)
+  }
   yield* check(
     peaks[0] === 1 && peaks[2] === 1 && peaks[1]! > 1 && peaks[1]! <= FETCHES_AT_ONCE && peaks[3]! > 1 &&
       peaks[3]! <= FETCHES_AT_ONCE,
@@ -194,5 +224,5 @@ const program = Effect.gen(function*() {
 })
 
 NodeRuntime.runMain(
-  program.pipe(Effect.provide(NodePool.layer({ tasks: new URL("./tasks/crunch.ts", import.meta.url) })))
+  program.pipe(Effect.provide(NodePool.layer({ tasks: new URL("./tasks/crunch.ts", import.meta.url), timeline })))
 )

@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { readdirSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { type AddressInfo, createServer } from "node:net"
+import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { startPostgres } from "../scripts/postgres.ts"
@@ -20,9 +21,9 @@ const servers = new Set(["cluster-task-worker.ts"])
 const examples = readdirSync(join(root, "examples")).filter((file) => file.endsWith(".ts") && !servers.has(file))
   .sort()
 
-const run = (file: string, env: Record<string, string> = {}) =>
+const run = (file: string, env: Record<string, string> = {}, args: Array<string> = []) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, join("examples", file)], {
+    const child = spawn(process.execPath, [tsx, join("examples", file), ...args], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"]
@@ -87,3 +88,26 @@ const freePort = (): Promise<number> =>
       server.close(() => resolve(port))
     })
   })
+
+describe("the demo's timeline (pnpm demo --timeline FILE.html)", () => {
+  it(
+    "writes the picture of the run: worker, fetch and main-thread lanes, a bar per task",
+    { timeout: 120_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "corun-demo-"))
+      try {
+        const file = join(dir, "run.html")
+        const { code, stderr, stdout } = await run("demo.ts", {}, ["--timeline", file])
+        expect({ code, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, stderr: "" })
+        expect(stdout).toContain(`the timeline of the run is in ${file}`)
+        const html = readFileSync(file, "utf8")
+        const lanes = [...html.matchAll(/<g class="lane" data-lane="([^"]+)">/g)].map((match) => match[1])
+        expect(lanes).toEqual(expect.arrayContaining(["main thread", "fetch 1", "worker 1", "worker 2"]))
+        // Each page is fetched and processed in each of the four runs (two fetch on fibers, two process on the pool).
+        expect(html.match(/<rect class="bar"/g)?.length).toBe(16 * 8)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    }
+  )
+})

@@ -89,6 +89,14 @@ export * as Pool from "./Pool.ts"
 export * as Progress from "./Progress.ts"
 
 /**
+ * A picture of a run: every task's time queued and at work, on which worker
+ * or fiber, and how it ended, as a self-contained HTML page (SVG).
+ *
+ * @since 0.1.0
+ */
+export * as Timeline from "./Timeline.ts"
+
+/**
  * `Lock`: a mutual-exclusion lock owned by the fiber that holds it (Python's
  * `threading.Lock`).
  *

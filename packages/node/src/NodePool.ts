@@ -60,6 +60,7 @@
  */
 import { Errors, Pool, type Task } from "@corun/core"
 import { PoolBackend } from "@corun/core/Backend"
+import type { Timeline } from "@corun/core"
 import * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -228,6 +229,11 @@ export interface Options<Init extends Initializer | undefined = undefined> {
    * saves the forwarding logger on the hot path.
    */
   readonly logs?: boolean | undefined
+  /**
+   * Records every job — its time queued and at work, its worker, how it
+   * ended — for `Timeline.toHtml` (a picture of the run).
+   */
+  readonly timeline?: Timeline.Timeline | undefined
   /** Environment of child-process workers; default: the parent's. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined
 }

@@ -13,6 +13,7 @@ import * as Schema from "effect/Schema"
 import * as os from "node:os"
 import { pathToFileURL } from "node:url"
 import type { Options, ResourceLimits } from "../NodePool.ts"
+import { Timeline } from "@corun/core"
 
 const Validation = Backend.Validation
 
@@ -60,6 +61,8 @@ export interface PoolConfig {
   readonly bundle: boolean
   /** Tasks' log records go to their callers' loggers (`Options.logs`). */
   readonly forwardLogs: boolean
+  /** Where each job's times and outcome are recorded (`Options.timeline`). */
+  readonly timeline: Timeline.Timeline | undefined
   /** Flags added to the ones workers inherit. */
   readonly execArgv: ReadonlyArray<string>
   /** Child processes' environment; `undefined`: this process's. */
@@ -128,6 +131,9 @@ export const parseOptions = (options: Options<any>): PoolConfig | Errors.Invalid
       if (limit instanceof Errors.InvalidArgumentError) return limit
     }
   }
+  if (options.timeline !== undefined && !Timeline.isTimeline(options.timeline)) {
+    return Validation.invalidArgument("timeline", options.timeline, "a Timeline (Timeline.make())")
+  }
   if (options.logs !== undefined && typeof options.logs !== "boolean") {
     return Validation.invalidArgument("logs", options.logs, "true or false")
   }
@@ -163,6 +169,7 @@ export const parseOptions = (options: Options<any>): PoolConfig | Errors.Invalid
     resourceLimits: options.resourceLimits,
     bundle: options.bundle !== false,
     forwardLogs: options.logs !== false,
+    timeline: options.timeline,
     execArgv: options.execArgv ?? [],
     env: options.env
   }

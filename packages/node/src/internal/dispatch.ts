@@ -77,9 +77,9 @@ export const assign = (pool: PoolState, w: WorkerHandle, job: Job) => {
   job.state = "sent"
   job.worker = w
   job.sentAt = performance.now()
-  if (job.queuedAt > 0) {
+  if (job.queuedAt > 0 && !job.waitRecorded) {
     Metrics.record(pool.metrics, Metrics.queueWait, job.sentAt - job.queuedAt)
-    job.queuedAt = 0
+    job.waitRecorded = true
   }
   const client = job.client
   client.running()

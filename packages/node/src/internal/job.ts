@@ -36,8 +36,10 @@ export class Job {
   state: JobState = "queued"
   worker: WorkerHandle | undefined = undefined
   sentAt = 0
-  /** When the pool accepted it (0 once its queue wait is recorded: a job given back waits again unrecorded). */
+  /** When the pool accepted it (`performance.now()`; 0 when nothing records it). */
   queuedAt = 0
+  /** Its queue wait went to the metrics (a job given back waits again, unrecorded). */
+  waitRecorded = false
   /** Why the pool stopped it (a cancel, its timeout): how it ends once its worker has let go of it. */
   stop: Outcome | undefined = undefined
   cancelSent = false

@@ -33,6 +33,22 @@ export const finish = (
   if (wasQueued) pool.queue.forget()
   if (w !== undefined && !w.exited) jobLeftWorker(pool, w, job)
   if (pool.metrics !== undefined) recordEnd(pool, job, kind, value)
+  const timeline = pool.config.timeline
+  if (timeline !== undefined) {
+    const end = performance.now()
+    timeline.add({
+      lane: w === undefined ? "not started" : `worker ${w.id}`,
+      name: job.name,
+      queuedAt: job.queuedAt > 0 ? job.queuedAt : undefined,
+      start: job.sentAt > 0 ? job.sentAt : end,
+      end,
+      outcome: kind === PoolBackend.Success
+        ? "success"
+        : kind === PoolBackend.Interrupted
+        ? "interrupted"
+        : "failure"
+    })
+  }
   job.client.end(kind, value, partial)
   if (pool.closed && pool.pending.size === 0) closeAllIdle(pool)
   else if (w !== undefined) schedule(pool)
@@ -57,7 +73,7 @@ const recordEnd = (pool: PoolState, job: Job, kind: PoolBackend.EndKind, value: 
 
 /** Accepts a job: it waits in the queue for a worker (workers are started if missing). */
 export const start = (pool: PoolState, job: Job) => {
-  if (pool.metrics !== undefined) job.queuedAt = performance.now()
+  if (pool.metrics !== undefined || pool.config.timeline !== undefined) job.queuedAt = performance.now()
   pool.pending.set(job.id, job)
   pool.queue.push(job)
   if (pool.startupBlocked) replenish(pool, true)
