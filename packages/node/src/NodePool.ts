@@ -58,9 +58,8 @@
  *
  * @since 0.1.0
  */
-import { Errors, Pool, type Task } from "@corun/core"
+import { Errors, Pool, type Task, type Timeline } from "@corun/core"
 import { PoolBackend } from "@corun/core/Backend"
-import type { Timeline } from "@corun/core"
 import * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Errors, type Task } from "@corun/core"
+import { Errors, type Task, Timeline } from "@corun/core"
 import * as Backend from "@corun/core/Backend"
 import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
@@ -13,7 +13,6 @@ import * as Schema from "effect/Schema"
 import * as os from "node:os"
 import { pathToFileURL } from "node:url"
 import type { Options, ResourceLimits } from "../NodePool.ts"
-import { Timeline } from "@corun/core"
 
 const Validation = Backend.Validation
 
