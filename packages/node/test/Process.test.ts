@@ -21,9 +21,9 @@ const makeDir = Effect.acquireRelease(
 )
 
 /** Waits (a hang guard, not a timing) until `file` exists. */
-const fileAppears = (file: string) =>
+const fileAppears = (file: string, seconds = 30) =>
   within(
-    30,
+    seconds,
     `${file} is written`,
     Effect.gen(function*() {
       while (!existsSync(file)) yield* Effect.sleep("5 millis")
@@ -181,26 +181,37 @@ describe("Process", () => {
       assert.isFalse(isAlive(Number(readFileSync(daemonPid, "utf8"))))
     }).pipe(Effect.scoped))
 
-  it.live("terminating a process ends the processes it started (their watchdog sees their parent go)", () =>
-    Effect.gen(function*() {
-      const dir = yield* makeDir
-      const marker = join(dir, "grandchild")
-      const child = yield* Process.make({ tasks: fixture("nested-tasks.ts"), target: N.startGrandchild, args: marker })
-      yield* child.start
-      yield* fileAppears(marker)
-      const grandchild = Number(readFileSync(marker, "utf8"))
-      assert.isTrue(isAlive(grandchild))
-      yield* child.terminate
-      yield* within(30, "the child exits", child.join())
-      assert.deepStrictEqual(yield* child.exitCode, Option.some(-15))
-      yield* within(
-        30,
-        `the grandchild ${grandchild} exits`,
-        Effect.gen(function*() {
-          while (isAlive(grandchild)) yield* Effect.sleep("20 millis")
+  it.live(
+    "terminating a process ends the processes it started (their watchdog sees their parent go)",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* makeDir
+        const marker = join(dir, "grandchild")
+        // A daemon: should anything below fail, the scope's end terminates it
+        // rather than waiting for a process that never ends by itself.
+        const child = yield* Process.make({
+          tasks: fixture("nested-tasks.ts"),
+          target: N.startGrandchild,
+          args: marker,
+          daemon: true
         })
-      )
-    }).pipe(Effect.scoped))
+        yield* child.start
+        yield* fileAppears(marker, 60)
+        const grandchild = Number(readFileSync(marker, "utf8"))
+        assert.isTrue(isAlive(grandchild))
+        yield* child.terminate
+        yield* within(30, "the child exits", child.join())
+        assert.deepStrictEqual(yield* child.exitCode, Option.some(-15))
+        yield* within(
+          30,
+          `the grandchild ${grandchild} exits`,
+          Effect.gen(function*() {
+            while (isAlive(grandchild)) yield* Effect.sleep("20 millis")
+          })
+        )
+      }).pipe(Effect.scoped),
+    150_000
+  )
 
   it.live("a queue handle passed on to a grandchild fails there with a clear error, not on another object", () =>
     Effect.gen(function*() {
