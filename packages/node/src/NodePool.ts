@@ -60,7 +60,7 @@
  */
 import { Errors, Pool, type Task, type Timeline } from "@corun/core"
 import { PoolBackend } from "@corun/core/Backend"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -305,6 +305,11 @@ export const layer = <Init extends Initializer | undefined = undefined>(
   options: Options<Init>
 ): Layer.Layer<Pool.Pool, Errors.InvalidArgumentError> => Layer.effect(Pool.Pool, make(options))
 
+// `effect/Config` is loaded when a pool is configured, not when the package
+// is imported: it alone costs ≈ 10 ms of every program's start-up
+// (bench/README.md, import cost).
+const loadConfig = Effect.promise(() => import("effect/Config"))
+
 /**
  * A layer providing the `Pool` service, its options read from `Config` —
  * each option a `Config` of its own, or one `Config` of them all — as
@@ -315,12 +320,11 @@ export const layer = <Init extends Initializer | undefined = undefined>(
  *   tasks: Config.succeed(new URL("./tasks.ts", import.meta.url)),
  *   size: Config.Int("POOL_SIZE").pipe(Config.withDefault(4))
  * })
- * NodePool.layerConfig(NodePool.config(new URL("./tasks.ts", import.meta.url))) // the CORUN_* variables
  * ```
  *
  * Fails with `ConfigError` when the configuration cannot be read, and with
  * `InvalidArgumentError` when an option read is invalid, before any worker
- * starts.
+ * starts. `layerFromEnv` reads corun's own variables.
  *
  * @since 0.1.0
  * @category layers
@@ -328,34 +332,46 @@ export const layer = <Init extends Initializer | undefined = undefined>(
 export const layerConfig = (
   options: Config.Wrap<Options>
 ): Layer.Layer<Pool.Pool, Errors.InvalidArgumentError | Config.ConfigError> =>
-  Layer.effect(Pool.Pool, Effect.flatMap(Config.unwrap<Options>(options), (read) => make(read)))
+  Layer.unwrap(
+    Effect.map(loadConfig, (Config) =>
+      Layer.effect(
+        Pool.Pool,
+        Effect.flatMap(Config.unwrap<Options>(options), (read) => make(read))
+      ))
+  )
 
 /**
- * The options of a pool of `tasks` from the environment (or whatever
- * `ConfigProvider` is current), every one optional: `CORUN_POOL_SIZE`,
- * `CORUN_RUNTIME` (`thread` / `process`), `CORUN_TASK_TIMEOUT`,
- * `CORUN_IDLE_TIMEOUT`, `CORUN_STARTUP_TIMEOUT`, `CORUN_CANCEL_GRACE_PERIOD`
- * (durations such as `30 seconds`), `CORUN_MAX_TASKS_PER_CHILD`,
- * `CORUN_MAX_IN_FLIGHT_PER_WORKER` (Python's `maxtasksperchild`). For
+ * A layer providing the `Pool` service for the tasks of `tasks`, the other
+ * options from the environment (or whatever `ConfigProvider` is current),
+ * every one optional: `CORUN_POOL_SIZE`, `CORUN_RUNTIME` (`thread` /
+ * `process`), `CORUN_TASK_TIMEOUT`, `CORUN_IDLE_TIMEOUT`,
+ * `CORUN_STARTUP_TIMEOUT`, `CORUN_CANCEL_GRACE_PERIOD` (durations such as
+ * `30 seconds`), `CORUN_MAX_TASKS_PER_CHILD` (Python's
+ * `maxtasksperchild`), `CORUN_MAX_IN_FLIGHT_PER_WORKER`. Errors as
  * `layerConfig`.
  *
  * @since 0.1.0
- * @category config
+ * @category layers
  */
-export const config = (tasks: URL | string): Config.Config<Options> =>
-  Config.all({
-    size: Config.option(Config.Int("CORUN_POOL_SIZE")),
-    runtime: Config.option(Config.Literals(["thread", "process"], "CORUN_RUNTIME")),
-    taskTimeout: Config.option(Config.Duration("CORUN_TASK_TIMEOUT")),
-    idleTimeout: Config.option(Config.Duration("CORUN_IDLE_TIMEOUT")),
-    startupTimeout: Config.option(Config.Duration("CORUN_STARTUP_TIMEOUT")),
-    cancelGracePeriod: Config.option(Config.Duration("CORUN_CANCEL_GRACE_PERIOD")),
-    maxTasksPerChild: Config.option(Config.Int("CORUN_MAX_TASKS_PER_CHILD")),
-    maxInFlightPerWorker: Config.option(Config.Int("CORUN_MAX_IN_FLIGHT_PER_WORKER"))
-  }).pipe(Config.map((read): Options => {
-    const options: Record<string, unknown> = { tasks }
-    for (const [name, value] of Object.entries(read)) if (value._tag === "Some") options[name] = value.value
-    return options as unknown as Options
+export const layerFromEnv = (
+  tasks: URL | string
+): Layer.Layer<Pool.Pool, Errors.InvalidArgumentError | Config.ConfigError> =>
+  Layer.unwrap(Effect.map(loadConfig, (Config) => {
+    const read = Config.all({
+      size: Config.option(Config.Int("CORUN_POOL_SIZE")),
+      runtime: Config.option(Config.Literals(["thread", "process"], "CORUN_RUNTIME")),
+      taskTimeout: Config.option(Config.Duration("CORUN_TASK_TIMEOUT")),
+      idleTimeout: Config.option(Config.Duration("CORUN_IDLE_TIMEOUT")),
+      startupTimeout: Config.option(Config.Duration("CORUN_STARTUP_TIMEOUT")),
+      cancelGracePeriod: Config.option(Config.Duration("CORUN_CANCEL_GRACE_PERIOD")),
+      maxTasksPerChild: Config.option(Config.Int("CORUN_MAX_TASKS_PER_CHILD")),
+      maxInFlightPerWorker: Config.option(Config.Int("CORUN_MAX_IN_FLIGHT_PER_WORKER"))
+    }).pipe(Config.map((values): Options => {
+      const options: Record<string, unknown> = { tasks }
+      for (const [name, value] of Object.entries(values)) if (value._tag === "Some") options[name] = value.value
+      return options as unknown as Options
+    }))
+    return Layer.effect(Pool.Pool, Effect.flatMap(read, (options) => make(options)))
   }))
 
 /**

@@ -8,7 +8,7 @@ import * as T from "./fixtures/tasks.ts"
 import { tasks } from "./helpers.ts"
 
 /** What a pool made from `env` is: its size, and whether its workers are processes. */
-const poolFrom = (layer: ReturnType<typeof NodePool.layerConfig>, env: Record<string, string>) =>
+const poolFrom = (layer: ReturnType<typeof NodePool.layerFromEnv>, env: Record<string, string>) =>
   Effect.gen(function*() {
     const pool = yield* Pool.Pool
     const sum = yield* pool.apply(T.add, [2, 3])
@@ -24,10 +24,10 @@ const poolFrom = (layer: ReturnType<typeof NodePool.layerConfig>, env: Record<st
     Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
   )
 
-describe("NodePool.layerConfig", () => {
-  it.live("reads the pool's options from the environment (NodePool.config: the CORUN_* variables)", () =>
+describe("NodePool.layerConfig and layerFromEnv", () => {
+  it.live("layerFromEnv reads the pool's options from the environment (the CORUN_* variables)", () =>
     Effect.gen(function*() {
-      const layer = NodePool.layerConfig(NodePool.config(tasks))
+      const layer = NodePool.layerFromEnv(tasks)
       assert.deepStrictEqual(
         yield* poolFrom(layer, { CORUN_POOL_SIZE: "3", CORUN_RUNTIME: "process", CORUN_TASK_TIMEOUT: "30 seconds" }),
         { size: 3, processes: true, sum: 5 }
@@ -46,7 +46,7 @@ describe("NodePool.layerConfig", () => {
 
   it.live("a value that is not one fails with ConfigError, an invalid one with InvalidArgumentError", () =>
     Effect.gen(function*() {
-      const layer = NodePool.layerConfig(NodePool.config(tasks))
+      const layer = NodePool.layerFromEnv(tasks)
       const unreadable = yield* Effect.flip(poolFrom(layer, { CORUN_POOL_SIZE: "many" }))
       assert.strictEqual(unreadable._tag, "ConfigError")
       assert.include(String(unreadable), "CORUN_POOL_SIZE")
