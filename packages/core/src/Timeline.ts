@@ -126,8 +126,14 @@ export const toHtml = (timeline: Timeline, options?: { readonly title?: string |
   const lanes = [...new Set(entries.map((entry) => entry.lane))].sort((a, b) =>
     a.localeCompare(b, undefined, { numeric: true })
   )
-  const t0 = Math.min(timeline.origin, ...entries.map((entry) => entry.queuedAt ?? entry.start))
-  const t1 = Math.max(t0 + 1, ...entries.map((entry) => entry.end))
+  // A loop, not a spread: a long run has more entries than a call has room for arguments.
+  let t0 = timeline.origin
+  let last = -Infinity
+  for (const entry of entries) {
+    t0 = Math.min(t0, entry.queuedAt ?? entry.start)
+    last = Math.max(last, entry.end)
+  }
+  const t1 = Math.max(t0 + 1, last)
   const duration = t1 - t0
   const left = 140
   const width = 900

@@ -204,16 +204,8 @@ export const make = <S extends Schema.Top>(
       toSecondId = yield* Served.serve(served(toSecond))
       states.set(toSecondId, served(toSecond))
     }
-    const call: Call = (objectId, method, args) => {
-      const served = states.get(objectId)!
-      // The owner's own calls take the immediate answer when there is one.
-      return served.callNow?.(method, args, Served.localContext) ?? served.call(method, args, Served.localContext)
-    }
-    const cast: Cast = (objectId, method, args) => {
-      const served = states.get(objectId)!
-      const now = served.callNow?.(method, args, Served.localContext)
-      return now !== undefined ? Exit.asVoid(now) : Effect.asVoid(served.call(method, args, Served.localContext))
-    }
+    const call: Call = (objectId, method, args) => Served.callHere(states.get(objectId)!, method, args)
+    const cast: Cast = (objectId, method, args) => Served.castHere(states.get(objectId)!, method, args)
     const first = makeConnection(item, toFirstId, toSecondId, call, cast, true)
     const second = makeConnection(item, toSecondId, toFirstId, call, cast, true)
     const keys = [`${toFirstId}:${toSecondId}`, `${toSecondId}:${toFirstId}`]

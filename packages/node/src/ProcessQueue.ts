@@ -237,12 +237,8 @@ export const make = <S extends Schema.Top>(
     const s = served(state)
     const queue = makeQueue(item, id, maxsize, {
       // The owner's own calls take the immediate answer when there is one.
-      call: (method, args) =>
-        s.callNow?.(method, args, Served.localContext) ?? s.call(method, args, Served.localContext),
-      cast: (method, args) => {
-        const now = s.callNow?.(method, args, Served.localContext)
-        return now !== undefined ? Exit.asVoid(now) : Effect.asVoid(s.call(method, args, Served.localContext))
-      }
+      call: (method, args) => Served.callHere(s, method, args),
+      cast: (method, args) => Served.castHere(s, method, args)
     })
     local.set(id, queue)
     yield* Effect.addFinalizer(() => Effect.sync(() => local.delete(id)))

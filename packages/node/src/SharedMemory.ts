@@ -88,6 +88,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as SchemaTransformation from "effect/SchemaTransformation"
+import { waitAsync } from "./internal/syncMemory.ts"
 
 const Validation = Backend.Validation
 
@@ -323,25 +324,16 @@ const releaseHold = (h: Int32Array): void => {
   }
 }
 
-type WaitAsync = (
-  typedArray: Int32Array,
-  index: number,
-  value: number,
-  timeout?: number
-) => { async: false; value: "not-equal" | "timed-out" } | { async: true; value: Promise<"ok" | "timed-out"> }
-
-/** `Atomics.waitAsync` (ES2024; in Node since 16), absent from the ES2022 lib this package compiles against. */
-const waitAsync = (Atomics as unknown as { readonly waitAsync?: WaitAsync }).waitAsync
-
 /**
  * Waits until the lock word may have changed from 2 (woken, or `ms`
  * passed). Interruptible; an interrupted wait that is woken later passes
  * the wake-up on.
  */
 const waitChange = (h: Int32Array, ms: number | undefined): Effect.Effect<void> => {
-  if (waitAsync === undefined) return Effect.sleep(ms === undefined ? 1 : Math.min(1, ms))
+  const wait = waitAsync
+  if (wait === undefined) return Effect.sleep(ms === undefined ? 1 : Math.min(1, ms))
   return Effect.callback<void>((resume) => {
-    const result = waitAsync(h, STATE, 2, ms)
+    const result = wait(h, STATE, 2, ms)
     if (!result.async) return resume(Effect.void)
     let abandoned = false
     void result.value.then((outcome) => {

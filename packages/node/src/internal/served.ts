@@ -54,6 +54,16 @@ export const localContext: CallContext = {
   onGone: () => () => {}
 }
 
+/** A call this process makes on its own object: the immediate answer when there is one. */
+export const callHere = (object: Served, method: string, args: unknown): Effect.Effect<unknown, unknown> =>
+  object.callNow?.(method, args, localContext) ?? object.call(method, args, localContext)
+
+/** The same for a call nobody waits for (a `put` that cannot block): its outcome, without its value. */
+export const castHere = (object: Served, method: string, args: unknown): Effect.Effect<void, unknown> => {
+  const now = object.callNow?.(method, args, localContext)
+  return now !== undefined ? Exit.asVoid(now) : Effect.asVoid(object.call(method, args, localContext))
+}
+
 const objects = new Map<number, Served>()
 /**
  * Ids start at a random multiple of 2^21 in each process (below 2^52: exact

@@ -343,7 +343,7 @@ type WaitAsync = (
 ) => { async: false; value: "not-equal" | "timed-out" } | { async: true; value: Promise<"ok" | "timed-out"> }
 
 /** `Atomics.waitAsync` (ES2024; in Node since 16), absent from the ES2022 lib this package compiles against. */
-const waitAsync = (Atomics as unknown as { readonly waitAsync?: WaitAsync }).waitAsync
+export const waitAsync = (Atomics as unknown as { readonly waitAsync?: WaitAsync }).waitAsync
 
 /**
  * Waits until the cell changes from `seen` (`seq`), at most `ms`. Never
