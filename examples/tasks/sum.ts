@@ -1,6 +1,7 @@
 /**
  * Tasks of the CPU-bound examples, loaded by the pool's workers:
- * `pool-sum-8-slices.ts` (the sum of 1..100,000,000 in slices) and
+ * `pool-sum-8-slices.ts` (the sum of 1..100,000,000 in slices),
+ * `tracing-opentelemetry.ts` (the same sum, traced) and
  * `process-count-workers-vs-fibers.ts` (counting to 100,000,000).
  * Erasable TypeScript only: workers load it with Node's type stripping.
  */
@@ -39,6 +40,27 @@ export const sumSlice = Task.make("sumSlice", {
   input: Schema.Struct({ from: Schema.Number, to: Schema.Number }),
   output: Schema.Struct({ value: Schema.Number, ...Ran }),
   run: ({ from, to }) => Effect.sync(() => reportingWhereAndWhen(() => sumRange(from, to)))
+})
+
+/** One half of a slice, in a span of its own (`Effect.fn`): its bounds are the span's attributes. */
+const addUp = Effect.fn("addUp")(function*(from: number, to: number) {
+  yield* Effect.annotateCurrentSpan({ from, to })
+  return sumRange(from, to)
+})
+
+/**
+ * `sumSlice` for the traced example: the slice in two halves, each in a span
+ * (`addUp`). Called inside a span, the pool makes the task's span a child of
+ * the caller's, and these two its children.
+ */
+export const sumSliceTraced = Task.make("sumSliceTraced", {
+  input: Schema.Struct({ from: Schema.Number, to: Schema.Number }),
+  output: Schema.Number,
+  run: ({ from, to }) =>
+    Effect.gen(function*() {
+      const middle = Math.floor((from + to) / 2)
+      return (yield* addUp(from, middle)) + (yield* addUp(middle, to))
+    })
 })
 
 /** The body of Python's `pstart(arg)`: `var += 1` a given number of times (100,000,000 in the tutorial). */

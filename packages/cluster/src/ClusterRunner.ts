@@ -127,6 +127,10 @@ const runJobs = (
         transfer: undefined,
         timeoutMs: record.timeoutMs ?? undefined,
         wantsProgress: false,
+        // Traces do not cross the cluster (yet): the runner's pool sends none.
+        parentSpan: undefined,
+        spanStart: () => {},
+        spanEnd: () => {},
         running: () => {},
         progress: () => {},
         // The runner's own loggers get the task's records (they do not cross back to the client).

@@ -229,6 +229,17 @@ export interface Options<Init extends Initializer | undefined = undefined> {
    */
   readonly logs?: boolean | undefined
   /**
+   * A task submitted inside a span (`Effect.withSpan`, `Effect.fn`) runs in
+   * a span of its own in its worker — named after the task, with
+   * `corun.task` / `corun.worker` attributes — whose parent is the caller's
+   * span; the spans the task opens are its children. They are recorded in
+   * the worker and re-created in the caller's tracer (so an OpenTelemetry
+   * `Layer` there exports them in the caller's trace, with span ids of its
+   * own). Work submitted outside any span, or in an unsampled one, sends
+   * nothing. Default `true`; `false` sends no trace for any job.
+   */
+  readonly traces?: boolean | undefined
+  /**
    * Records every job — its time queued and at work, its worker, how it
    * ended — for `Timeline.toHtml` (a picture of the run).
    */

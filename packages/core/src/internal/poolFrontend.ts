@@ -25,15 +25,18 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import { InputEncodingError, InvalidArgumentError, PoolClosed } from "../Errors.ts"
 import type { PoolStillRunning, WorkerCrashed } from "../Errors.ts"
 import type * as Future from "../Future.ts"
@@ -164,6 +167,39 @@ export interface Job {
     message: unknown,
     annotations: Readonly<Record<string, unknown>> | undefined,
     cause: string | undefined
+  ): void
+  /**
+   * The caller's span when it submitted the job inside one (`Effect.withSpan`,
+   * `Effect.fn`), sampled and with tracing on: the parent of the task's span
+   * in its worker. `undefined` otherwise — a backend then sends no trace at
+   * all (the hot path of untraced work).
+   */
+  readonly parentSpan: Tracer.AnySpan | undefined
+  /**
+   * A span of the task began in its worker: it is re-created in the caller's
+   * tracer (so an exporter there sees the worker's spans in the caller's
+   * trace). `parent`: `undefined` for the caller's span, `null` for none (a
+   * root span), the `spanId` of another span of this job, or the ids of an
+   * external span.
+   */
+  spanStart(
+    spanId: string,
+    parent: string | null | undefined | readonly [traceId: string, spanId: string],
+    name: string,
+    kind: Tracer.SpanKind,
+    startTime: bigint
+  ): void
+  /**
+   * A span of the task ended in its worker, with its attributes and events.
+   * Spans still open when the job ends (its worker crashed, it timed out)
+   * are ended with the job's exit.
+   */
+  spanEnd(
+    spanId: string,
+    endTime: bigint,
+    exit: Exit.Exit<unknown, unknown>,
+    attributes: Readonly<Record<string, unknown>> | undefined,
+    events: ReadonlyArray<readonly [name: string, time: bigint, attributes: Record<string, unknown>]> | undefined
   ): void
   /**
    * The job ended: exactly once (later calls are ignored). For a chunk that
@@ -324,8 +360,14 @@ class PoolJob implements Job {
   progressState: ProgressState | undefined = undefined
   /** For chunks that ended part-way: the decoded outputs computed before the end. */
   partial: Array<unknown> | undefined = undefined
-  /** The fiber that submitted it: its loggers and annotations get the task's log records. */
+  /** The fiber that submitted it: its loggers and annotations get the task's log records (`setCaller`). */
   caller: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** The caller's span at submission, when traced (`setCaller`). */
+  parentSpan: Tracer.AnySpan | undefined = undefined
+  /** The caller's tracer at submission, when traced: the task's spans are re-created there. */
+  tracer: Tracer.Tracer | undefined = undefined
+  /** The task's spans re-created in the caller's tracer and not ended yet, by the worker's span id. */
+  spans: Map<string, Tracer.Span> | undefined = undefined
 
   constructor(
     task: string,
@@ -342,6 +384,22 @@ class PoolJob implements Job {
     this.transfer = transfer
     this.timeoutMs = timeoutMs
     this.wantsProgress = false
+  }
+
+  /**
+   * Records the fiber that submitted the job, and its span and tracer when
+   * it runs in a sampled span with tracing on (read once, here: the fiber
+   * moves on).
+   */
+  setCaller(fiber: Fiber.Fiber<unknown, unknown> | undefined): void {
+    this.caller = fiber
+    if (fiber === undefined) return
+    const cache = fiber.cache
+    const span = cache.span
+    if (span === undefined || !span.sampled || !cache.tracerEnabled) return
+    if (Context.get(span.annotations, Tracer.DisablePropagation)) return
+    this.parentSpan = span
+    this.tracer = cache.tracer ?? Tracer.nativeTracer
   }
 
   running(): void {
@@ -384,11 +442,69 @@ class PoolJob implements Job {
     )
   }
 
+  spanStart(
+    spanId: string,
+    parent: string | null | undefined | readonly [traceId: string, spanId: string],
+    name: string,
+    kind: Tracer.SpanKind,
+    startTime: bigint
+  ): void {
+    const tracer = this.tracer
+    const callerSpan = this.parentSpan
+    if (this.ended || tracer === undefined || callerSpan === undefined) return
+    const spans = this.spans ??= new Map()
+    const parentSpan: Tracer.AnySpan | undefined = parent === null
+      ? undefined
+      : parent === undefined
+      ? callerSpan
+      : typeof parent === "string"
+      ? spans.get(parent) ?? callerSpan
+      : Tracer.externalSpan({ traceId: parent[0], spanId: parent[1] })
+    spans.set(
+      spanId,
+      tracer.span({
+        name,
+        parent: parentSpan === undefined ? Option.none() : Option.some(parentSpan),
+        annotations: Context.empty(),
+        links: [],
+        startTime,
+        kind,
+        root: parentSpan === undefined,
+        sampled: true
+      })
+    )
+  }
+
+  spanEnd(
+    spanId: string,
+    endTime: bigint,
+    exit: Exit.Exit<unknown, unknown>,
+    attributes: Readonly<Record<string, unknown>> | undefined,
+    events: ReadonlyArray<readonly [name: string, time: bigint, attributes: Record<string, unknown>]> | undefined
+  ): void {
+    const span = this.spans?.get(spanId)
+    if (span === undefined) return
+    this.spans!.delete(spanId)
+    if (attributes !== undefined) { for (const key in attributes) span.attribute(key, attributes[key]) }
+    if (events !== undefined) {
+      for (const [name, time, eventAttributes] of events) span.event(name, time, eventAttributes)
+    }
+    span.end(endTime, exit)
+  }
+
   end(kind: EndKind, value: unknown, partial: ReadonlyArray<unknown> | undefined): void {
     if (this.ended) return
     this.ended = true
     this.payload = undefined
     const exit = this.exitOf(kind, value, partial)
+    // Spans its worker did not end (it crashed, the job timed out or was
+    // stopped) end with the job.
+    const spans = this.spans
+    if (spans !== undefined && spans.size > 0) {
+      const now = BigInt(Date.now()) * 1_000_000n
+      for (const span of spans.values()) span.end(now, exit)
+      spans.clear()
+    }
     const state = this.progressState
     if (state !== undefined) {
       state.done = true
@@ -695,7 +811,7 @@ class DerivedPool implements Pool.PoolService {
       Effect.callback<O, E | Pool.SubmitError | Pool.RunError>((resume) => {
         const job = this.prepare(task, input, options as Pool.ApplyOptions<unknown>)
         if (!(job instanceof PoolJob)) return resume(Effect.fail(job))
-        job.caller = fiber
+        job.setCaller(fiber)
         job.onExit = resume as (exit: Exit.Exit<any, any>) => void
         if (options?.onProgress !== undefined) {
           job.onProgress = options.onProgress as (value: unknown) => void
@@ -720,7 +836,7 @@ class DerivedPool implements Pool.PoolService {
     return Effect.withFiber((fiber) => {
       const job = this.prepare(task, input, options as Pool.ApplyOptions<unknown>)
       if (!(job instanceof PoolJob)) return Effect.fail(job)
-      job.caller = fiber
+      job.setCaller(fiber)
       if (options?.onProgress !== undefined) job.onProgress = options.onProgress as (value: unknown) => void
       const future = FutureInternal.makeUnsafe<any, any>({ name: job.task, cancel: () => this.cancelJob(job) })
       job.future = future
@@ -802,7 +918,7 @@ class DerivedPool implements Pool.PoolService {
         undefined,
         timeoutMs
       )
-      job.caller = caller
+      job.setCaller(caller)
       const offset = start
       const items = single ? 1 : Math.min(chunksize, n - start)
       job.onExit = (exit) => {
@@ -1040,7 +1156,7 @@ class DerivedPool implements Pool.PoolService {
                 return
               }
               const job = new PoolJob(task.name, codecs, !single, item, undefined, timeoutMs)
-              job.caller = caller
+              job.setCaller(caller)
               const items = single ? 1 : (item as ReadonlyArray<unknown>).length
               progress?.addTotal(items)
               job.onExit = single

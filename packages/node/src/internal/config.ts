@@ -60,6 +60,8 @@ export interface PoolConfig {
   readonly bundle: boolean
   /** Tasks' log records go to their callers' loggers (`Options.logs`). */
   readonly forwardLogs: boolean
+  /** Tasks submitted in a span run in a child span, their spans sent to the caller's tracer (`Options.traces`). */
+  readonly traces: boolean
   /** Where each job's times and outcome are recorded (`Options.timeline`). */
   readonly timeline: Timeline.Timeline | undefined
   /** Flags added to the ones workers inherit. */
@@ -136,6 +138,9 @@ export const parseOptions = (options: Options<any>): PoolConfig | Errors.Invalid
   if (options.logs !== undefined && typeof options.logs !== "boolean") {
     return Validation.invalidArgument("logs", options.logs, "true or false")
   }
+  if (options.traces !== undefined && typeof options.traces !== "boolean") {
+    return Validation.invalidArgument("traces", options.traces, "true or false")
+  }
   if (options.bundle !== undefined && typeof options.bundle !== "boolean") {
     return Validation.invalidArgument("bundle", options.bundle, "true or false")
   }
@@ -168,6 +173,7 @@ export const parseOptions = (options: Options<any>): PoolConfig | Errors.Invalid
     resourceLimits: options.resourceLimits,
     bundle: options.bundle !== false,
     forwardLogs: options.logs !== false,
+    traces: options.traces !== false,
     timeline: options.timeline,
     execArgv: options.execArgv ?? [],
     env: options.env

@@ -91,6 +91,10 @@ export const assign = (pool: PoolState, w: WorkerHandle, job: Job) => {
     w.idleTimer = undefined
   }
   if (pool.config.maxTasksPerChild !== undefined && ++w.dispatched >= pool.config.maxTasksPerChild) w.retiring = true
+  const parentSpan = client.parentSpan
+  if (parentSpan !== undefined && pool.config.traces) {
+    P.pushTrace(w.outbox, job.id, parentSpan.traceId, parentSpan.spanId)
+  }
   P.pushRun(w.outbox, client.chunk, job.id, client.task, client.payload)
   if (client.transfer !== undefined) {
     ;(w.outboxTransfer ??= []).push(...client.transfer)

@@ -43,9 +43,18 @@ export type RunRecord = readonly [op: typeof RUN, id: number, task: string, inpu
 export type ChunkRecord = readonly [op: typeof CHUNK, id: number, task: string, inputs: ReadonlyArray<unknown>]
 export type CancelRecord = readonly [op: typeof CANCEL, id: number]
 export type UnqueueRecord = readonly [op: typeof UNQUEUE, id: number]
+/**
+ * The job sent next with this id runs under the caller's span (its trace
+ * and span ids): the worker records the task's spans and sends them back
+ * (`R_SPAN_START` / `R_SPAN_END`). Sent only for jobs submitted inside a
+ * sampled span: an untraced job costs nothing more.
+ */
+export const TRACE = 5
+
 export type ReplyRecord = readonly [op: typeof REPLY, callId: number, ok: 0 | 1 | 2, value: unknown]
+export type TraceRecord = readonly [op: typeof TRACE, id: number, traceId: string, spanId: string]
 /** A record the parent sends. */
-export type Command = RunRecord | ChunkRecord | CancelRecord | UnqueueRecord | ReplyRecord
+export type Command = RunRecord | ChunkRecord | CancelRecord | UnqueueRecord | ReplyRecord | TraceRecord
 
 /** `Command` records laid end to end: one message. */
 export type Batch = Array<unknown>
@@ -63,6 +72,11 @@ export const pushCancel = (batch: Batch, id: number): void => {
 /** Appends `[UNQUEUE, id]`. */
 export const pushUnqueue = (batch: Batch, id: number): void => {
   batch.push(UNQUEUE, id)
+}
+
+/** Appends `[TRACE, id, traceId, spanId]` (before the job's `RUN` / `CHUNK`). */
+export const pushTrace = (batch: Batch, id: number, traceId: string, spanId: string): void => {
+  batch.push(TRACE, id, traceId, spanId)
 }
 
 /** Appends `[REPLY, callId, ok, value]`. */
@@ -85,7 +99,7 @@ export const forEachCommand = (
   let i = 0
   while (i < length) {
     const op = batch[i]
-    if (op === RUN || op === CHUNK) {
+    if (op === RUN || op === CHUNK || op === TRACE) {
       f(op, batch[i + 1] as number, batch[i + 2] as string, batch[i + 3], i, i + 4)
       i += 4
     } else if (op === CANCEL || op === UNQUEUE) {
@@ -151,6 +165,30 @@ export const R_CASTS = 14
  */
 export const R_LOG = 15
 
+/**
+ * `[R_SPAN_START, id, spanId, parent, name, kind, startTime]`: a span of a
+ * traced task began (see `TRACE`). `parent`: `undefined` for the caller's
+ * span, `null` for none, a span id of this worker, or `[traceId, spanId]`
+ * of an external span.
+ */
+export const R_SPAN_START = 16
+/**
+ * `[R_SPAN_END, id, spanId, endTime, exit, attributes, events]`: that span
+ * ended; `exit` is `SPAN_OK`, or `[R_FAIL | R_DIE | R_INTERRUPTED, defect]`.
+ */
+export const R_SPAN_END = 17
+
+/** `R_SPAN_END`'s exit when the span's effect succeeded. */
+export const SPAN_OK = 0
+
+/** How a span of a task ended. */
+export type SpanExit =
+  | typeof SPAN_OK
+  | readonly [tag: typeof R_FAIL | typeof R_DIE | typeof R_INTERRUPTED, defect: SerializedDefect | undefined]
+
+/** A span's parent as it crosses (see `R_SPAN_START`). */
+export type SpanParent = string | null | undefined | readonly [traceId: string, spanId: string]
+
 /** A log record's level (Effect's `LogLevel.Severity`). */
 export type LogSeverity = "Fatal" | "Error" | "Warn" | "Info" | "Debug" | "Trace"
 
@@ -189,6 +227,24 @@ export type Reply =
     annotations: Readonly<Record<string, unknown>> | undefined,
     cause: string | undefined
   ]
+  | readonly [
+    op: typeof R_SPAN_START,
+    id: number,
+    spanId: string,
+    parent: SpanParent,
+    name: string,
+    kind: "internal" | "server" | "client" | "producer" | "consumer",
+    startTime: bigint
+  ]
+  | readonly [
+    op: typeof R_SPAN_END,
+    id: number,
+    spanId: string,
+    endTime: bigint,
+    exit: SpanExit,
+    attributes: Record<string, unknown> | undefined,
+    events: Array<readonly [name: string, time: bigint, attributes: Record<string, unknown>]> | undefined
+  ]
 
 /** What a worker learns at start (`workerData`, or an environment variable for child processes). */
 export interface WorkerInit {
@@ -224,6 +280,19 @@ export interface SerializedDefect {
   readonly name: string
   readonly message: string
   readonly stack: string | undefined
+}
+
+/**
+ * A value as it can cross to the parent: itself when it clones, else its
+ * text (a log message or a span attribute may hold anything).
+ */
+export const crossable = (value: unknown): unknown => {
+  if (typeof value !== "object" || value === null) return typeof value === "function" ? String(value) : value
+  try {
+    return structuredClone(value)
+  } catch {
+    return String(value)
+  }
 }
 
 /** Turns any thrown value into plain data. */

@@ -8,6 +8,7 @@
  */
 import { Errors } from "@corun/core"
 import { PoolBackend } from "@corun/core/Backend"
+import * as Exit from "effect/Exit"
 import { requeueStolen } from "./dispatch.ts"
 import { interrupted } from "./job.ts"
 import { finish } from "./jobs.ts"
@@ -29,6 +30,14 @@ const defectOf = (defect: P.SerializedDefect, task: string, worker: number): Err
     error.stack = error.stack.replace(/^(.*)$/m, `$1\n    at corun task "${task}" (pool worker ${worker})`)
   }
   return error
+}
+
+/** A span's exit as it crossed (`R_SPAN_END`): the error, revived, for the caller's tracer to record. */
+const spanExit = (exit: P.SpanExit): Exit.Exit<unknown, unknown> => {
+  if (exit === P.SPAN_OK) return Exit.void
+  if (exit[0] === P.R_INTERRUPTED) return Exit.interrupt()
+  const error = P.reviveDefect(exit[1] ?? { name: "Error", message: "unknown", stack: undefined })
+  return exit[0] === P.R_FAIL ? Exit.fail(error) : Exit.die(error)
 }
 
 /** Handles one record from worker `w`. */
@@ -77,6 +86,11 @@ export const onMessage = (pool: PoolState, w: WorkerHandle, message: P.Reply) =>
         job.client.log(message[2], message[3], { ...message[4], "corun.worker": w.id }, message[5])
       }
       return
+    case P.R_SPAN_START:
+      if (job.state !== "done") job.client.spanStart(message[2], message[3], message[4], message[5], message[6])
+      return
+    case P.R_SPAN_END:
+      return job.client.spanEnd(message[2], message[3], spanExit(message[4]), message[5], message[6])
     case P.R_CHUNK: {
       const values = message[2]
       if (message[3] === P.CHUNK_DONE) return finish(pool, job, PoolBackend.Success, values)

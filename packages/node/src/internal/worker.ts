@@ -31,6 +31,7 @@ import * as Schema from "effect/Schema"
 import * as WorkerThreads from "node:worker_threads"
 import * as P from "./protocol.ts"
 import * as SyncMemory from "./syncMemory.ts"
+import * as TaskTracer from "./taskTracer.ts"
 import * as Watchdog from "./watchdog.ts"
 
 const parentPort = WorkerThreads.parentPort
@@ -200,6 +201,8 @@ let queue: Array<unknown> = []
 const DROPPED = -1
 let head = 0
 let currentId = -1
+/** The caller's span of each traced job not started yet (`TRACE` records), by job id. */
+const traces = new Map<number, readonly [traceId: string, spanId: string]>()
 let currentFiber: Fiber.Fiber<unknown, unknown> | undefined
 let closing = false
 
@@ -322,19 +325,6 @@ const runChunk = (entry: Entry, id: number, inputs: Array<unknown>) =>
   })
 
 /**
- * A value as it can cross to the parent: itself when it clones, else its
- * text (a log message may hold anything).
- */
-const crossable = (value: unknown): unknown => {
-  if (typeof value !== "object" || value === null) return typeof value === "function" ? String(value) : value
-  try {
-    return structuredClone(value)
-  } catch {
-    return String(value)
-  }
-}
-
-/**
  * Runs a task's effect: with `forwardLogs`, under a logger that sends each
  * record to the parent for the running task's caller (one context made
  * once: nothing per task), else as Effect's default runtime does.
@@ -344,14 +334,14 @@ const runTask: (effect: Effect.Effect<unknown, unknown>) => Fiber.Fiber<unknown,
     Logger.CurrentLoggers,
     new Set([Logger.make((options) => {
       if (currentId < 0) return
-      const message = Array.isArray(options.message) ? options.message.map(crossable) : crossable(options.message)
+      const message = Array.isArray(options.message) ? options.message.map(P.crossable) : P.crossable(options.message)
       const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
       postSoon([
         P.R_LOG,
         currentId,
         options.logLevel as P.LogSeverity,
         message,
-        Object.keys(annotations).length === 0 ? undefined : crossable(annotations) as Record<string, unknown>,
+        Object.keys(annotations).length === 0 ? undefined : P.crossable(annotations) as Record<string, unknown>,
         options.cause.reasons.length === 0 ? undefined : Cause.pretty(options.cause)
       ])
     })])
@@ -367,6 +357,8 @@ const drain = (): void => {
     queue[head + 3] = undefined
     head += 4
     if (op === DROPPED) continue
+    const trace = traces.size === 0 ? undefined : traces.get(id)
+    if (trace !== undefined) traces.delete(id)
     const entry = registry.get(name)
     if (entry === undefined) {
       post([P.R_UNKNOWN, id])
@@ -388,6 +380,7 @@ const drain = (): void => {
     } else {
       effect = runChunk(entry, id, payload as Array<unknown>)
     }
+    if (trace !== undefined) effect = TaskTracer.traced(effect, id, name, init.workerId, trace[0], trace[1], postSoon)
     // The task's log records name it (`currentId`) while it runs.
     currentId = id
     const fiber = runTask(effect)
@@ -412,6 +405,7 @@ const drain = (): void => {
 }
 
 const cancel = (id: number) => {
+  traces.delete(id)
   if (id === currentId) {
     currentFiber!.interruptUnsafe()
     return
@@ -427,6 +421,7 @@ const cancel = (id: number) => {
 }
 
 const unqueue = (id: number) => {
+  traces.delete(id)
   for (let i = head; i < queue.length; i += 4) {
     if (queue[i + 1] === id && queue[i] !== DROPPED) {
       queue[i] = DROPPED
@@ -463,6 +458,7 @@ const exitWhenFlushed = (code: number) => {
 
 const onCommand = (op: P.Command[0], id: number, task: string | undefined, payload: unknown) => {
   if (op === P.RUN || op === P.CHUNK) queue.push(op, id, task, payload)
+  else if (op === P.TRACE) traces.set(id, [task!, payload as string])
   else if (op === P.CANCEL) cancel(id)
   else if (op === P.UNQUEUE) unqueue(id)
   else {

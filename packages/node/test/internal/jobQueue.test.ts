@@ -11,6 +11,13 @@ const client: PoolBackend.Job = {
   transfer: undefined,
   timeoutMs: undefined,
   wantsProgress: false,
+  parentSpan: undefined,
+  spanStart: () => {
+    throw new Error("the queue must not start spans")
+  },
+  spanEnd: () => {
+    throw new Error("the queue must not end spans")
+  },
   running: () => {
     throw new Error("the queue must not report a job running")
   },
