@@ -24,6 +24,7 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -43,7 +44,8 @@ import * as FutureInternal from "./internal/future.ts"
 import * as ResultWindow from "./internal/resultWindow.ts"
 import * as TaskInternal from "./internal/task.ts"
 import { forkTask } from "./internal/task.ts"
-import { positiveCount, timeoutMillis } from "./internal/validation.ts"
+import { invalidArgument, positiveCount, timeoutMillis } from "./internal/validation.ts"
+import * as Progress from "./Progress.ts"
 
 const TypeId = "~@corun/core/Executor" as const
 
@@ -104,6 +106,14 @@ export interface MapOptions {
    * `InvalidArgumentError` before any item is read.
    */
   readonly timeout?: Duration.Input | undefined
+  /**
+   * A tracker that counts the items as they end (`Progress.make`): done,
+   * failed, total, rate and ETA, as a value and a stream — what a progress
+   * bar needs (`ProgressBar.render` in `@corun/node`). The total is known
+   * at once for an array, else it grows as the items are read; the tracker
+   * finishes when the stream ends.
+   */
+  readonly progress?: Progress.Progress | undefined
 }
 
 /**
@@ -242,8 +252,12 @@ class ExecutorImpl implements Executor {
     if (concurrency instanceof InvalidArgumentError) return Stream.fail(concurrency)
     const millis = timeoutMillis(options?.timeout)
     if (millis instanceof InvalidArgumentError) return Stream.fail(millis)
-    return ResultWindow.stream<T, A, E, TimeoutError | ExecutorShutdownError, R>({
-      items,
+    const progress = options?.progress
+    if (progress !== undefined && !Progress.isProgress(progress)) {
+      return Stream.fail(invalidArgument("progress", progress, "a Progress tracker (Progress.make())"))
+    }
+    const results = ResultWindow.stream<T, A, E, TimeoutError | ExecutorShutdownError, R>({
+      items: progress === undefined || Array.isArray(items) ? items : tallied(items, progress),
       ordered: true,
       // Room for a second batch of results while the consumer handles one.
       window: concurrency === Infinity ? Infinity : concurrency * 2,
@@ -265,6 +279,7 @@ class ExecutorImpl implements Executor {
           // the semaphore once per worker rather than once per item.
           const bound = Math.min(concurrency, this.maxWorkers)
           const semaphore = this.semaphore
+          if (progress !== undefined && Array.isArray(items)) progress.addTotal(items.length)
           return Effect.andThen(
             // Added before the workers are forked, so it runs after they stop.
             Scope.addFinalizer(scope, Effect.sync(() => lifecycle.sources.delete(tasks))),
@@ -272,12 +287,13 @@ class ExecutorImpl implements Executor {
               window,
               scope,
               bound === Infinity ? 1024 : bound,
-              () => mapItemRunner(lifecycle, tasks, f),
+              () => mapItemRunner(lifecycle, tasks, f, progress),
               semaphore === undefined ? undefined : semaphore.withPermits(1)
             )
           )
         })
     })
+    return progress === undefined ? results : Stream.ensuring(results, Effect.sync(() => progress.finish()))
   }
 
   shutdown(options?: ShutdownOptions): Effect.Effect<void> {
@@ -354,10 +370,26 @@ class MapWorker {
 
 const CurrentTaskKey = TaskInternal.CurrentTask.key
 
+/** `items`, adding each one to the tracker's total as it is read (an iterable of unknown length). */
+const tallied = <T>(items: Iterable<T>, progress: Progress.Progress): Iterable<T> => ({
+  [Symbol.iterator]: () => {
+    const iterator = items[Symbol.iterator]()
+    return {
+      next: () => {
+        const next = iterator.next()
+        if (next.done !== true) progress.addTotal(1)
+        return next
+      },
+      return: (value?: unknown) => iterator.return?.(value) ?? { done: true, value: undefined }
+    }
+  }
+})
+
 const mapItemRunner = <T, A, E, R>(
   lifecycle: Lifecycle.ExecutorLifecycle,
   tasks: MapTasks,
-  f: (item: T, index: number) => Effect.Effect<A, E, R>
+  f: (item: T, index: number) => Effect.Effect<A, E, R>,
+  progress: Progress.Progress | undefined
 ): ResultWindow.ItemRunner<T, A, E, R> => {
   const worker = new MapWorker()
   tasks.workers.push(worker)
@@ -383,6 +415,11 @@ const mapItemRunner = <T, A, E, R>(
     },
     done: (value, cause) => {
       worker.task = undefined
+      // An interrupted item counts neither way (the map is being stopped).
+      if (progress !== undefined) {
+        if (cause === undefined) progress.record(1, 0)
+        else if (!Cause.hasInterruptsOnly(cause)) progress.record(0, 1)
+      }
       const future = worker.future
       if (future !== undefined) {
         worker.future = undefined

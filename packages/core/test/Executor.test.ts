@@ -1,4 +1,4 @@
-import { Executor, Future } from "@corun/core"
+import { Executor, Future, Progress } from "@corun/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Logger, References, Schema, Stream, Tracer } from "effect"
 import { TestClock } from "effect/testing"
@@ -299,6 +299,61 @@ describe("Executor", () => {
         assert.isTrue(yield* executor.isShutdown)
         const error = yield* Effect.flip(executor.submit(Effect.void))
         assert.strictEqual(error._tag, "ExecutorShutdownError")
+      }))
+  })
+
+  describe("map with progress", () => {
+    it.live("an array: the total at once; done and failed as items end; finished with the stream", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const executor = yield* Executor.make({ maxWorkers: 4 })
+        const progress = yield* Progress.make()
+        const watched = yield* Effect.forkChild(Stream.runCollect(progress.changes))
+        const results = yield* Stream.runCollect(
+          executor.map([1, 2, 3, 4, 5, 6, 7, 8], (n) => sleepThen(n, n * 10), { progress })
+        )
+        assert.deepStrictEqual(Array.from(results), [10, 20, 30, 40, 50, 60, 70, 80])
+        const last = yield* progress.snapshot
+        assert.deepStrictEqual([last.done, last.failed, last.total, last.finished], [8, 0, 8, true])
+        const seen = Array.from(yield* Fiber.join(watched))
+        assert.isTrue(seen.every((snapshot) => snapshot.total === 8 || snapshot.total === 0))
+        assert.isTrue(seen.every((snapshot) => snapshot.done + snapshot.failed <= snapshot.total))
+        assert.isTrue(seen.at(-1)!.finished)
+      })))
+
+    it.live("an iterable of unknown length: the total grows as items are read; a failure counts as failed", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const executor = yield* Executor.make()
+        function* numbers() {
+          for (let n = 1; n <= 5; n++) yield n
+        }
+        const progress = yield* Progress.make()
+        const error = yield* Effect.flip(Stream.runCollect(
+          executor.map(numbers(), (n) => n === 3 ? Effect.fail(`bad ${n}`) : Effect.succeed(n), {
+            concurrency: 1,
+            progress
+          })
+        ))
+        assert.strictEqual(error, "bad 3")
+        const last = yield* progress.snapshot
+        assert.deepStrictEqual([last.done, last.failed, last.finished], [2, 1, true])
+        assert.isTrue(last.total >= 3 && last.total <= 5)
+      })))
+
+    it.effect("a progress that is not a tracker fails before any item is read", () =>
+      Effect.gen(function*() {
+        const executor = yield* Executor.make()
+        let read = 0
+        const items = {
+          *[Symbol.iterator]() {
+            read++
+            yield 1
+          }
+        }
+        const error = yield* Effect.flip(
+          Stream.runCollect(executor.map(items, Effect.succeed, { progress: {} as Progress.Progress }))
+        )
+        assert.strictEqual(error._tag, "InvalidArgumentError")
+        assert.strictEqual(read, 0)
       }))
   })
 
