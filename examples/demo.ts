@@ -31,8 +31,11 @@
  */
 import { Pool, Timeline } from "@corun/core"
 import { NodePool } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
-import { Clock, Effect, Random, Stream } from "effect"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
+import * as Stream from "effect/Stream"
 import { writeFileSync } from "node:fs"
 import { threadId } from "node:worker_threads"
 import { type Gauge, makeGauge } from "./support/concurrency.ts"
@@ -116,6 +119,8 @@ const timed = <A, E, R>(label: string, effect: (step: Effect.Effect<void>) => Ef
 
 const program = Effect.gen(function*() {
   const pool = yield* Pool.Pool
+  console.log(`corun demo: ${PAGES} pages fetched (I/O, 40–120 ms each) and processed (CPU, a checksum each)`)
+  console.log(`  the pool has ${pool.size} workers; fetches run on fibers, at most ${FETCHES_AT_ONCE} at once\n`)
   yield* pool.awaitReady // the workers' start-up is not part of any run
   const pages: Array<Page> = []
   for (let i = 1; i <= PAGES; i++) {
@@ -125,8 +130,6 @@ const program = Effect.gen(function*() {
       kilobytes: yield* Random.nextIntBetween(4, 10)
     })
   }
-  console.log(`corun demo: ${PAGES} pages fetched (I/O, 40–120 ms each) and processed (CPU, a checksum each)`)
-  console.log(`  the pool has ${pool.size} workers; fetches run on fibers, at most ${FETCHES_AT_ONCE} at once\n`)
 
   // 1. Sequential.
   const sequentialGauge = makeGauge()

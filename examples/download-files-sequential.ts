@@ -32,7 +32,7 @@
  *
  * Run: `pnpm tsx examples/download-files-sequential.ts`
  */
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Clock, Effect, Random } from "effect"
 import { makeGauge } from "./support/concurrency.ts"
 import { check } from "./support/report.ts"

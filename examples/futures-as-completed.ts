@@ -43,7 +43,7 @@
  * Run: `pnpm tsx examples/futures-as-completed.ts`
  */
 import { asCompleted, Executor, Future } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Stream } from "effect"
 import { captures, check, print, printedBefore } from "./support/report.ts"
 import { getHtml } from "./support/simulate.ts"

@@ -50,7 +50,7 @@
  * Run: `pnpm tsx examples/futures-cancel-queued.ts`
  */
 import { Executor, Future } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { check, lines, print } from "./support/report.ts"
 import { getHtml, SECOND } from "./support/simulate.ts"

@@ -39,7 +39,7 @@
  * Run: `pnpm tsx examples/futures-executor-map.ts`
  */
 import { Executor } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Stream } from "effect"
 import { captures, check, print, printedBefore } from "./support/report.ts"
 import { getHtml } from "./support/simulate.ts"

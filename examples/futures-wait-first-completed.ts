@@ -42,7 +42,7 @@
  * Run: `pnpm tsx examples/futures-wait-first-completed.ts`
  */
 import { Executor, Future, wait } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { captures, check, print, printedBefore } from "./support/report.ts"
 import { getHtml } from "./support/simulate.ts"

@@ -35,7 +35,7 @@
  * Run: `pnpm tsx examples/futures-wait.ts`
  */
 import { Executor, wait } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { check, lines, print } from "./support/report.ts"
 import { getHtml } from "./support/simulate.ts"

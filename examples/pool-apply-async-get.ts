@@ -51,7 +51,7 @@
  */
 import { Future, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { checkNow } from "./support/report.ts"
 import { func } from "./tasks/msg.ts"

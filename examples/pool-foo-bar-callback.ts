@@ -48,7 +48,7 @@
  */
 import { Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { type Interval, mostAtOnce } from "./support/concurrency.ts"
 import { checkNow, lines, printNow } from "./support/report.ts"

@@ -85,7 +85,7 @@
  */
 import { Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { availableParallelism } from "node:os"
 import { mostAtOnce } from "./support/concurrency.ts"

@@ -28,7 +28,7 @@
  * Run: `pnpm tsx examples/process-args-kwargs.ts`
  */
 import { Process } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { check, print } from "./support/report.ts"
 import { taskWithArgs } from "./tasks/processes.ts"

@@ -70,7 +70,7 @@
  */
 import { Executor, Future, type Pool, type Task } from "@corun/core"
 import { NodePool } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Scope } from "effect"
 import { availableParallelism } from "node:os"
 import { allOnMainThread, countOnFiber, neverAtOnce, type Slice, tookTurns } from "./support/counting.ts"

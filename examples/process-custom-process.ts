@@ -27,7 +27,7 @@
  * Run: `pnpm tsx examples/process-custom-process.ts`
  */
 import { Process } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { check, print } from "./support/report.ts"
 import { customRun } from "./tasks/processes.ts"

@@ -23,7 +23,7 @@
  * Run: `pnpm tsx examples/process-fork.ts`
  */
 import { Process } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { check, print } from "./support/report.ts"
 import { forkChild } from "./tasks/processes.ts"

@@ -29,7 +29,7 @@
  * Run: `pnpm tsx examples/process-g-list.ts`
  */
 import { Process } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { check, print } from "./support/report.ts"
 import { appendToGList } from "./tasks/processes.ts"

@@ -41,7 +41,7 @@
  * Run: `pnpm tsx examples/process-hello-bob-info.ts`
  */
 import { Process } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { check } from "./support/report.ts"
 import { helloInfo, info } from "./tasks/processes.ts"

@@ -26,7 +26,7 @@
  * Run: `pnpm tsx examples/process-lock-print.ts`
  */
 import { Process, ProcessSync } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { check } from "./support/report.ts"
 import { helloLocked } from "./tasks/processes.ts"

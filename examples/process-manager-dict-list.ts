@@ -35,7 +35,7 @@
  * Run: `pnpm tsx examples/process-manager-dict-list.ts`
  */
 import { Manager, Process } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { check, print } from "./support/report.ts"
 import { managerF } from "./tasks/processes.ts"

@@ -28,7 +28,7 @@
  * Run: `pnpm tsx examples/process-ping-pong.ts`
  */
 import { Process, ProcessQueue } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Schema } from "effect"
 import { check, print } from "./support/report.ts"
 import { subTask, subTaskShared } from "./tasks/processes.ts"

@@ -34,7 +34,7 @@
  * Run: `pnpm tsx examples/process-queue-pipe-hello.ts`
  */
 import { Pipe, Process, ProcessQueue } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Schema } from "effect"
 import { check, print } from "./support/report.ts"
 import { putHello, sendHello } from "./tasks/processes.ts"

@@ -39,7 +39,7 @@
  * Run: `pnpm tsx examples/process-queue-writer-reader.ts`
  */
 import { Process, ProcessQueue } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option, Schema } from "effect"
 import { check } from "./support/report.ts"
 import { read, write } from "./tasks/processes.ts"

@@ -38,7 +38,7 @@
  * Run: `pnpm tsx examples/process-sum-8-result-queue.ts`
  */
 import { Process, ProcessQueue } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Schema } from "effect"
 import { check, print } from "./support/report.ts"
 import { sumSlice } from "./tasks/processes.ts"

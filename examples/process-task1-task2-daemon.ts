@@ -33,7 +33,7 @@
  * Run: `pnpm tsx examples/process-task1-task2-daemon.ts`
  */
 import { Process } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { check, print } from "./support/report.ts"
 import { task1, task2 } from "./tasks/processes.ts"

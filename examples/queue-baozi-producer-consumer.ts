@@ -39,7 +39,7 @@
  * Run: `pnpm tsx examples/queue-baozi-producer-consumer.ts`
  */
 import { TaskQueue } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { checkAloud } from "./support/report.ts"
 

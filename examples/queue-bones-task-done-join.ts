@@ -32,7 +32,7 @@
  * Run: `pnpm tsx examples/queue-bones-task-done-join.ts`
  */
 import { TaskQueue } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Fiber } from "effect"
 import { checkAloud } from "./support/report.ts"
 

@@ -38,7 +38,7 @@
  * Run: `pnpm tsx examples/queue-lifo-priority.ts`
  */
 import { TaskQueue } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { checkAloud, print } from "./support/report.ts"
 

@@ -58,7 +58,7 @@
  * Run: `pnpm tsx examples/shared-memory-lost-update.ts`
  */
 import { Process, SharedMemory } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { check, print } from "./support/report.ts"
 import { task1, task2 } from "./tasks/shared.ts"

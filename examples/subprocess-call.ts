@@ -22,7 +22,7 @@
  * Run: `pnpm tsx examples/subprocess-call.ts`
  */
 import { Subprocess } from "@corun/node"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { fileURLToPath } from "node:url"
 import { check, print } from "./support/report.ts"

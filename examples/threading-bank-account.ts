@@ -38,7 +38,7 @@
  * Run: `pnpm tsx examples/threading-bank-account.ts`
  */
 import { Lock } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { checkAloud } from "./support/report.ts"
 

@@ -32,7 +32,7 @@
  * Run: `pnpm tsx examples/threading-bounded-semaphore-runners.ts`
  */
 import { BoundedSemaphore } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { checkAloud } from "./support/report.ts"
 

@@ -54,7 +54,7 @@
  * Run: `pnpm tsx examples/threading-event-door-staff.ts`
  */
 import { Event } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Fiber } from "effect"
 import { checkAloud } from "./support/report.ts"
 

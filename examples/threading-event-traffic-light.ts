@@ -49,7 +49,7 @@
  * Run: `pnpm tsx examples/threading-event-traffic-light.ts`
  */
 import { Event } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { checkAloud } from "./support/report.ts"
 

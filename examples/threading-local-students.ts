@@ -37,7 +37,7 @@
  * Run: `pnpm tsx examples/threading-local-students.ts`
  */
 import { Executor, FiberLocal, Future } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { checkAloud } from "./support/report.ts"
 

@@ -58,7 +58,7 @@
  * Run: `pnpm tsx examples/threading-rlock-run1-run2-run3.ts`
  */
 import { Executor, RLock } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect } from "effect"
 import { makeGauge } from "./support/concurrency.ts"
 import { checkAloud } from "./support/report.ts"

@@ -34,7 +34,7 @@
  * Run: `pnpm tsx examples/threading-shared-counter.ts`
  */
 import { Lock } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { checkAloud } from "./support/report.ts"
 

@@ -23,7 +23,7 @@
  * Run: `pnpm tsx examples/threading-timer-hello.ts`
  */
 import { Timer } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Option } from "effect"
 import { checkAloud } from "./support/report.ts"
 

@@ -46,7 +46,7 @@
  * Run: `pnpm tsx examples/threads-cpu-bound-gil.ts`
  */
 import { Executor, Future } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Clock, Effect } from "effect"
 import { allOnMainThread, countOnFiber, neverAtOnce, type Slice, tookTurns } from "./support/counting.ts"
 import { check } from "./support/report.ts"

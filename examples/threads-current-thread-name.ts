@@ -44,7 +44,7 @@
  * Run: `pnpm tsx examples/threads-current-thread-name.ts`
  */
 import { Executor, Future } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Option } from "effect"
 import { check, lines, print } from "./support/report.ts"
 

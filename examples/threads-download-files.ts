@@ -37,7 +37,7 @@
  * Run: `pnpm tsx examples/threads-download-files.ts`
  */
 import { Executor, Future } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Clock, Effect, Random } from "effect"
 import { makeGauge } from "./support/concurrency.ts"
 import { check } from "./support/report.ts"

@@ -56,7 +56,7 @@
  * Run: `pnpm tsx examples/threads-join-daemon.ts`
  */
 import { Executor, Future, wait } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { check, lines, print } from "./support/report.ts"
 

@@ -25,7 +25,7 @@
  * Run: `pnpm tsx examples/threads-join-order.ts`
  */
 import { Executor, Future } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { check, lines, print } from "./support/report.ts"
 

@@ -37,7 +37,7 @@
  * Run: `pnpm tsx examples/threads-listen-and-download-music.ts`
  */
 import { Executor } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Clock, Effect } from "effect"
 import { check, lines, print } from "./support/report.ts"
 

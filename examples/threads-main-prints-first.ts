@@ -26,7 +26,7 @@
  * Run: `pnpm tsx examples/threads-main-prints-first.ts`
  */
 import { Executor } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { check, lines, print } from "./support/report.ts"
 

@@ -31,7 +31,7 @@
  * Run: `pnpm tsx examples/threads-mythread-names.ts`
  */
 import { Executor } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { check, lines, print } from "./support/report.ts"
 

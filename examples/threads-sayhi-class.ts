@@ -33,7 +33,7 @@
  * Run: `pnpm tsx examples/threads-sayhi-class.ts`
  */
 import { Executor, type Future } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { makeGauge } from "./support/concurrency.ts"
 import { check, lines, print } from "./support/report.ts"

@@ -40,7 +40,7 @@
  * Run: `pnpm tsx examples/threads-sayhi.ts`
  */
 import { Executor } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { check, lines, print } from "./support/report.ts"
 

@@ -59,7 +59,7 @@
  * Run: `pnpm tsx examples/threads-ui-download-daemon.ts`
  */
 import { Executor, Future } from "@corun/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Clock, Deferred, Effect, Queue } from "effect"
 import { check } from "./support/report.ts"
 

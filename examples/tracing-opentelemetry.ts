@@ -33,7 +33,7 @@
  */
 import { NodePool } from "@corun/node"
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ConsoleSpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"

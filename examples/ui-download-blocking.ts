@@ -41,7 +41,7 @@
  *
  * Run: `pnpm tsx examples/ui-download-blocking.ts`
  */
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Clock, Effect, Queue } from "effect"
 import { check } from "./support/report.ts"
 

@@ -11,7 +11,7 @@
  *
  * Not a program itself (the harness runs only the top-level `examples/*.ts`).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** Something that ran from `start` to `end` (milliseconds on one clock). */
 export interface Interval {

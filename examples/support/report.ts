@@ -5,7 +5,7 @@
  *
  * Not a program itself (the harness runs only the top-level `examples/*.ts`).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 const printed: Array<string> = []
 
