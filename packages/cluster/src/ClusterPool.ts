@@ -28,9 +28,11 @@
  * dropped. A job's `timeout` is enforced by the runner's pool (from the
  * job's start); the client gives up on it itself 10 s after the timeout
  * when no answer comes (no runner alive), with `TaskTimeout`. Values cross
- * as between the pool's workers (V8's structured clone). Progress values
- * (`onProgress`, `pool.progress`) do not cross the cluster: a cluster
- * pool's futures report none.
+ * as between the pool's workers (V8's structured clone). A task's log
+ * records and spans come back with its end and reach the caller's loggers
+ * and tracer just before it (as from a local pool, but not live). Progress
+ * values (`onProgress`, `pool.progress`) do not cross the cluster: a
+ * cluster pool's futures report none.
  *
  * @since 0.1.0
  */
@@ -180,7 +182,8 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
       task: job.task,
       chunk: job.chunk,
       payload: job.payload,
-      timeoutMs: job.timeoutMs ?? null
+      timeoutMs: job.timeoutMs ?? null,
+      trace: job.parentSpan === undefined ? null : [job.parentSpan.traceId, job.parentSpan.spanId]
     })
     let live = handles.filter((handle) => handle.state === "queued")
     let body: string
@@ -243,10 +246,12 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
         return this.failAll(sent, `the answer to batch ${batchId} is malformed: ${String(error)}`)
       }
       sent.forEach((handle, i) => {
-        const [kind, value, partial] = ends[i]!
+        const [kind, value, partial, notes] = ends[i]!
         let decoded: unknown
         try {
           decoded = Protocol.decodeEndValue(kind, value, handle.job.task)
+          // Its log records and spans reach the caller before its end.
+          if (notes != null && handle.state !== "done") Protocol.deliverNotes(handle.job, notes)
         } catch (error) {
           return this.failAll([handle], `the end of a job of batch ${batchId} is malformed: ${String(error)}`)
         }

@@ -43,6 +43,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlError from "effect/sql/SqlError"
+import * as Tracer from "effect/Tracer"
 import * as Membership from "./internal/membership.ts"
 import * as Protocol from "./internal/protocol.ts"
 import * as Retention from "./internal/retention.ts"
@@ -120,6 +121,10 @@ const runJobs = (
     let left = records.length
     if (left === 0) return resume(Effect.succeed([]))
     const handles = records.map((record, i) => {
+      // What the task logs and the spans it opens go back with its end.
+      let notes: Array<Protocol.Note> | undefined
+      const note = (record: Protocol.Note) => (notes ??= []).push(record)
+      const trace = record.trace ?? null
       const job: Backend.PoolBackend.Job = {
         task: record.task,
         chunk: record.chunk,
@@ -127,25 +132,17 @@ const runJobs = (
         transfer: undefined,
         timeoutMs: record.timeoutMs ?? undefined,
         wantsProgress: false,
-        // Traces do not cross the cluster (yet): the runner's pool sends none.
-        parentSpan: undefined,
-        spanStart: () => {},
-        spanEnd: () => {},
+        parentSpan: trace === null ? undefined : Tracer.externalSpan({ traceId: trace[0], spanId: trace[1] }),
+        spanStart: (spanId, parent, name, kind, startTime) =>
+          note([Protocol.NOTE_SPAN_START, spanId, parent, name, kind, startTime]),
+        spanEnd: (spanId, endTime, exit, attributes, events) =>
+          note([Protocol.NOTE_SPAN_END, spanId, endTime, Protocol.encodeSpanExit(exit), attributes, events]),
         running: () => {},
         progress: () => {},
-        // The runner's own loggers get the task's records (they do not cross back to the client).
-        log: (level, message, annotations, cause) => {
-          const parts = Array.isArray(message) ? message : [message]
-          Effect.runFork(
-            Effect.annotateLogs(Effect.logWithLevel(level)(...parts, ...(cause === undefined ? [] : [cause])), {
-              ...annotations,
-              "corun.task": record.task
-            })
-          )
-        },
+        log: (level, message, annotations, cause) => note([Protocol.NOTE_LOG, level, message, annotations, cause]),
         end: (kind, value, partial) => {
           if (ends[i] !== undefined) return
-          ends[i] = [kind, Protocol.encodeEndValue(kind, value), partial ?? null]
+          ends[i] = [kind, Protocol.encodeEndValue(kind, value), partial ?? null, notes ?? null]
           if (--left === 0) resume(Effect.succeed(ends as Array<Protocol.EndRecord>))
         }
       }
@@ -165,6 +162,13 @@ const packEnds = (ends: Array<Protocol.EndRecord>): string => {
       try {
         Protocol.pack(end)
         return end
+      } catch {
+        // Its notes, not its result, if those were the problem.
+      }
+      const bare: Protocol.EndRecord = [end[0], end[1], end[2], null]
+      try {
+        Protocol.pack(bare)
+        return bare
       } catch (error) {
         return [
           Backend.PoolBackend.Die,

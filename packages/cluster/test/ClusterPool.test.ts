@@ -3,7 +3,11 @@ import { asCompleted, Errors, Future, Pool, wait } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as References from "effect/References"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -33,6 +37,49 @@ afterAll(async () => {
 }, 120_000)
 
 describe("ClusterPool on two runner processes", () => {
+  it.live(
+    "a task's log records and spans reach the caller's logger and tracer",
+    () =>
+      Effect.gen(function*() {
+        const records: Array<{ message: ReadonlyArray<unknown>; annotations: Record<string, unknown> }> = []
+        const logger = Logger.make((options) => {
+          records.push({
+            message: Array.isArray(options.message) ? options.message : [options.message],
+            annotations: { ...options.fiber.getRef(References.CurrentLogAnnotations) }
+          })
+        })
+        const spans: Array<Tracer.NativeSpan> = []
+        const tracer = Tracer.make({
+          span: (options) => {
+            const span = new Tracer.NativeSpan(options)
+            spans.push(span)
+            return span
+          }
+        })
+        const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret })
+        const value = yield* pool.apply(T.loggedDouble, 21).pipe(
+          Effect.annotateLogs({ request: "r-7" }),
+          Effect.withSpan("request"),
+          Effect.withTracer(tracer),
+          Effect.provide(Logger.layer([logger]))
+        )
+        assert.strictEqual(value, 42)
+        const fromTask = records.filter((record) => record.annotations["corun.task"] === "loggedDouble")
+        assert.deepStrictEqual(fromTask.map((record) => record.message), [["doubling on a runner", 21]])
+        assert.strictEqual(fromTask[0]!.annotations.request, "r-7")
+        assert.strictEqual(fromTask[0]!.annotations.step, "double")
+        const request = spans.find((span) => span.name === "request")!
+        const task = spans.find((span) => span.name === "loggedDouble")!
+        const double = spans.find((span) => span.name === "double")!
+        assert.strictEqual(Option.getOrUndefined(task.parent), request)
+        assert.strictEqual(Option.getOrUndefined(double.parent), task)
+        assert.strictEqual(double.attributes.get("n"), 21)
+        assert.strictEqual(task.traceId, request.traceId)
+        for (const span of [task, double]) assert.strictEqual(span.status._tag, "Ended")
+      }).pipe(Effect.scoped),
+    120_000
+  )
+
   it.live(
     "map: ten numbers squared come back in order (the task_master / task_worker program)",
     () =>

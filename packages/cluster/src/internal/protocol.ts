@@ -22,10 +22,14 @@
  */
 import { Errors } from "@corun/core"
 import * as Backend from "@corun/core/Backend"
+import * as Cause from "effect/Cause"
 import * as ClusterSchema from "effect/cluster/ClusterSchema"
 import * as Entity from "effect/cluster/Entity"
+import * as Exit from "effect/Exit"
+import type * as LogLevel from "effect/LogLevel"
 import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
+import * as Tracer from "effect/Tracer"
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { deserialize, serialize } from "node:v8"
 
@@ -51,14 +55,110 @@ export interface JobRecord {
   readonly chunk: boolean
   readonly payload: unknown
   readonly timeoutMs: number | null
+  /** The caller's span (trace and span ids) when it submitted the job in one; absent or `null` otherwise. */
+  readonly trace?: readonly [traceId: string, spanId: string] | null
 }
 
-/** How one job ended: `[kind, value, partial]` (kinds of `Backend.PoolBackend`). */
+/** A note's tag: a log record of the task (`Job.log`'s arguments follow). */
+export const NOTE_LOG = 0
+/** A note's tag: a span of the task began (`Job.spanStart`'s arguments follow). */
+export const NOTE_SPAN_START = 1
+/** A note's tag: a span of the task ended (`Job.spanEnd`'s, the exit as a `SpanExit`). */
+export const NOTE_SPAN_END = 2
+
+/** How a span ended, as plain data: 0 success, else `[EndKind, defect]` (`Failure`, `Die` or `Interrupted`). */
+export type SpanExit = 0 | readonly [kind: Backend.PoolBackend.EndKind, defect: DefectRecord | null]
+
+/** An error as plain data. */
+export interface DefectRecord {
+  readonly name: string
+  readonly message: string
+  readonly stack: string | null
+}
+
+/**
+ * What a job told its caller while it ran on the runner, in order: its log
+ * records and its spans. They travel with the job's end and are delivered
+ * to the caller (its loggers, its tracer) just before it.
+ */
+export type Note =
+  | readonly [
+    tag: typeof NOTE_LOG,
+    level: LogLevel.Severity,
+    message: unknown,
+    annotations: Readonly<Record<string, unknown>> | undefined,
+    cause: string | undefined
+  ]
+  | readonly [
+    tag: typeof NOTE_SPAN_START,
+    spanId: string,
+    parent: string | null | undefined | readonly [traceId: string, spanId: string],
+    name: string,
+    kind: Tracer.SpanKind,
+    startTime: bigint
+  ]
+  | readonly [
+    tag: typeof NOTE_SPAN_END,
+    spanId: string,
+    endTime: bigint,
+    exit: SpanExit,
+    attributes: Readonly<Record<string, unknown>> | undefined,
+    events: ReadonlyArray<readonly [name: string, time: bigint, attributes: Record<string, unknown>]> | undefined
+  ]
+
+/** How one job ended: `[kind, value, partial, notes]` (kinds of `Backend.PoolBackend`). */
 export type EndRecord = readonly [
   kind: Backend.PoolBackend.EndKind,
   value: unknown,
-  partial: ReadonlyArray<unknown> | null
+  partial: ReadonlyArray<unknown> | null,
+  notes?: ReadonlyArray<Note> | null
 ]
+
+const defectRecord = (u: unknown): DefectRecord => {
+  const error = u instanceof Error ? u : new Error(typeof u === "string" ? u : String(u))
+  return { name: error.name, message: error.message, stack: error.stack ?? null }
+}
+
+const revive = (defect: DefectRecord | null): Error => {
+  const error = new Error(defect?.message ?? "unknown")
+  error.name = defect?.name ?? "Error"
+  if (typeof defect?.stack === "string") error.stack = defect.stack
+  return error
+}
+
+/** A span's exit as plain data (its error as name, message and stack). */
+export const encodeSpanExit = (exit: Exit.Exit<unknown, unknown>): SpanExit => {
+  if (Exit.isSuccess(exit)) return 0
+  if (Cause.hasInterruptsOnly(exit.cause)) return [Backend.PoolBackend.Interrupted, null]
+  const failure = exit.cause.reasons.find(Cause.isFailReason)
+  return failure !== undefined
+    ? [Backend.PoolBackend.Failure, defectRecord(failure.error)]
+    : [Backend.PoolBackend.Die, defectRecord(Cause.squash(exit.cause))]
+}
+
+/** A span's exit back from its plain form, for the caller's tracer. */
+export const decodeSpanExit = (exit: SpanExit): Exit.Exit<unknown, unknown> => {
+  if (exit === 0) return Exit.void
+  if (exit[0] === Backend.PoolBackend.Interrupted) return Exit.interrupt()
+  return exit[0] === Backend.PoolBackend.Failure ? Exit.fail(revive(exit[1])) : Exit.die(revive(exit[1]))
+}
+
+/** Delivers a job's notes to it (its caller's loggers and tracer), in order. */
+export const deliverNotes = (job: Backend.PoolBackend.Job, notes: ReadonlyArray<Note>): void => {
+  for (const note of notes) {
+    switch (note[0]) {
+      case NOTE_LOG:
+        job.log(note[1], note[2], note[3], note[4])
+        break
+      case NOTE_SPAN_START:
+        job.spanStart(note[1], note[2], note[3], note[4], note[5])
+        break
+      case NOTE_SPAN_END:
+        job.spanEnd(note[1], note[2], decodeSpanExit(note[3]), note[4], note[5])
+        break
+    }
+  }
+}
 
 /** Signs `body` (a batch or an answer) for batch `batchId` to entity `entityId`. */
 export const sign = (key: Buffer, kind: "batch" | "ends", batchId: string, entityId: string, body: string): string =>
