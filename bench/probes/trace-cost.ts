@@ -1,21 +1,23 @@
 /**
  * What tracing costs the pool (a probe, not a bench of record): 20,000
  * no-op tasks (`Effect.forEach` of `pool.apply`, unbounded) on 2 worker
- * threads, submitted outside any span, inside a span (each task's span is
- * recorded in its worker and re-created in the caller's native tracer), and
- * inside a span with `traces: false`. Rounds interleaved; medians.
+ * threads, submitted outside any span; inside a span with no tracer
+ * installed (Effect's default: not traced); inside a span under an
+ * installed tracer (Effect's native one, given explicitly: each task's span
+ * is recorded in its worker and re-created in that tracer); and the same
+ * with `traces: false`. Rounds interleaved; medians.
  *
  *   node bench/probes/trace-cost.ts        (Node ≥ 22.18: type stripping)
  */
 import { NodePool } from "@corun/node"
-import { Effect } from "effect"
+import { Effect, Tracer } from "effect"
 import * as T from "../pool/tasks.ts"
 
 const N = 20_000
 const ROUNDS = Number(process.env.ROUNDS ?? 7)
 const inputs = Array.from({ length: N }, (_, i) => i)
 
-const rate = (traces: boolean, inSpan: boolean) =>
+const rate = (traces: boolean, inSpan: boolean, tracer?: Tracer.Tracer) =>
   Effect.scoped(Effect.gen(function*() {
     const pool = yield* NodePool.make({ tasks: new URL("../pool/tasks.ts", import.meta.url), size: 2, traces })
     yield* Effect.forEach(inputs.slice(0, 500), (i) => pool.apply(T.noop, i), { concurrency: "unbounded" })
@@ -23,12 +25,13 @@ const rate = (traces: boolean, inSpan: boolean) =>
     const start = performance.now()
     yield* inSpan ? Effect.withSpan(run, "request") : run
     return N / (performance.now() - start) * 1000
-  }))
+  })).pipe((effect) => tracer === undefined ? effect : Effect.withTracer(effect, tracer))
 
 const contenders = {
   "no span": rate(true, false),
-  "in a span (traced)": rate(true, true),
-  "in a span, traces: false": rate(false, true)
+  "in a span, no tracer": rate(true, true),
+  "in a span, tracer (traced)": rate(true, true, Tracer.nativeTracer),
+  "the same, traces: false": rate(false, true, Tracer.nativeTracer)
 }
 const results: Record<string, Array<number>> = {}
 for (let round = 0; round < ROUNDS; round++) {

@@ -250,11 +250,11 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
         let decoded: unknown
         try {
           decoded = Protocol.decodeEndValue(kind, value, handle.job.task)
-          // Its log records and spans reach the caller before its end.
-          if (notes != null && handle.state !== "done") Protocol.deliverNotes(handle.job, notes)
         } catch (error) {
           return this.failAll([handle], `the end of a job of batch ${batchId} is malformed: ${String(error)}`)
         }
+        // Its log records and spans reach the caller before its end.
+        if (handle.state !== "done") Protocol.deliverNotes(handle.job, notes)
         this.end(handle, kind, decoded, partial ?? undefined)
       })
     })

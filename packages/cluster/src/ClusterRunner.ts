@@ -121,9 +121,14 @@ const runJobs = (
     let left = records.length
     if (left === 0) return resume(Effect.succeed([]))
     const handles = records.map((record, i) => {
-      // What the task logs and the spans it opens go back with its end.
+      // What the task logs and the spans it opens go back with its end (at
+      // most `MAX_NOTES`; the caller hears how many more there were).
       let notes: Array<Protocol.Note> | undefined
-      const note = (record: Protocol.Note) => (notes ??= []).push(record)
+      let dropped = 0
+      const note = (record: Protocol.Note) => {
+        if ((notes ??= []).length < Protocol.MAX_NOTES) notes.push(record)
+        else dropped++
+      }
       const trace = record.trace ?? null
       const job: Backend.PoolBackend.Job = {
         task: record.task,
@@ -142,6 +147,15 @@ const runJobs = (
         log: (level, message, annotations, cause) => note([Protocol.NOTE_LOG, level, message, annotations, cause]),
         end: (kind, value, partial) => {
           if (ends[i] !== undefined) return
+          if (dropped > 0) {
+            notes!.push([
+              Protocol.NOTE_LOG,
+              "Warn",
+              `${dropped} more log records and spans of this task were dropped on its runner (at most ${Protocol.MAX_NOTES} travel back)`,
+              undefined,
+              undefined
+            ])
+          }
           ends[i] = [kind, Protocol.encodeEndValue(kind, value), partial ?? null, notes ?? null]
           if (--left === 0) resume(Effect.succeed(ends as Array<Protocol.EndRecord>))
         }

@@ -246,16 +246,21 @@ class ExecutorImpl implements Executor {
     options?: MapOptions
   ): Stream.Stream<A, E | TimeoutError | ExecutorShutdownError | InvalidArgumentError, R> {
     // The options are checked before the stream reads any item.
-    const concurrency = options?.concurrency === undefined
-      ? (this.maxWorkers === Infinity ? 16 : this.maxWorkers)
-      : positiveCount(options.concurrency, "concurrency", true)
-    if (concurrency instanceof InvalidArgumentError) return Stream.fail(concurrency)
-    const millis = timeoutMillis(options?.timeout)
-    if (millis instanceof InvalidArgumentError) return Stream.fail(millis)
     const progress = options?.progress
     if (progress !== undefined && !Progress.isProgress(progress)) {
       return Stream.fail(invalidArgument("progress", progress, "a Progress tracker (Progress.make())"))
     }
+    // Whoever watches the tracker sees a map refused for its options end.
+    const refuse = (error: InvalidArgumentError) => {
+      progress?.finish()
+      return Stream.fail(error)
+    }
+    const concurrency = options?.concurrency === undefined
+      ? (this.maxWorkers === Infinity ? 16 : this.maxWorkers)
+      : positiveCount(options.concurrency, "concurrency", true)
+    if (concurrency instanceof InvalidArgumentError) return refuse(concurrency)
+    const millis = timeoutMillis(options?.timeout)
+    if (millis instanceof InvalidArgumentError) return refuse(millis)
     const results = ResultWindow.stream<T, A, E, TimeoutError | ExecutorShutdownError, R>({
       items: progress === undefined || Array.isArray(items) ? items : tallied(items, progress),
       ordered: true,

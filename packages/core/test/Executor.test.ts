@@ -339,6 +339,17 @@ describe("Executor", () => {
         assert.isTrue(last.total >= 3 && last.total <= 5)
       })))
 
+    it.effect("a map refused for its options finishes its tracker (a watcher does not wait forever)", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const executor = yield* Executor.make()
+        const progress = yield* Progress.make()
+        const error = yield* Effect.flip(
+          Stream.runCollect(executor.map([1, 2], Effect.succeed, { concurrency: 0, progress }))
+        )
+        assert.strictEqual(error._tag, "InvalidArgumentError")
+        assert.isTrue((yield* progress.snapshot).finished)
+      })))
+
     it.effect("a progress that is not a tracker fails before any item is read", () =>
       Effect.gen(function*() {
         const executor = yield* Executor.make()

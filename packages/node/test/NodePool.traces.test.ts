@@ -128,32 +128,69 @@ describe("a task's spans join the caller's trace", () => {
       for (const chunk of chunks) assert.strictEqual(parentOf(chunk), batch)
     }))
 
-  it.live("work submitted outside any span sends no trace", () =>
+  it.live("the task runs in its span in the worker only when traced", () =>
     Effect.gen(function*() {
-      const { spans, value } = yield* withPool({}, (pool) => pool.apply(T.traced, 3))
-      assert.strictEqual(value, 14)
-      assert.deepStrictEqual(taskSide(spans), [])
+      const { spans, value } = yield* withPool({}, (pool) =>
+        Effect.all([
+          // Traced: the task's span is the worker's current span.
+          pool.apply(T.spanHere, 0).pipe(Effect.withSpan("request")),
+          // Outside any span; in an unsampled one: no span in the worker.
+          pool.apply(T.spanHere, 0),
+          pool.apply(T.spanHere, 0).pipe(Effect.withSpan("quiet", { sampled: false }))
+        ]))
+      assert.deepStrictEqual(value, ["spanHere", "", ""])
+      assert.deepStrictEqual(taskSide(spans), ["request", "spanHere", "quiet"])
     }))
 
   it.live("traces: false sends none", () =>
     Effect.gen(function*() {
       const { spans, value } = yield* withPool(
         { traces: false },
-        (pool) => pool.apply(T.traced, 3).pipe(Effect.withSpan("request"))
+        (pool) => Effect.all([pool.apply(T.traced, 3), pool.apply(T.spanHere, 0)]).pipe(Effect.withSpan("request"))
       )
-      assert.strictEqual(value, 14)
+      assert.deepStrictEqual(value, [14, ""])
       assert.deepStrictEqual(taskSide(spans), ["request"])
     }))
 
-  it.live("an unsampled caller's span sends none", () =>
+  it.live("under Effect's default tracer (none installed) nothing is traced: nobody would export it", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const pool = yield* NodePool.make({ tasks, size: 1 })
+      const name = yield* pool.apply(T.spanHere, 0).pipe(Effect.withSpan("request"))
+      assert.strictEqual(name, "")
+    })))
+
+  it.live("a span that starts after its parent ended keeps its parent; an attribute that cannot cross becomes text", () =>
     Effect.gen(function*() {
-      const { spans, value } = yield* withPool(
-        {},
-        (pool) => pool.apply(T.traced, 3).pipe(Effect.withSpan("request", { sampled: false }))
-      )
-      assert.strictEqual(value, 14)
-      assert.deepStrictEqual(taskSide(spans), ["request"])
+      const { spans, value } = yield* withPool({}, (pool) => pool.apply(T.oddSpans, 5).pipe(Effect.withSpan("request")))
+      assert.strictEqual(value, 5)
+      const outer = one(spans, "outer")
+      const late = one(spans, "late")
+      assert.strictEqual(parentOf(late), outer)
+      assert.isTrue(late.status.startTime >= (outer.status as any).endTime)
+      const odd = one(spans, "odd")
+      assert.isTrue(Exit.isSuccess(exitOf(odd)))
+      assert.strictEqual(odd.attributes.get("ok"), 1)
+      assert.strictEqual(odd.attributes.get("symbol"), "Symbol(x)")
     }))
+
+  it.live("a tracer that throws costs the caller its spans, not its result", () =>
+    Effect.scoped(Effect.gen(function*() {
+      let thrown = 0
+      class Brittle extends Tracer.NativeSpan {
+        override attribute(): void {
+          thrown++
+          throw new Error("the tracer broke")
+        }
+      }
+      const tracer = Tracer.make({ span: (options) => new Brittle(options) })
+      const pool = yield* NodePool.make({ tasks, size: 1 })
+      const values = yield* Effect.all([pool.apply(T.traced, 3), pool.apply(T.traced, 4)]).pipe(
+        Effect.withSpan("request"),
+        Effect.withTracer(tracer)
+      )
+      assert.deepStrictEqual(values, [14, 18])
+      assert.isTrue(thrown > 0)
+    })))
 
   it("traces must be a boolean", () => {
     const result = Effect.runSyncExit(Effect.scoped(NodePool.make({ tasks, traces: "yes" as any })))

@@ -54,6 +54,23 @@ describe("Progress of a pool's map, imap and stream", () => {
     ))
 })
 
+describe("Progress of a refused map, imap or stream", () => {
+  it.live("ends finished: a watcher does not wait forever", () =>
+    withPool((pool) =>
+      Effect.scoped(Effect.gen(function*() {
+        const viaMap = yield* Progress.make()
+        yield* Effect.flip(pool.map(T.sqrt, [1, 4], { chunksize: 0, progress: viaMap }))
+        const viaImap = yield* Progress.make()
+        yield* Effect.flip(Stream.runCollect(pool.imap(T.sqrt, [1, 4], { chunksize: -1, progress: viaImap })))
+        const viaStream = yield* Progress.make()
+        yield* Effect.flip(
+          Stream.runCollect(Stream.make(1, 4).pipe(pool.stream(T.sqrt, { concurrency: 0, progress: viaStream })))
+        )
+        for (const progress of [viaMap, viaImap, viaStream]) assert.isTrue((yield* progress.snapshot).finished)
+      }))
+    ))
+})
+
 describe("ProgressBar", () => {
   it.live("on a terminal: a bar redrawn in place, ended with a newline", () =>
     withPool((pool) =>

@@ -143,22 +143,38 @@ export const decodeSpanExit = (exit: SpanExit): Exit.Exit<unknown, unknown> => {
   return exit[0] === Backend.PoolBackend.Failure ? Exit.fail(revive(exit[1])) : Exit.die(revive(exit[1]))
 }
 
-/** Delivers a job's notes to it (its caller's loggers and tracer), in order. */
-export const deliverNotes = (job: Backend.PoolBackend.Job, notes: ReadonlyArray<Note>): void => {
-  for (const note of notes) {
-    switch (note[0]) {
-      case NOTE_LOG:
-        job.log(note[1], note[2], note[3], note[4])
-        break
-      case NOTE_SPAN_START:
-        job.spanStart(note[1], note[2], note[3], note[4], note[5])
-        break
-      case NOTE_SPAN_END:
-        job.spanEnd(note[1], note[2], decodeSpanExit(note[3]), note[4], note[5])
-        break
+/**
+ * Delivers a job's notes to it (its caller's loggers and tracer), in order.
+ * A note that is not what it should be (from a runner of another version)
+ * is skipped: it must not cost the job its result.
+ */
+export const deliverNotes = (job: Backend.PoolBackend.Job, notes: unknown): void => {
+  if (!Array.isArray(notes)) return
+  for (const note of notes as ReadonlyArray<Note>) {
+    try {
+      switch (note[0]) {
+        case NOTE_LOG:
+          job.log(note[1], note[2], note[3], note[4])
+          break
+        case NOTE_SPAN_START:
+          job.spanStart(note[1], note[2], note[3], note[4], note[5])
+          break
+        case NOTE_SPAN_END:
+          job.spanEnd(note[1], note[2], decodeSpanExit(note[3]), note[4], note[5])
+          break
+      }
+    } catch {
+      // Skipped.
     }
   }
 }
+
+/**
+ * At most this many notes per job travel back (a task that logs in a loop
+ * would otherwise fill the runner's memory and the stored reply); past it
+ * they are counted, and the caller gets one warning with the count.
+ */
+export const MAX_NOTES = 1000
 
 /** Signs `body` (a batch or an answer) for batch `batchId` to entity `entityId`. */
 export const sign = (key: Buffer, kind: "batch" | "ends", batchId: string, entityId: string, body: string): string =>

@@ -170,9 +170,11 @@ export interface Job {
   ): void
   /**
    * The caller's span when it submitted the job inside one (`Effect.withSpan`,
-   * `Effect.fn`), sampled and with tracing on: the parent of the task's span
-   * in its worker. `undefined` otherwise — a backend then sends no trace at
-   * all (the hot path of untraced work).
+   * `Effect.fn`), sampled, under a tracer it was given (an OpenTelemetry
+   * `Layer`, `Effect.withTracer`; not Effect's default one, whose spans
+   * nobody exports): the parent of the task's span in its worker.
+   * `undefined` otherwise — a backend then sends no trace at all (the hot
+   * path of untraced work).
    */
   readonly parentSpan: Tracer.AnySpan | undefined
   /**
@@ -337,6 +339,15 @@ interface ProgressState {
   readonly bound: number
 }
 
+/** Ends a re-created span; what the caller's tracer throws is dropped (see `PoolJob.spanStart`). */
+const endSpan = (span: Tracer.Span, endTime: bigint, exit: Exit.Exit<unknown, unknown>): void => {
+  try {
+    span.end(endTime, exit)
+  } catch {
+    // The tracer's own failure: the job goes on.
+  }
+}
+
 /**
  * The `Job` core hands to the backend: the backend's report methods live on
  * the prototype, so a job is one object whatever the backend calls on it.
@@ -366,8 +377,14 @@ class PoolJob implements Job {
   parentSpan: Tracer.AnySpan | undefined = undefined
   /** The caller's tracer at submission, when traced: the task's spans are re-created there. */
   tracer: Tracer.Tracer | undefined = undefined
-  /** The task's spans re-created in the caller's tracer and not ended yet, by the worker's span id. */
+  /**
+   * The task's spans re-created in the caller's tracer, by the worker's span
+   * id — kept after they end, for the job's life: a span may start after its
+   * parent ended (a forked fiber).
+   */
   spans: Map<string, Tracer.Span> | undefined = undefined
+  /** The ids of those not ended yet (ended with the job). */
+  openSpans: Set<string> | undefined = undefined
 
   constructor(
     task: string,
@@ -388,18 +405,22 @@ class PoolJob implements Job {
 
   /**
    * Records the fiber that submitted the job, and its span and tracer when
-   * it runs in a sampled span with tracing on (read once, here: the fiber
-   * moves on).
+   * it runs in a sampled span under a tracer it was given (read once, here:
+   * the fiber moves on). Under Effect's default tracer nobody exports the
+   * spans — yet `Effect.fn` and named tasks make them everywhere — so a job
+   * is traced only where a tracer was installed (an OpenTelemetry `Layer`,
+   * `Effect.withTracer`): tracing a no-op task costs ≈ 2.5× running it.
    */
   setCaller(fiber: Fiber.Fiber<unknown, unknown> | undefined): void {
     this.caller = fiber
     if (fiber === undefined) return
     const cache = fiber.cache
     const span = cache.span
-    if (span === undefined || !span.sampled || !cache.tracerEnabled) return
+    const tracer = cache.tracer
+    if (span === undefined || tracer === undefined || !span.sampled || !cache.tracerEnabled) return
     if (Context.get(span.annotations, Tracer.DisablePropagation)) return
     this.parentSpan = span
-    this.tracer = cache.tracer ?? Tracer.nativeTracer
+    this.tracer = tracer
   }
 
   running(): void {
@@ -460,19 +481,26 @@ class PoolJob implements Job {
       : typeof parent === "string"
       ? spans.get(parent) ?? callerSpan
       : Tracer.externalSpan({ traceId: parent[0], spanId: parent[1] })
-    spans.set(
-      spanId,
-      tracer.span({
-        name,
-        parent: parentSpan === undefined ? Option.none() : Option.some(parentSpan),
-        annotations: Context.empty(),
-        links: [],
-        startTime,
-        kind,
-        root: parentSpan === undefined,
-        sampled: true
-      })
-    )
+    // The caller's tracer is user code: what it throws must not reach the
+    // backend (it would stop the handling of the worker's other records).
+    try {
+      spans.set(
+        spanId,
+        tracer.span({
+          name,
+          parent: parentSpan === undefined ? Option.none() : Option.some(parentSpan),
+          annotations: Context.empty(),
+          links: [],
+          startTime,
+          kind,
+          root: parentSpan === undefined,
+          sampled: true
+        })
+      )
+      ;(this.openSpans ??= new Set()).add(spanId)
+    } catch {
+      // Not traced, then.
+    }
   }
 
   spanEnd(
@@ -483,13 +511,15 @@ class PoolJob implements Job {
     events: ReadonlyArray<readonly [name: string, time: bigint, attributes: Record<string, unknown>]> | undefined
   ): void {
     const span = this.spans?.get(spanId)
-    if (span === undefined) return
-    this.spans!.delete(spanId)
-    if (attributes !== undefined) { for (const key in attributes) span.attribute(key, attributes[key]) }
-    if (events !== undefined) {
-      for (const [name, time, eventAttributes] of events) span.event(name, time, eventAttributes)
+    if (span === undefined || !this.openSpans!.delete(spanId)) return
+    try {
+      if (attributes !== undefined) { for (const key in attributes) span.attribute(key, attributes[key]) }
+      if (events !== undefined) {
+        for (const [name, time, eventAttributes] of events) span.event(name, time, eventAttributes)
+      }
+    } finally {
+      endSpan(span, endTime, exit)
     }
-    span.end(endTime, exit)
   }
 
   end(kind: EndKind, value: unknown, partial: ReadonlyArray<unknown> | undefined): void {
@@ -497,14 +527,6 @@ class PoolJob implements Job {
     this.ended = true
     this.payload = undefined
     const exit = this.exitOf(kind, value, partial)
-    // Spans its worker did not end (it crashed, the job timed out or was
-    // stopped) end with the job.
-    const spans = this.spans
-    if (spans !== undefined && spans.size > 0) {
-      const now = BigInt(Date.now()) * 1_000_000n
-      for (const span of spans.values()) span.end(now, exit)
-      spans.clear()
-    }
     const state = this.progressState
     if (state !== undefined) {
       state.done = true
@@ -516,6 +538,15 @@ class PoolJob implements Job {
     if (onExit !== undefined) {
       this.onExit = undefined
       onExit(exit)
+    }
+    // Spans its worker did not end (it crashed, the job timed out or was
+    // stopped) end with the job.
+    const spans = this.spans
+    if (spans !== undefined) {
+      const now = BigInt(Date.now()) * 1_000_000n
+      for (const spanId of this.openSpans!) endSpan(spans.get(spanId)!, now, exit)
+      this.spans = undefined
+      this.openSpans = undefined
     }
   }
 
@@ -870,6 +901,23 @@ class DerivedPool implements Pool.PoolService {
     onDone: (exit: Exit.Exit<Array<unknown>, unknown>) => void,
     caller: Fiber.Fiber<unknown, unknown> | undefined
   ): (() => void) | Pool.SubmitError {
+    // Whoever watches the tracker sees a refused map end too.
+    let submitted: (() => void) | Pool.SubmitError | undefined
+    try {
+      submitted = this.submitMapJobs(task, inputs, options, onDone, caller)
+      return submitted
+    } finally {
+      if (typeof submitted !== "function") options?.progress?.finish()
+    }
+  }
+
+  private submitMapJobs(
+    task: Task.Any,
+    inputs: Iterable<unknown>,
+    options: Pool.MapOptions | undefined,
+    onDone: (exit: Exit.Exit<Array<unknown>, unknown>) => void,
+    caller: Fiber.Fiber<unknown, unknown> | undefined
+  ): (() => void) | Pool.SubmitError {
     if (this.backend.isClosed()) return poolClosed(task.name)
     // The options are checked before the inputs are read.
     const timeoutMs = this.timeoutOf(options)
@@ -1055,11 +1103,14 @@ class DerivedPool implements Pool.PoolService {
       ? 2 * this.backend.size
       : Validation.positiveCount(options.concurrency, "concurrency")
     const timeout = Validation.timeoutMillis(options?.timeout)
+    const progress = options?.progress
     const invalid = [chunksize, concurrency, timeout].find((value) => value instanceof InvalidArgumentError)
-    if (invalid !== undefined) return () => Stream.fail(invalid as InvalidArgumentError)
+    if (invalid !== undefined) {
+      progress?.finish()
+      return () => Stream.fail(invalid as InvalidArgumentError)
+    }
     const size = chunksize as number
     const jobOptions = { timeout: options?.timeout }
-    const progress = options?.progress
     const apply = (chunk: ReadonlyArray<I>): Effect.Effect<ReadonlyArray<O>, E | Pool.SubmitError | Pool.RunError> =>
       size === 1
         ? Effect.map(this.apply(task, chunk[0]!, jobOptions), (output) => [output])
@@ -1119,10 +1170,19 @@ class DerivedPool implements Pool.PoolService {
       window: backend.window,
       drive: (window, scope) =>
         Effect.withFiber((caller): Effect.Effect<void, Pool.SubmitError> => {
-          // The options are checked before any input is read.
-          if (backend.isClosed()) return Effect.fail(poolClosed(task.name))
-          if (chunksize instanceof InvalidArgumentError) return Effect.fail(chunksize)
-          if (timeoutMs instanceof InvalidArgumentError) return Effect.fail(timeoutMs)
+          // The options are checked before any input is read; a refused
+          // stream finishes its tracker too.
+          const refused = backend.isClosed()
+            ? poolClosed(task.name)
+            : chunksize instanceof InvalidArgumentError
+            ? chunksize
+            : timeoutMs instanceof InvalidArgumentError
+            ? timeoutMs
+            : undefined
+          if (refused !== undefined) {
+            progress?.finish()
+            return Effect.fail(refused)
+          }
           const single = chunksize === 1
           /** This stream's jobs not yet ended. */
           let jobs = 0
@@ -1155,7 +1215,7 @@ class DerivedPool implements Pool.PoolService {
                 refusedByClose = refuse
                 return
               }
-              const job = new PoolJob(task.name, codecs, !single, item, undefined, timeoutMs)
+              const job = new PoolJob(task.name, codecs, !single, item, undefined, timeoutMs as number | undefined)
               job.setCaller(caller)
               const items = single ? 1 : (item as ReadonlyArray<unknown>).length
               progress?.addTotal(items)

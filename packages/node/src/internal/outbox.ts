@@ -43,9 +43,20 @@ export const flush = (pool: PoolState): void => {
 
 /** A batch could not be cloned: resend its records one by one, failing only the bad ones. */
 export const onSendError = (pool: PoolState, w: WorkerHandle, outbox: P.Batch) => {
+  // A job's `TRACE` travels with its `RUN` / `CHUNK`: if the job cannot be
+  // sent, neither is its trace (the worker would keep it).
+  let traceStart = -1
   P.forEachCommand(outbox, (op, id, _task, _payload, start, end) => {
+    if (op === P.TRACE) {
+      traceStart = start
+      return
+    }
+    const from = traceStart >= 0 && (op === P.RUN || op === P.CHUNK) && outbox[traceStart + 1] === id
+      ? traceStart
+      : start
+    traceStart = -1
     const job = op === P.RUN || op === P.CHUNK ? pool.pending.get(id) : undefined
-    const failed = w.rt.send(outbox.slice(start, end), job?.client.transfer)
+    const failed = w.rt.send(outbox.slice(from, end), job?.client.transfer)
     if (failed !== undefined && job !== undefined) {
       finish(
         pool,

@@ -287,7 +287,9 @@ export interface SerializedDefect {
  * text (a log message or a span attribute may hold anything).
  */
 export const crossable = (value: unknown): unknown => {
-  if (typeof value !== "object" || value === null) return typeof value === "function" ? String(value) : value
+  if (typeof value !== "object" || value === null) {
+    return typeof value === "function" || typeof value === "symbol" ? String(value) : value
+  }
   try {
     return structuredClone(value)
   } catch {

@@ -13,7 +13,9 @@
  * exporter and their configuration live in the caller's process; a worker
  * has none of them, and a tracer cannot be cloned into a thread. The spans
  * get new span ids there (a tracer makes its own); their trace id, parent,
- * name, kind, times, attributes, events and exit are the worker's.
+ * name, kind, times, attributes, events and exit are the worker's. Links
+ * (`Tracer.SpanLink`) stay in the worker: they name spans the caller's
+ * tracer may never have seen.
  *
  * Untraced jobs never reach this module: their effect runs as it is.
  *
