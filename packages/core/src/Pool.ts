@@ -316,16 +316,18 @@ export interface PoolService {
   /**
    * The pool as a stage of a `Stream` pipeline: runs `task` on every
    * element of `inputs` — a stream, from a file or a socket, as long as it
-   * is — `chunksize` elements per job, at most `concurrency` jobs in flight
-   * (the input is not read further meanwhile), the results in input order
+   * is, or an async iterable (a Node readable, an async generator) —
+   * `chunksize` elements per job, at most `concurrency` jobs in flight (the
+   * input is not read further meanwhile), the results in input order
    * (`ordered: false`: as they complete). A failure ends the stream and
-   * cancels the jobs in flight. Python has none; it is `imap` over an
-   * iterator that never ends.
+   * cancels the jobs in flight; an async iterable that throws is a defect,
+   * as an iterator that throws in `map`. Python has none; it is `imap` over
+   * an iterator that never ends.
    */
   stream<I, O, E, P>(
     task: Task<string, I, O, E, P>,
     options?: StreamOptions
-  ): <E2, R>(inputs: Stream.Stream<I, E2, R>) => Stream.Stream<O, E | E2 | SubmitError | RunError, R>
+  ): StreamStage<I, O, E | SubmitError | RunError>
   /**
    * The progress values a task reports, as a stream that ends when the task
    * completes: what a progress bar needs. Values reported before the stream
@@ -370,6 +372,19 @@ export interface PoolService {
  * @category services
  */
 export class Pool extends Context.Service<Pool, PoolService>()("@corun/core/Pool") {}
+
+/**
+ * `pool.stream(task)`: a `Stream` of inputs (or an async iterable of them)
+ * to the `Stream` of the task's outputs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamStage<I, O, E> {
+  // One signature (overloads would defeat `pipe`'s inference): an async
+  // iterable leaves `E2` and `R` at `never`.
+  <E2 = never, R = never>(inputs: Stream.Stream<I, E2, R> | AsyncIterable<I>): Stream.Stream<O, E | E2, R>
+}
 
 /**
  * The brand of `PoolService` values, for implementations.

@@ -1,7 +1,9 @@
 import { Errors, Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Stream from "effect/Stream"
 import * as T from "./fixtures/tasks.ts"
 import { tasks } from "./helpers.ts"
@@ -23,6 +25,27 @@ describe("pool.stream: the pool as a stage of a Stream pipeline", () => {
           Stream.fromIterable(delays).pipe(pool.stream(T.sleep, { ordered: false }))
         )
         assert.deepStrictEqual(Array.from(unordered).sort((a, b) => a - b), [...delays].sort((a, b) => a - b))
+      })
+    ))
+
+  it.live("an async iterable as the input (an async generator); one that throws is a defect", () =>
+    withPool((pool) =>
+      Effect.gen(function*() {
+        async function* squares(throwAt?: number) {
+          for (let i = 0; i < 12; i++) {
+            if (i === throwAt) throw new Error("the source broke")
+            await new Promise((resolve) => setTimeout(resolve, 1))
+            yield i * i
+          }
+        }
+        const roots = yield* Stream.runCollect(pool.stream(T.sqrt, { chunksize: 5 })(squares()))
+        assert.deepStrictEqual(Array.from(roots), Array.from({ length: 12 }, (_, i) => i))
+        const broken = yield* Effect.exit(Stream.runCollect(pool.stream(T.sqrt)(squares(6))))
+        assert.isTrue(Exit.isFailure(broken))
+        const defect = Exit.isFailure(broken) ? Cause.squash(broken.cause) : undefined
+        assert.instanceOf(defect, Error)
+        assert.strictEqual((defect as Error).message, "the source broke")
+        assert.isFalse(Exit.isFailure(broken) && broken.cause.reasons.some(Cause.isFailReason))
       })
     ))
 

@@ -1096,7 +1096,7 @@ class DerivedPool implements Pool.PoolService {
   stream<I, O, E, P>(
     task: Task.Task<string, I, O, E, P>,
     options?: Pool.StreamOptions
-  ): <E2, R>(inputs: Stream.Stream<I, E2, R>) => Stream.Stream<O, E | E2 | Pool.SubmitError | Pool.RunError, R> {
+  ): Pool.StreamStage<I, O, E | Pool.SubmitError | Pool.RunError> {
     // Checked when the stage is made, before any input is read.
     const chunksize = chunksizeOf(options?.chunksize, () => 1)
     const concurrency = options?.concurrency === undefined
@@ -1107,7 +1107,7 @@ class DerivedPool implements Pool.PoolService {
     const invalid = [chunksize, concurrency, timeout].find((value) => value instanceof InvalidArgumentError)
     if (invalid !== undefined) {
       progress?.finish()
-      return () => Stream.fail(invalid as InvalidArgumentError)
+      return (() => Stream.fail(invalid as InvalidArgumentError)) as Pool.StreamStage<I, O, any>
     }
     const size = chunksize as number
     const jobOptions = { timeout: options?.timeout }
@@ -1120,7 +1120,11 @@ class DerivedPool implements Pool.PoolService {
         progress.addTotal(chunk.length)
         return Effect.onExit(apply(chunk), (exit) => Effect.sync(() => countEnd(progress, exit, chunk.length)))
       })
-    return (inputs) => {
+    return ((source: Stream.Stream<I, unknown, unknown> | AsyncIterable<I>) => {
+      // An async iterable that throws: a defect, as an iterator that throws in `map`.
+      const inputs = Stream.isStream(source)
+        ? source as Stream.Stream<I, unknown, unknown>
+        : Stream.orDie(Stream.fromAsyncIterable(source, (error) => error))
       const results = Stream.flattenIterable(
         Stream.mapEffect(Stream.grouped(inputs, size), run, {
           concurrency: concurrency as number,
@@ -1128,7 +1132,7 @@ class DerivedPool implements Pool.PoolService {
         })
       )
       return progress === undefined ? results : Stream.ensuring(results, Effect.sync(() => progress.finish()))
-    }
+    }) as Pool.StreamStage<I, O, E | Pool.SubmitError | Pool.RunError>
   }
 
   /**
