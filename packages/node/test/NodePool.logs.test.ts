@@ -49,6 +49,24 @@ describe("a task's log records reach the caller's logger", () => {
       }))
   }
 
+  it.live("a JSON logger stays JSON: the task's message values as they were", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const json = Logger.map(Logger.formatJson, (line) => {
+        lines.push(line)
+      })
+      const value = yield* Effect.scoped(Effect.gen(function*() {
+        const pool = yield* NodePool.make({ tasks, size: 1 })
+        return yield* pool.apply(T.chatty, 7)
+      })).pipe(Effect.provide(Logger.layer([json])))
+      assert.strictEqual(value, 7)
+      const hello = lines.map((line) => JSON.parse(line)).find((record) => record.annotations?.step === "one")
+      assert.isDefined(hello)
+      assert.deepStrictEqual(hello.message, ["hello from the worker", 7])
+      assert.strictEqual(hello.level, "INFO")
+      assert.strictEqual(hello.annotations["corun.task"], "chatty")
+    }))
+
   it.live("logs: false keeps them in the worker", () =>
     Effect.gen(function*() {
       const { records, value } = yield* run({ logs: false })
