@@ -517,9 +517,10 @@ class PoolJob implements Job {
       if (events !== undefined) {
         for (const [name, time, eventAttributes] of events) span.event(name, time, eventAttributes)
       }
-    } finally {
-      endSpan(span, endTime, exit)
+    } catch {
+      // The caller's tracer failed (see `spanStart`): the span still ends.
     }
+    endSpan(span, endTime, exit)
   }
 
   end(kind: EndKind, value: unknown, partial: ReadonlyArray<unknown> | undefined): void {
