@@ -39,8 +39,11 @@
 import { Errors, Pool } from "@corun/core"
 import * as Backend from "@corun/core/Backend"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import type * as ShardingConfig from "effect/cluster/ShardingConfig"
+import * as RunnerStorage from "effect/cluster/RunnerStorage"
+import * as ShardingConfig from "effect/cluster/ShardingConfig"
+import * as SqlRunnerStorage from "effect/cluster/SqlRunnerStorage"
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -80,6 +83,11 @@ export interface Options {
   readonly taskTimeout?: import("effect/Duration").Input | undefined
   /** Entity ids the batches are spread over (each is a shard's worth of work). Default 64. */
   readonly spread?: number | undefined
+  /**
+   * How long `awaitReady` waits for a runner to be up before it fails with
+   * `WorkerCrashed` (reason `"startup"`). Default 30 seconds.
+   */
+  readonly startupTimeout?: import("effect/Duration").Input | undefined
 }
 
 /** A job, and where it is. */
@@ -104,6 +112,9 @@ type Send = (
  */
 const CLIENT_GRACE_MS = 10_000
 
+/** How often `awaitReady` looks for a runner. */
+const RUNNER_POLL_MS = 250
+
 class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
   readonly size: number
   readonly window: number
@@ -124,6 +135,9 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
   private readonly send: Send
   private readonly batchSize: number
   private readonly spread: number
+  /** Whether a runner is up now (registered and healthy, its heartbeat fresh). */
+  private readonly runnerUp: Effect.Effect<boolean>
+  private readonly startupTimeoutMs: number
 
   constructor(
     key: Buffer,
@@ -131,8 +145,12 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
     size: number,
     batchSize: number,
     spread: number,
-    taskTimeoutMs: number | undefined
+    taskTimeoutMs: number | undefined,
+    runnerUp: Effect.Effect<boolean>,
+    startupTimeoutMs: number
   ) {
+    this.runnerUp = runnerUp
+    this.startupTimeoutMs = startupTimeoutMs
     this.key = key
     this.send = send
     this.batchSize = batchSize
@@ -339,7 +357,32 @@ class ClusterBackend implements Backend.PoolBackend.PoolBackend<Handle> {
     })
   })
 
-  readonly awaitReady = Effect.void
+  /**
+   * Waits until a runner is up (the cluster can take work), polling the
+   * runners' table; fails with `WorkerCrashed` (reason `"startup"`) when
+   * none is within `startupTimeout`.
+   */
+  get awaitReady(): Effect.Effect<void, Errors.WorkerCrashed> {
+    return Effect.suspend(() => {
+      const deadline = Date.now() + this.startupTimeoutMs
+      const poll: Effect.Effect<void, Errors.WorkerCrashed> = Effect.flatMap(this.runnerUp, (up) => {
+        if (up) return Effect.void
+        if (Date.now() >= deadline) {
+          return Effect.fail(
+            new Errors.WorkerCrashed({
+              task: "",
+              worker: -1,
+              reason: "startup",
+              message: `no runner of the cluster was up within ${this.startupTimeoutMs} ms: ` +
+                `start one (corun-runner --tasks … --database-url …) with the cluster's secret`
+            })
+          )
+        }
+        return Effect.andThen(Effect.sleep(RUNNER_POLL_MS), poll)
+      })
+      return poll
+    })
+  }
 
   readonly stats = Effect.sync((): Pool.Stats => ({
     size: this.size,
@@ -401,6 +444,10 @@ const makeWith = (
     if (spread instanceof Errors.InvalidArgumentError) return yield* spread
     const timeout = options.taskTimeout === undefined ? undefined : Validation.timeoutMillis(options.taskTimeout)
     if (timeout instanceof Errors.InvalidArgumentError) return yield* timeout
+    const startupTimeout = options.startupTimeout === undefined
+      ? 30_000
+      : Validation.timeoutMillis(options.startupTimeout, "startupTimeout")
+    if (startupTimeout instanceof Errors.InvalidArgumentError) return yield* startupTimeout
     const config: Partial<ShardingConfig.ShardingConfig["Service"]> = shardingDefaults
     const database = yield* Layer.build(
       PgClient.layer({
@@ -415,7 +462,31 @@ const makeWith = (
     )
     const clientFor = yield* Effect.provide(Protocol.TaskBatch.client, services)
     const send: Send = (entityId, payload) => clientFor(entityId).Run(payload)
-    const backend = new ClusterBackend(key, send, size, batchSize, spread, timeout)
+    // The runners' table, read as Effect Cluster reads it (a runner counts
+    // while its heartbeat is fresh), for `awaitReady`.
+    const runners = Context.get(
+      yield* Layer.build(
+        SqlRunnerStorage.layer.pipe(
+          Layer.provide(Layer.succeedContext(database)),
+          Layer.provide(ShardingConfig.layer(config))
+        )
+      ),
+      RunnerStorage.RunnerStorage
+    )
+    const runnerUp = runners.getRunners.pipe(
+      Effect.map((list) => list.some(([, healthy]) => healthy)),
+      Effect.orElseSucceed(() => false)
+    )
+    const backend = new ClusterBackend(
+      key,
+      send,
+      size,
+      batchSize,
+      spread,
+      timeout,
+      runnerUp,
+      startupTimeout ?? Infinity
+    )
     yield* Effect.addFinalizer(() => backend.terminate)
     return Backend.PoolBackend.makePool(backend)
   })

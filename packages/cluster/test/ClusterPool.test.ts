@@ -85,6 +85,7 @@ describe("ClusterPool on two runner processes", () => {
     () =>
       Effect.gen(function*() {
         const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret })
+        yield* pool.awaitReady // the runners are up
         const squares = yield* pool.map(T.square, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
         assert.deepStrictEqual(squares, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81])
         const failed = yield* Effect.flip(pool.apply(T.root, -4))

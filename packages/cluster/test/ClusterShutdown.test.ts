@@ -65,14 +65,19 @@ describe("a clean shutdown", () => {
     }), 180_000)
 
   it.live(
-    "with no runner left, a job with a timeout ends with TaskTimeout instead of waiting forever",
+    "with no runner left, a job with a timeout ends with TaskTimeout and awaitReady fails, instead of waiting forever",
     () =>
       Effect.gen(function*() {
         assert.strictEqual(psql(pg.url, "select count(*) from cluster_runners"), "0")
-        const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret })
+        const pool = yield* ClusterPool.make({ databaseUrl: pg.url, secret, startupTimeout: "1 second" })
         const error = yield* Effect.flip(pool.apply(T.square, 3, { timeout: "500 millis" }))
         assert.instanceOf(error, Errors.TaskTimeout)
         assert.include(error.message, "no answer from the cluster")
+        // Nor does waiting for a runner wait forever.
+        const notReady = yield* Effect.flip(pool.awaitReady)
+        assert.instanceOf(notReady, Errors.WorkerCrashed)
+        assert.strictEqual(notReady.reason, "startup")
+        assert.include(notReady.message, "no runner of the cluster was up")
       }).pipe(Effect.scoped),
     120_000
   )
