@@ -73,12 +73,15 @@ class Tracker implements Progress {
   private done = 0
   private failed = 0
   private total = 0
+  /** The total given to `make`: the snapshot's total is the larger of it and what the work counted. */
+  private readonly expected: number
   private started: number | undefined = undefined
   private finished = false
   private latest: Snapshot
   private readonly pubsub: PubSub.PubSub<Snapshot>
-  constructor(pubsub: PubSub.PubSub<Snapshot>) {
+  constructor(pubsub: PubSub.PubSub<Snapshot>, expected: number) {
     this.pubsub = pubsub
+    this.expected = expected
     this.latest = this.compute()
     this.publish()
   }
@@ -114,11 +117,12 @@ class Tracker implements Progress {
     const elapsedMillis = this.started === undefined ? 0 : Date.now() - this.started
     const ended = this.done + this.failed
     const rate = elapsedMillis > 0 ? (ended * 1000) / elapsedMillis : 0
-    const left = this.total - ended
+    const total = Math.max(this.total, this.expected)
+    const left = total - ended
     return {
       done: this.done,
       failed: this.failed,
-      total: this.total,
+      total,
       elapsedMillis,
       rate,
       etaMillis: this.finished || rate === 0 ? undefined : (left * 1000) / rate,
@@ -134,8 +138,10 @@ class Tracker implements Progress {
 }
 
 /**
- * A tracker for one batch of work, for the scope; `total` when it is known
- * beforehand (a stream's items are counted as they are read).
+ * A tracker for one batch of work, for the scope. The work it is given to
+ * counts its items (a stream's as they are read); `total`, when it is
+ * known beforehand, gives the rate an end from the start — the snapshot's
+ * total is the larger of it and what was counted, never their sum.
  *
  * @since 0.1.0
  * @category constructors
@@ -146,9 +152,8 @@ export const make = (options?: { readonly total?: number | undefined }): Effect.
       PubSub.sliding<Snapshot>({ capacity: 1, replay: 1 }),
       (pubsub) => PubSub.shutdown(pubsub)
     )
-    const tracker = new Tracker(pubsub)
-    if (options?.total !== undefined && options.total > 0) tracker.addTotal(options.total)
-    return tracker
+    const total = options?.total
+    return new Tracker(pubsub, total !== undefined && total > 0 ? total : 0)
   })
 
 /**

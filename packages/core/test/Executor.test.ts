@@ -339,6 +339,16 @@ describe("Executor", () => {
         assert.isTrue(last.total >= 3 && last.total <= 5)
       })))
 
+    it.live("a total given beforehand is the total from the start, not added to what the map counts", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const executor = yield* Executor.make()
+        const progress = yield* Progress.make({ total: 6 })
+        assert.strictEqual((yield* progress.snapshot).total, 6)
+        yield* Stream.runCollect(executor.map([1, 2, 3, 4, 5, 6], Effect.succeed, { progress }))
+        const last = yield* progress.snapshot
+        assert.deepStrictEqual([last.done, last.total, last.finished], [6, 6, true])
+      })))
+
     it.effect("a map refused for its options finishes its tracker (a watcher does not wait forever)", () =>
       Effect.scoped(Effect.gen(function*() {
         const executor = yield* Executor.make()
