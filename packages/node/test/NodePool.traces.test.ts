@@ -1,6 +1,7 @@
 import { Errors, type Pool } from "@corun/core"
 import { NodePool } from "@corun/node"
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
@@ -140,6 +141,17 @@ describe("a task's spans join the caller's trace", () => {
         ]))
       assert.deepStrictEqual(value, ["spanHere", "", ""])
       assert.deepStrictEqual(taskSide(spans), ["request", "spanHere", "quiet"])
+    }))
+
+  it.live("a span that does not propagate is skipped for its nearest ancestor that does", () =>
+    Effect.gen(function*() {
+      const { spans, value } = yield* withPool({}, (pool) =>
+        pool.apply(T.spanHere, 0).pipe(
+          Effect.withSpan("hidden", { annotations: Context.make(Tracer.DisablePropagation, true) }),
+          Effect.withSpan("request")
+        ))
+      assert.strictEqual(value, "spanHere")
+      assert.strictEqual(parentOf(one(spans, "spanHere")), one(spans, "request"))
     }))
 
   it.live("traces: false sends none", () =>

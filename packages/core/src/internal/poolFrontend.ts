@@ -415,10 +415,15 @@ class PoolJob implements Job {
     this.caller = fiber
     if (fiber === undefined) return
     const cache = fiber.cache
-    const span = cache.span
+    let span = cache.span
     const tracer = cache.tracer
-    if (span === undefined || tracer === undefined || !span.sampled || !cache.tracerEnabled) return
-    if (Context.get(span.annotations, Tracer.DisablePropagation)) return
+    if (span === undefined || tracer === undefined || !cache.tracerEnabled) return
+    // A span that does not propagate is skipped for its nearest ancestor
+    // that does, as Effect does for a child span.
+    while (span !== undefined && Context.get(span.annotations, Tracer.DisablePropagation)) {
+      span = span._tag === "Span" ? Option.getOrUndefined(span.parent) : undefined
+    }
+    if (span === undefined || !span.sampled) return
     this.parentSpan = span
     this.tracer = tracer
   }
