@@ -61,10 +61,12 @@
 import { Errors, Pool, type Task, type Timeline } from "@corun/core"
 import { PoolBackend } from "@corun/core/Backend"
 import type * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
+import * as References from "effect/References"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { NodeBackend } from "./internal/backend.ts"
@@ -223,20 +225,25 @@ export interface Options<Init extends Initializer | undefined = undefined> {
   /**
    * `Effect.log` in a task reaches the caller's loggers (JSON loggers stay
    * JSON), with the caller's annotations, the task's own, and
-   * `corun.task` / `corun.worker`. Default `true`; `false` leaves a task's
+   * `corun.task` / `corun.worker` — the records at or above the minimum log
+   * level of the fiber that made the pool. Default `true`; `false` leaves a task's
    * log records in its worker (printed there by the default logger) and
    * saves the forwarding logger on the hot path.
    */
   readonly logs?: boolean | undefined
   /**
-   * A task submitted inside a span (`Effect.withSpan`, `Effect.fn`) runs in
-   * a span of its own in its worker — named after the task, with
-   * `corun.task` / `corun.worker` attributes — whose parent is the caller's
-   * span; the spans the task opens are its children. They are recorded in
-   * the worker and re-created in the caller's tracer (so an OpenTelemetry
-   * `Layer` there exports them in the caller's trace, with span ids of its
-   * own). Work submitted outside any span, or in an unsampled one, sends
-   * nothing. Default `true`; `false` sends no trace for any job.
+   * A task submitted inside a span (`Effect.withSpan`, `Effect.fn`), under a
+   * tracer the caller installed (an OpenTelemetry `Layer`,
+   * `Effect.withTracer`), runs in a span of its own in its worker — named
+   * after the task, with `corun.task` / `corun.worker` attributes; one per
+   * job, so a `map` chunk shares one — whose parent is the caller's span;
+   * the spans the task opens are its children. They are recorded in the
+   * worker and re-created in the caller's tracer (so the `Layer` exports
+   * them in the caller's trace, with span ids of its own). Work submitted
+   * outside any span, in an unsampled one, with tracing disabled or under
+   * Effect's default tracer (whose spans nobody exports) sends nothing; a
+   * span that does not propagate is skipped for its nearest ancestor that
+   * does. Default `true`; `false` sends no trace for any job.
    */
   readonly traces?: boolean | undefined
   /**
@@ -275,6 +282,8 @@ export const make: <Init extends Initializer | undefined = undefined>(
         if (parsed instanceof Errors.InvalidArgumentError) return Effect.fail(parsed)
         const backend = new NodeBackend(parsed)
         backend.metrics = Metrics.recorder(context)
+        // Its workers forward what its maker would log.
+        backend.minimumLogLevel = Context.get(context, References.MinimumLogLevel)
         // Node itself may refuse to start the workers (a bad `execArgv`…):
         // that throws from Node's API, so it is caught here.
         return Effect.try({
@@ -387,7 +396,8 @@ export const layerFromEnv = (
 
 /**
  * What happens to a pool's workers, as it happens (`Started`, `Crashed`
- * with its reason, `Exited` recycled / idle / closed), until the pool's
+ * with its reason, `Exited` recycled / idle / killed — a cancelled or
+ * timed-out task did not stop within `cancelGracePeriod` — / closed), until the pool's
  * scope closes: for health checks and dashboards. Events before the stream
  * is run are not replayed; a pool not made by `NodePool` has none.
  *

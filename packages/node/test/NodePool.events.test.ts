@@ -27,4 +27,22 @@ describe("NodePool.events", () => {
       const crash = Array.from(events).find((event) => event._tag === "Crashed")!
       assert.strictEqual(crash._tag === "Crashed" && crash.reason, "exit")
     }))
+
+  it.live("a worker killed because its timed-out task did not stop is Exited: killed, and replaced", () =>
+    Effect.gen(function*() {
+      const events = yield* Effect.scoped(Effect.gen(function*() {
+        const pool = yield* NodePool.make({ tasks, size: 1 })
+        const watching = yield* Effect.forkDetach(Stream.runCollect(NodePool.events(pool)), { startImmediately: true })
+        yield* pool.awaitReady
+        yield* Effect.flip(pool.apply(T.spin, 10_000, { timeout: "50 millis" }))
+        yield* pool.apply(T.noop, 1) // on the new worker
+        return watching
+      })).pipe(Effect.flatMap((watching) => within(30, "the events end with the pool", Fiber.join(watching))))
+      const tags = Array.from(events, (event) => event._tag === "Exited" ? `Exited:${event.why}` : event._tag)
+      assert.deepStrictEqual(tags.filter((tag) => tag.startsWith("Exited") || tag === "Crashed"), [
+        "Exited:killed",
+        "Exited:closed"
+      ])
+      assert.isAtLeast(tags.filter((tag) => tag === "Started").length, 2)
+    }))
 })

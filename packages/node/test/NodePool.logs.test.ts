@@ -67,6 +67,29 @@ describe("a task's log records reach the caller's logger", () => {
       assert.strictEqual(hello.annotations["corun.task"], "chatty")
     }))
 
+  it.live("records below the pool maker's minimum level stay in the worker; a lower minimum lets them through", () =>
+    Effect.gen(function*() {
+      const levels = (minimum: "Info" | "Debug") =>
+        Effect.gen(function*() {
+          const seen: Array<string> = []
+          const logger = Logger.make((options) => {
+            if (options.fiber.getRef(References.CurrentLogAnnotations)["corun.task"] === "chatty") {
+              seen.push(options.logLevel)
+            }
+          })
+          yield* Effect.scoped(Effect.gen(function*() {
+            const pool = yield* NodePool.make({ tasks, size: 1 })
+            return yield* pool.apply(T.chatty, 7)
+          })).pipe(
+            Effect.provide(Logger.layer([logger])),
+            Effect.provideService(References.MinimumLogLevel, minimum)
+          )
+          return seen
+        })
+      assert.deepStrictEqual(yield* levels("Info"), ["Info", "Warn", "Error"])
+      assert.deepStrictEqual(yield* levels("Debug"), ["Info", "Debug", "Warn", "Error"])
+    }))
+
   it.live("logs: false keeps them in the worker", () =>
     Effect.gen(function*() {
       const { records, value } = yield* run({ logs: false })

@@ -13,6 +13,7 @@ import type { Job } from "./job.ts"
 import { JobQueue } from "./jobQueue.ts"
 import type * as Metrics from "./metrics.ts"
 import { flush } from "./outbox.ts"
+import type * as P from "./protocol.ts"
 import type { Runtime } from "./runtime.ts"
 import { processRuntime } from "./runtime/process.ts"
 import { threadRuntime } from "./runtime/thread.ts"
@@ -21,13 +22,19 @@ import type { WorkerHandle } from "./workerHandle.ts"
 /**
  * What happened to one of a pool's workers (`NodePool.events`): it started
  * (loaded the tasks module, ran its initializer), died unexpectedly (and
- * how), or exited as asked — recycled after `maxTasksPerChild`, closed when
- * idle, or with the pool.
+ * how), or exited as the pool decided — recycled after `maxTasksPerChild`,
+ * closed when idle, killed because a cancelled or timed-out task did not
+ * stop within `cancelGracePeriod` (a new worker takes its place), or with
+ * the pool.
  */
 export type WorkerEvent =
   | { readonly _tag: "Started"; readonly worker: number; readonly pid: number; readonly threadId: number }
   | { readonly _tag: "Crashed"; readonly worker: number; readonly reason: string; readonly detail: string }
-  | { readonly _tag: "Exited"; readonly worker: number; readonly why: "recycled" | "idle" | "closed" }
+  | {
+    readonly _tag: "Exited"
+    readonly worker: number
+    readonly why: "recycled" | "idle" | "killed" | "closed"
+  }
 
 /** Tells every listener. */
 export const emit = (pool: PoolState, event: WorkerEvent): void => {
@@ -38,6 +45,12 @@ export class PoolState {
   readonly config: PoolConfig
   /** Where the pool's Effect metrics go (`metrics.ts`): set by `NodePool.make`. */
   metrics: Metrics.Recorder | undefined = undefined
+  /**
+   * The least severe log level the workers forward (`Effect.logDebug` in a
+   * task reaches the caller only if this lets it through): the minimum log
+   * level of the fiber that made the pool, set by `NodePool.make`.
+   */
+  minimumLogLevel: P.LogLevelName = "Info"
   /** Who listens to the workers' events (`NodePool.events`); `end` once the pool is gone. */
   readonly eventListeners = new Set<{ readonly event: (event: WorkerEvent) => void; readonly end: () => void }>()
   /** How workers are started and spoken to. */

@@ -189,6 +189,9 @@ export type SpanExit =
 /** A span's parent as it crosses (see `R_SPAN_START`). */
 export type SpanParent = string | null | undefined | readonly [traceId: string, spanId: string]
 
+/** A minimum log level (Effect's `LogLevel.LogLevel`). */
+export type LogLevelName = "All" | "Fatal" | "Error" | "Warn" | "Info" | "Debug" | "Trace" | "None"
+
 /** A log record's level (Effect's `LogLevel.Severity`). */
 export type LogSeverity = "Fatal" | "Error" | "Warn" | "Info" | "Debug" | "Trace"
 
@@ -268,6 +271,8 @@ export interface WorkerInit {
   readonly name?: string | undefined
   /** Send the running task's log records to the parent (`R_LOG`) instead of logging them here (`NodePool`'s `logs`). */
   readonly forwardLogs?: boolean | undefined
+  /** The least severe level of the records sent (the pool maker's minimum log level); default `Info`. */
+  readonly minimumLogLevel?: LogLevelName | undefined
   /** A worker thread's parent's `ProcessSync` memory (`internal/syncMemory`); threads only. */
   readonly syncArena?: { readonly id: number; readonly buffer: SharedArrayBuffer } | undefined
 }

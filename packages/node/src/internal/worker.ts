@@ -338,11 +338,13 @@ const runChunk = (entry: Entry, id: number, inputs: Array<unknown>) =>
 
 /**
  * Runs a task's effect: with `forwardLogs`, under a logger that sends each
- * record to the parent for the running task's caller (one context made
- * once: nothing per task), else as Effect's default runtime does.
+ * record at or above the pool maker's minimum level to the parent for the
+ * running task's caller (one context made once: nothing per task), else as
+ * Effect's default runtime does.
  */
 const runTask: (effect: Effect.Effect<unknown, unknown>) => Fiber.Fiber<unknown, unknown> = init.forwardLogs === true
-  ? Effect.runForkWith(Context.make(
+  ? Effect.runForkWith(Context.add(
+    Context.make(References.MinimumLogLevel, init.minimumLogLevel ?? "Info"),
     Logger.CurrentLoggers,
     new Set([Logger.make((options) => {
       if (currentId < 0) return

@@ -35,7 +35,8 @@ export const spawn = (pool: PoolState): WorkerHandle => {
     initializer: pool.config.initializer,
     tsxApi: tsxApi(),
     bundle: pool.config.bundle ? Bundle.forWorker(pool.config.tasksUrl.href) : undefined,
-    forwardLogs: pool.config.forwardLogs
+    forwardLogs: pool.config.forwardLogs,
+    minimumLogLevel: pool.minimumLogLevel
   }
   let handle!: WorkerHandle
   const rt = pool.runtime.spawn({
@@ -233,7 +234,14 @@ export const onExit = (
     emit(pool, {
       _tag: "Exited",
       worker: w.id,
-      why: pool.closed || pool.terminated ? "closed" : recycled ? "recycled" : "idle"
+      why: pool.closed || pool.terminated
+        ? "closed"
+        : recycled
+        ? "recycled"
+        // Killed without being asked to close: its task did not stop in time.
+        : w.killing && !w.closing
+        ? "killed"
+        : "idle"
     })
   }
   // Bookkeeping first, completions last: completing a job can resume its
