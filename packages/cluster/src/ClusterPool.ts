@@ -26,11 +26,13 @@
  * Cancelling a job that has left (a `timeout` of `apply`, a cancelled
  * future) ends it here at once; the runner finishes it and its result is
  * dropped. A job's `timeout` is enforced by the runner's pool (from the
- * job's start); the client gives up on it itself 10 s after the timeout
- * when no answer comes (no runner alive), with `TaskTimeout`. Values cross
- * as between the pool's workers (V8's structured clone). A task's log
- * records and spans come back with its end and reach the caller's loggers
- * and tracer just before it (as from a local pool, but not live). Progress
+ * job's start); the client gives up on it itself 10 s after the longest
+ * timeout of its batch when no answer comes (no runner alive), with
+ * `TaskTimeout` — never, when a job of the batch has no timeout. Values
+ * cross as between the pool's workers (V8's structured clone). A task's
+ * log records and spans come back with its end and reach the caller's
+ * loggers and tracer just before it (as from a local pool, but not live;
+ * at most 1,000 per job, a warning counting the rest). Progress
  * values (`onProgress`, `pool.progress`) do not cross the cluster: a
  * cluster pool's futures report none.
  *

@@ -2,8 +2,8 @@
  * The `Pool` service runs `Task`s on a pool of workers, one per core:
  * Python's `multiprocessing.Pool`, with typed inputs, outputs and errors.
  * This module is the contract; `@corun/node`'s `NodePool.layer` implements
- * it with worker threads or child processes (and other backends, such as
- * Effect Cluster, can implement it later without changing callers). A
+ * it with worker threads or child processes, `@corun/cluster`'s
+ * `ClusterPool.layer` on Effect Cluster runners, without changing callers. A
  * backend need not implement this whole service: it implements the small
  * `PoolBackend` of `@corun/core/Backend` (run one job, report how it ended)
  * and derives the service with `PoolBackend.makePool`, which handles the
@@ -353,13 +353,15 @@ export interface PoolService {
   /** The pool's counters. */
   readonly stats: Effect.Effect<Stats>
   /**
-   * Waits until every worker has started (loaded the tasks module and run
-   * the initializer) or failed to. Tasks never need it — they wait for a
-   * worker on their own — but it lets a server pay the start-up before
+   * Waits until the pool can take work: for `NodePool`, every worker has
+   * started (loaded the tasks module and run the initializer) or failed to;
+   * for `ClusterPool`, a runner is up. Tasks never need it — they wait for
+   * a worker on their own — but it lets a server pay the start-up before
    * taking traffic, and a benchmark time a warm pool. Fails with
    * `WorkerCrashed` (reason `"startup"`) when no worker could start (a wrong
-   * tasks module, one that throws when imported, a failing initializer), so
-   * a service fails at boot rather than at its first task.
+   * tasks module, one that throws when imported, a failing initializer) or
+   * no runner was up in time, so a service fails at boot rather than at its
+   * first task.
    */
   readonly awaitReady: Effect.Effect<void, WorkerCrashed>
 }
@@ -532,8 +534,9 @@ export const terminate: Effect.Effect<void, never, Pool> = Effect.flatMap(
 )
 
 /**
- * `pool.awaitReady` on the `Pool` service: waits until every worker has
- * started; fails with `WorkerCrashed` when none could.
+ * `pool.awaitReady` on the `Pool` service: waits until the pool can take
+ * work (every worker started; on a cluster, a runner up); fails with
+ * `WorkerCrashed` when none could.
  *
  * @since 0.1.0
  * @category lifecycle

@@ -1,7 +1,8 @@
 /**
  * `Progress`: how far a batch of work has got — done, failed, total, rate,
  * ETA — as a value to read and a `Stream` to watch. Pass one to a pool's
- * `map`, `imap`, `imapUnordered` or `stream` (`{ progress }`); render it
+ * `map`, `imap`, `imapUnordered` or `stream` (`{ progress }`), or to
+ * `Executor.map` for fibers; render it
  * with `@corun/node`'s `ProgressBar`, or consume `changes` yourself (Python
  * has no such thing built in; it is what people wrap `tqdm` around
  * `imap` for).
@@ -32,7 +33,11 @@ export interface Snapshot {
   readonly done: number
   /** Items that failed (a failed chunk counts all its items). */
   readonly failed: number
-  /** Items known so far: all of them for `map`, the ones read so far for a stream. */
+  /**
+   * Items known so far: the larger of the `total` given to `Progress.make`
+   * and the items counted (all of them for `map`, the ones read so far for
+   * a stream).
+   */
   readonly total: number
   /** Since the first item was counted, in milliseconds. */
   readonly elapsedMillis: number
