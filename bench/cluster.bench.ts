@@ -36,10 +36,9 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import * as Protocol from "../packages/cluster/src/internal/protocol.ts"
-import { startPostgres } from "../scripts/postgres.ts"
+import { freePort, startPostgres } from "../scripts/postgres.ts"
 import * as Raw from "./cluster/raw.ts"
 import { load, machine, markdownTable, median, ms, quantile, ratio, revision } from "./lib/stats.ts"
 import { noop, sum } from "./pool/tasks.ts"
@@ -54,14 +53,6 @@ const secret = "bench secret"
 const tasksPath = fileURLToPath(new URL("./pool/tasks.ts", import.meta.url))
 const binPath = fileURLToPath(new URL("../packages/cluster/src/bin/corun-runner.ts", import.meta.url))
 const rawPath = fileURLToPath(new URL("./cluster/raw.ts", import.meta.url))
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 const children = new Set<ChildProcess>()
 const startChild = async (args: Array<string>, env: Record<string, string>) => {

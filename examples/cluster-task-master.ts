@@ -52,9 +52,8 @@ import { Future, Pool } from "@corun/core"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
-import { type AddressInfo, createServer } from "node:net"
 import { fileURLToPath } from "node:url"
-import { startPostgres } from "../scripts/postgres.ts"
+import { freePort, startPostgres } from "../scripts/postgres.ts"
 import { checkNow } from "./support/report.ts"
 import { squareReport } from "./tasks/square-report.ts"
 
@@ -87,12 +86,7 @@ const standalone = Effect.acquireRelease(
   Effect.promise(async () => {
     const postgres = await startPostgres()
     const secret = "abc"
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as AddressInfo
-        server.close(() => resolve(port))
-      })
-    })
+    const port = await freePort()
     const worker = spawn(process.execPath, [
       ...process.execArgv,
       fileURLToPath(new URL("./cluster-task-worker.ts", import.meta.url))

@@ -52,7 +52,8 @@ export const findBinDir = (): string => {
   return found
 }
 
-const freePort = (): Promise<number> =>
+/** A free TCP port on loopback (for the server, and for whatever else a test or program starts beside it). */
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
     server.once("error", reject)

@@ -7,11 +7,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
-import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { startPostgres } from "../scripts/postgres.ts"
+import { freePort, startPostgres } from "../scripts/postgres.ts"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs")
@@ -80,14 +79,6 @@ describe("the cluster's master and worker as two commands (the README's \"Scalin
     }
   )
 })
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 
 describe("the demo's timeline (pnpm demo --timeline FILE.html)", () => {
   it(

@@ -10,10 +10,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { freePort } from "../scripts/postgres.ts"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
@@ -27,14 +27,6 @@ const pnpm = (args: Array<string>, cwd: string) => {
   }
   return execFileSync("npx", ["-y", rootManifest.packageManager, ...args], { cwd, encoding: "utf8" })
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 const run = (command: string, args: Array<string>, cwd: string) =>
   execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })

@@ -1,19 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
+import { freePort } from "../../../scripts/postgres.ts"
 
 export const binPath = fileURLToPath(new URL("../src/bin/corun-runner.ts", import.meta.url))
 export const tasksPath = fileURLToPath(new URL("./fixtures/tasks.ts", import.meta.url))
-
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()))
-    })
-  })
 
 /** A runner process (`corun-runner`), its output kept for failure messages. */
 export interface RunnerProcess {

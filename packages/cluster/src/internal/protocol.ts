@@ -66,15 +66,12 @@ export const NOTE_SPAN_START = 1
 /** A note's tag: a span of the task ended (`Job.spanEnd`'s, the exit as a `SpanExit`). */
 export const NOTE_SPAN_END = 2
 
-/** How a span ended, as plain data: 0 success, else `[EndKind, defect]` (`Failure`, `Die` or `Interrupted`). */
-export type SpanExit = 0 | readonly [kind: Backend.PoolBackend.EndKind, defect: DefectRecord | null]
-
-/** An error as plain data. */
-export interface DefectRecord {
-  readonly name: string
-  readonly message: string
-  readonly stack: string | null
-}
+/**
+ * How a span ended, as plain data: 0 success, else `[EndKind, error]`
+ * (`Failure`, `Die` or `Interrupted`), the error as a `Die` end's value
+ * (`encodeEndValue`).
+ */
+export type SpanExit = 0 | readonly [kind: Backend.PoolBackend.EndKind, error: unknown]
 
 /**
  * What a job told its caller while it ran on the runner, in order: its log
@@ -114,33 +111,22 @@ export type EndRecord = readonly [
   notes?: ReadonlyArray<Note> | null
 ]
 
-const defectRecord = (u: unknown): DefectRecord => {
-  const error = u instanceof Error ? u : new Error(typeof u === "string" ? u : String(u))
-  return { name: error.name, message: error.message, stack: error.stack ?? null }
-}
-
-const revive = (defect: DefectRecord | null): Error => {
-  const error = new Error(defect?.message ?? "unknown")
-  error.name = defect?.name ?? "Error"
-  if (typeof defect?.stack === "string") error.stack = defect.stack
-  return error
-}
-
-/** A span's exit as plain data (its error as name, message and stack). */
+/** A span's exit as plain data (its error as name, message and stack, as a task's defect travels). */
 export const encodeSpanExit = (exit: Exit.Exit<unknown, unknown>): SpanExit => {
   if (Exit.isSuccess(exit)) return 0
   if (Cause.hasInterruptsOnly(exit.cause)) return [Backend.PoolBackend.Interrupted, null]
   const failure = exit.cause.reasons.find(Cause.isFailReason)
   return failure !== undefined
-    ? [Backend.PoolBackend.Failure, defectRecord(failure.error)]
-    : [Backend.PoolBackend.Die, defectRecord(Cause.squash(exit.cause))]
+    ? [Backend.PoolBackend.Failure, encodeEndValue(Backend.PoolBackend.Die, failure.error)]
+    : [Backend.PoolBackend.Die, encodeEndValue(Backend.PoolBackend.Die, Cause.squash(exit.cause))]
 }
 
 /** A span's exit back from its plain form, for the caller's tracer. */
 export const decodeSpanExit = (exit: SpanExit): Exit.Exit<unknown, unknown> => {
   if (exit === 0) return Exit.void
   if (exit[0] === Backend.PoolBackend.Interrupted) return Exit.interrupt()
-  return exit[0] === Backend.PoolBackend.Failure ? Exit.fail(revive(exit[1])) : Exit.die(revive(exit[1]))
+  const error = decodeEndValue(Backend.PoolBackend.Die, exit[1], "")
+  return exit[0] === Backend.PoolBackend.Failure ? Exit.fail(error) : Exit.die(error)
 }
 
 /**

@@ -114,17 +114,9 @@ const flushCasts = () => {
       try {
         postNow(record)
       } catch (error) {
-        // A span's end without what could not cross (its attributes, its
-        // events): the span still ends, with its own exit and time.
-        if (record[0] === P.R_SPAN_END) {
-          try {
-            postNow([P.R_SPAN_END, record[1], record[2], record[3], record[4], undefined, undefined])
-          } catch {
-            // Its exit cannot cross either: the span ends with its job.
-          }
-          continue
-        }
-        // Only a call has an object whose next call can say what was lost.
+        // Only a call has an object whose next call can say what was lost
+        // (log records and spans are made of crossable values; one that
+        // failed anyway is dropped, and an unended span ends with its job).
         if (record[0] !== P.R_CASTS && record[0] !== P.R_CALL) continue
         const objectId = (record[0] === P.R_CASTS ? record[1] : record[2]) as number
         castErrors.set(objectId, {
